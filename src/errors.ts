@@ -1,0 +1,143 @@
+/**
+ * Every error memograph raises carries a stable `code`. Codes are part of the
+ * public API and never change meaning; messages may be reworded.
+ *
+ * Most errors extend {@link MemographError}. Argument errors extend the
+ * built-in TypeError (so `instanceof TypeError` holds, as users expect of bad
+ * arguments) and carry the same `code` field.
+ */
+
+export type ErrorCode =
+  | 'MEMOGRAPH_TASK_FAILED'
+  | 'MEMOGRAPH_WORKER_CRASHED'
+  | 'MEMOGRAPH_UNHASHABLE'
+  | 'MEMOGRAPH_NOT_SELF_CONTAINED'
+  | 'MEMOGRAPH_INVALID_ARGUMENT'
+  | 'MEMOGRAPH_STORE_LOCKED'
+  | 'MEMOGRAPH_STORE_CORRUPT'
+  | 'MEMOGRAPH_STORE_FAILED';
+
+export class MemographError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** What a failed task tells about itself. */
+export interface TaskFailure {
+  /** The task's display name (its function's name unless overridden). */
+  readonly taskName: string;
+  /** The content address of the failed call. */
+  readonly cid: string;
+  /** The message of the error thrown by the task, unchanged. */
+  readonly originalMessage: string;
+  /** The stack of the error as it was inside the worker (or main thread). */
+  readonly originalStack?: string;
+}
+
+/** A task threw, rejected, or its result could not be stored. */
+export class TaskError extends MemographError implements TaskFailure {
+  readonly taskName: string;
+  readonly cid: string;
+  readonly originalMessage: string;
+  readonly originalStack?: string;
+
+  constructor(failure: TaskFailure, options?: { cause?: unknown; code?: ErrorCode }) {
+    super(
+      options?.code ?? 'MEMOGRAPH_TASK_FAILED',
+      `Task "${failure.taskName}" (${failure.cid}) failed: ${failure.originalMessage}`,
+      options,
+    );
+    this.taskName = failure.taskName;
+    this.cid = failure.cid;
+    this.originalMessage = failure.originalMessage;
+    this.originalStack = failure.originalStack;
+    if (failure.originalStack) {
+      this.stack = `${this.name}: ${this.message}\n  inside the task:\n${indent(failure.originalStack)}`;
+    }
+  }
+}
+
+/** The worker thread running a task died (process.exit, out of memory, a native crash). */
+export class WorkerCrashedError extends TaskError {
+  constructor(failure: TaskFailure, options?: { cause?: unknown }) {
+    super(failure, { ...options, code: 'MEMOGRAPH_WORKER_CRASHED' });
+  }
+}
+
+/** An argument cannot be content-addressed. `path` says where it is, e.g. `args[1].config.cb`. */
+export class UnhashableError extends TypeError {
+  readonly code = 'MEMOGRAPH_UNHASHABLE' as const;
+  readonly path: string;
+
+  constructor(path: string, what: string, hint?: string) {
+    super(`Cannot content-address ${path}: ${what}${hint ? `. ${hint}` : ''}`);
+    this.name = 'UnhashableError';
+    this.path = path;
+  }
+}
+
+/** An option or argument of the public API has the wrong type or range. */
+export class InvalidArgumentError extends TypeError {
+  readonly code = 'MEMOGRAPH_INVALID_ARGUMENT' as const;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+/** A function meant for a worker thread uses a name that a worker does not have. */
+export class NotSelfContainedError extends MemographError {
+  readonly functionName: string;
+  readonly identifiers: readonly string[];
+
+  constructor(functionName: string, identifiers: readonly string[]) {
+    const list = identifiers.map((id) => `\`${id}\``).join(', ');
+    super(
+      'MEMOGRAPH_NOT_SELF_CONTAINED',
+      `Function "${functionName}" cannot run on a worker thread: it uses ${list}, ` +
+        `which ${identifiers.length === 1 ? 'is' : 'are'} not defined there. ` +
+        `Pass { mainThread: true } to run it on the main thread, or export it from a module ` +
+        `and pass { module: import.meta.url } so the worker imports it.`,
+    );
+    this.functionName = functionName;
+    this.identifiers = identifiers;
+  }
+}
+
+/** Another process holds the cache directory's lock. */
+export class StoreLockedError extends MemographError {
+  readonly directory: string;
+
+  constructor(directory: string, options?: { cause?: unknown }) {
+    super(
+      'MEMOGRAPH_STORE_LOCKED',
+      `Cache directory ${directory} is locked by another process. ` +
+        `Wait for it to finish, or use another directory (option cacheDir or MEMOGRAPH_CACHE_DIR).`,
+      options,
+    );
+    this.directory = directory;
+  }
+}
+
+/** The cache directory exists but is not a readable store. Nothing in it was changed. */
+export class StoreCorruptError extends MemographError {
+  readonly directory: string;
+
+  constructor(directory: string, detail: string, options?: { cause?: unknown }) {
+    super('MEMOGRAPH_STORE_CORRUPT', `Cache directory ${directory} is corrupt: ${detail}`, options);
+    this.directory = directory;
+  }
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
