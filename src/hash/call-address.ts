@@ -1,0 +1,74 @@
+/**
+ * The content address of a call: the CID of the record
+ *
+ *   ["memograph/call", 1, <link: identity record CID>, [arg0, arg1, …]]
+ *
+ * in canonical DAG-CBOR (see canonical.ts, docs/hash-format.md). Graph nodes
+ * among the arguments are links to their own call CIDs, so the graph is a
+ * Merkle DAG and every address is known before anything runs. Each record
+ * starts with its kind, so a call, a function identity and a tokenized value
+ * can never hash alike.
+ *
+ * This runs once per node while a graph is built, on the main thread: it is
+ * synchronous and writes into one reused buffer.
+ */
+import { UnhashableError } from '../errors.js';
+import { FORMAT_VERSION, acquireEncoder, releaseEncoder, type Link, type LinkOf } from './canonical.js';
+import { DAG_CBOR } from './cid.js';
+import { identityAddress, type FunctionIdentity } from './identity.js';
+
+export { FORMAT_VERSION };
+export type { Link };
+
+/** The record's fixed start: array(4), "memograph/call", FORMAT_VERSION. */
+const CALL_PREFIX = recordPrefix('memograph/call', 4);
+const VALUE_PREFIX = recordPrefix('memograph/value', 3);
+
+function recordPrefix(tag: string, length: number): Uint8Array {
+  const bytes = Buffer.from(tag, 'utf8');
+  return Uint8Array.from([0x80 | length, 0x60 | bytes.length, ...bytes, FORMAT_VERSION]);
+}
+
+/**
+ * The CID of calling the function `identity` with `args`, and every graph node
+ * found in `args` (one entry per occurrence, in the order their links appear in
+ * the record; see Link for paths, which may pass through Maps and Sets).
+ * Throws UnhashableError naming the path (`args[1].config.cb`) of a value it
+ * cannot address.
+ */
+export function callAddress(
+  identity: FunctionIdentity,
+  args: readonly unknown[],
+  linkOf: (value: object) => string | undefined,
+): { cid: string; links: Link[] } {
+  if (!Array.isArray(args)) throw new UnhashableError('args', 'not an array of arguments');
+  const identityCid = identityAddress(identity).bytes;
+  const links: Link[] = [];
+  const encoder = acquireEncoder('args', linkOf as LinkOf, links);
+  try {
+    encoder.raw(CALL_PREFIX);
+    encoder.linkBytes(identityCid);
+    const n = args.length;
+    encoder.head(4, n);
+    for (let i = 0; i < n; i++) encoder.arg(i, args[i]);
+    return { cid: encoder.cid(DAG_CBOR), links };
+  } finally {
+    releaseEncoder(encoder);
+  }
+}
+
+/**
+ * The CID of a literal value, like dask.base.tokenize: the record
+ * `["memograph/value", 1, value]`. Equal values give equal tokens whatever
+ * their key or insertion order. Throws UnhashableError with a path from `value`.
+ */
+export function tokenize(value: unknown): string {
+  const encoder = acquireEncoder('value');
+  try {
+    encoder.raw(VALUE_PREFIX);
+    encoder.value(value);
+    return encoder.cid(DAG_CBOR);
+  } finally {
+    releaseEncoder(encoder);
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * What a function's source text tells us: a normalised form for its identity,
+ * an expression a worker can evaluate to get the function back, and the names
+ * it uses from outside (closures, imports) that a worker would not have.
+ *
+ * Function.prototype.toString gives one of these shapes, each handled:
+ *   function f() {}, async function, function*, async function*   expression as is
+ *   (a) => …, async a => …                                          expression as is
+ *   class A {}                                                      expression as is (a class; calling it needs `new`)
+ *   f() {}, async f() {}, *f() {}, async *f() {}, #f() {}, [k]() {} (methods) rebuilt as ({ "f"() {} })["f"]
+ *   get f() {}, set f(v) {}                                         rejected
+ *   function () { [native code] } (builtins, bound functions)      isNative, nothing else
+ *
+ * Source reaches us compiled (tsx/esbuild: minified-ish with `__name(…)`
+ * helpers; vitest: reformatted with tabs), which is why identity is built from
+ * tokens, not text.
+ */
+import { Parser, type Node, type Token } from 'acorn';
+import { analyze } from 'eslint-scope';
+import type * as ESTree from 'estree';
+import vm from 'node:vm';
+import { InvalidArgumentError } from '../errors.js';
+
+export interface FunctionAnalysis {
+  /**
+   * JS source that, evaluated as an expression in a fresh worker
+   * (`new Function('return (' + expression + '\n)')()`), yields the function.
+   * Empty for native functions.
+   */
+  readonly expression: string;
+  /**
+   * The source's tokens joined by single spaces (none inside template
+   * literals), with semicolons inserted by ASI written out, trailing commas
+   * dropped and plain string literals in double quotes: comments and
+   * formatting do not change it, any other token change does.
+   */
+  readonly normalized: string;
+  /** Names the function uses that are neither declared inside it nor worker globals, sorted. */
+  readonly freeNames: readonly string[];
+  /** Builtin or bound function: no source to send or identify. */
+  readonly isNative: boolean;
+}
+
+const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
+
+const byFunction = new WeakMap<Function, FunctionAnalysis>();
+const bySource = new Map<string, FunctionAnalysis>();
+
+/** Analyse `fn`'s source (memoised per function and per source text). */
+export function analyzeFunction(fn: Function): FunctionAnalysis {
+  let analysis = byFunction.get(fn);
+  if (analysis === undefined) {
+    const source = Function.prototype.toString.call(fn);
+    // A plain `function` with own `caller`/`arguments` is sloppy-mode code;
+    // everything else is evaluated in strict mode, as ESM/TypeScript code is.
+    const sloppy = Object.prototype.hasOwnProperty.call(fn, 'caller');
+    const key = (sloppy ? 's' : 'x') + source;
+    analysis = bySource.get(key);
+    if (analysis === undefined) {
+      analysis = analyzeSource(source, sloppy, fn.name);
+      bySource.set(key, analysis);
+    }
+    byFunction.set(fn, analysis);
+  }
+  return analysis;
+}
+
+function analyzeSource(source: string, sloppy: boolean, name: string): FunctionAnalysis {
+  if (NATIVE.test(source)) return Object.freeze({ expression: '', normalized: '', freeNames: [], isNative: true });
+  const parsed = parseFunction(source, name);
+  return Object.freeze({
+    expression: workerExpression(parsed, source, sloppy),
+    normalized: normalize(source, parsed),
+    freeNames: Object.freeze(freeNames(parsed)),
+    isNative: false,
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Parsing: the source is parsed verbatim inside a wrapper, so token positions
+// map back to it by subtracting `offset`.
+
+interface Parsed {
+  readonly program: ESTree.Program;
+  readonly fn: ESTree.Node; // the function, arrow, class, or (method form) the method's FunctionExpression
+  readonly method?: ESTree.MethodDefinition;
+  readonly offset: number;
+  readonly tokens: Token[];
+  readonly insertedSemicolons: number[];
+}
+
+const WRAPPERS = [
+  { before: '(', after: '\n)' }, // function, arrow or class expression
+  { before: '(class {', after: '\n})' }, // method shorthand: class bodies take every method form
+];
+
+function parseFunction(source: string, name: string): Parsed {
+  let firstError: unknown;
+  for (const [form, { before, after }] of WRAPPERS.entries()) {
+    const tokens: Token[] = [];
+    const insertedSemicolons: number[] = [];
+    let program: ESTree.Program;
+    const parse = (sourceType: 'script' | 'module') => {
+      tokens.length = 0;
+      insertedSemicolons.length = 0;
+      return Parser.parse(before + source + after, {
+        ecmaVersion: 'latest',
+        sourceType,
+        // `this.#x` in an arrow or method refers to a class we do not see.
+        checkPrivateFields: false,
+        ranges: true, // eslint-scope reads node.range
+        onToken: tokens,
+        onInsertedSemicolon: (end) => insertedSemicolons.push(end),
+      }) as unknown as ESTree.Program;
+    };
+    try {
+      program = parse('script');
+    } catch (error) {
+      // A function from a module may use module-only syntax such as import.meta.
+      try {
+        program = parse('module');
+      } catch {
+        firstError ??= error;
+        continue;
+      }
+    }
+    const offset = before.length;
+    const statement = program.body[0];
+    if (program.body.length !== 1 || statement?.type !== 'ExpressionStatement') continue;
+    let node: ESTree.Node = statement.expression;
+    let method: ESTree.MethodDefinition | undefined;
+    if (form === 1) {
+      const element = (node as ESTree.ClassExpression).body.body[0];
+      if (element?.type !== 'MethodDefinition' || (node as ESTree.ClassExpression).body.body.length !== 1) continue;
+      if (element.kind === 'get' || element.kind === 'set') {
+        throw new InvalidArgumentError(
+          `Function \`${name}\` is a ${element.kind}ter; getters and setters cannot be delayed functions`,
+        );
+      }
+      method = element;
+      node = element.value;
+    }
+    if (!isFunctionLike(node)) continue;
+    const span = node as unknown as Node;
+    if (method === undefined && (span.start !== offset || span.end !== offset + source.length)) continue;
+    return { program, fn: node, method, offset, tokens, insertedSemicolons };
+  }
+  throw new InvalidArgumentError(
+    `Cannot analyse the source of function \`${name || 'anonymous'}\`: ${(firstError as Error | undefined)?.message ?? 'not a function expression'}`,
+  );
+}
+
+function isFunctionLike(node: ESTree.Node): boolean {
+  return (
+    node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression' || node.type === 'ClassExpression'
+  );
+}
+
+// ---------------------------------------------------------------------------
+
+function workerExpression(parsed: Parsed, source: string, sloppy: boolean): string {
+  let core = source;
+  const method = parsed.method;
+  if (method) {
+    const fn = method.value as ESTree.FunctionExpression & Node;
+    const key = method.key as ESTree.Node & Node;
+    const keyText = method.computed
+      ? `[${source.slice(key.start - parsed.offset, key.end - parsed.offset)}]`
+      : key.type === 'Identifier'
+        ? key.name
+        : key.type === 'PrivateIdentifier'
+          ? `#${key.name}`
+          : String((key as ESTree.Literal).value);
+    const name = JSON.stringify(keyText);
+    const modifiers = (fn.async ? 'async ' : '') + (fn.generator ? '*' : '');
+    // fn.start is the `(` of the parameters.
+    core = `({ ${modifiers}${name}${source.slice(fn.start - parsed.offset)}\n})[${name}]`;
+  }
+  if (parsed.fn.type === 'ClassExpression' || sloppy) return core;
+  const strict = `(() => { "use strict"; return (${core}\n); })()`;
+  // Code that is only valid in sloppy mode (a `with`, octal literals) keeps it.
+  return parses(strict) ? strict : core;
+}
+
+function parses(expression: string): boolean {
+  try {
+    Parser.parse(`(${expression}\n)`, { ecmaVersion: 'latest', sourceType: 'script', checkPrivateFields: false });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+function normalize(source: string, parsed: Parsed): string {
+  const { offset } = parsed;
+  const end = offset + source.length;
+  const tokens = parsed.tokens.filter((t) => t.start >= offset && t.end <= end && t.type.label !== 'eof');
+  const asi = new Set(parsed.insertedSemicolons.filter((at) => at > offset && at <= end));
+  const label = (i: number): string | undefined => tokens[i]?.type.label;
+  const parts: string[] = [];
+  let previousIsChunk = true; // no space before the first token
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    let text = source.slice(token.start - offset, token.end - offset);
+    const type = token.type.label;
+    // A trailing comma is formatting (prettier adds or removes it) except in
+    // an array literal after a hole or `[`, where it changes the length.
+    if (type === ',') {
+      const next = label(i + 1);
+      if (next === ')' || next === '}') continue;
+      if (next === ']' && label(i - 1) !== ',' && label(i - 1) !== '[') continue;
+    }
+    // Quote style is formatting too: a string without escapes is written as
+    // JSON. (Escaped ones keep their text: "use\x20strict" is not a directive.)
+    if (type === 'string' && !text.includes('\\')) text = JSON.stringify((token as Token & { value: string }).value);
+    // Template chunks are written exactly as they are: spaces inside them are content.
+    const isChunk = type === 'template' || type === 'invalidTemplate';
+    if (!previousIsChunk && !isChunk) parts.push(' ');
+    parts.push(text);
+    previousIsChunk = isChunk;
+    if (asi.has(token.end)) {
+      parts.push(' ;');
+      previousIsChunk = false;
+    }
+  }
+  return parts.join('');
+}
+
+// ---------------------------------------------------------------------------
+// Free names
+
+/** ECMAScript globals (from a fresh context) and what Node gives a worker thread. */
+const WORKER_GLOBALS: ReadonlySet<string> = (() => {
+  const names = new Set(Object.getOwnPropertyNames(vm.runInNewContext('globalThis') as object));
+  const node = [
+    'global', 'process', 'Buffer', 'console', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval',
+    'setImmediate', 'clearImmediate', 'queueMicrotask', 'structuredClone', 'atob', 'btoa', 'URL',
+    'URLSearchParams', 'TextEncoder', 'TextDecoder', 'TextEncoderStream', 'TextDecoderStream', 'AbortController',
+    'AbortSignal', 'Event', 'EventTarget', 'CustomEvent', 'MessageChannel', 'MessagePort', 'MessageEvent',
+    'BroadcastChannel', 'Blob', 'File', 'performance', 'PerformanceEntry', 'PerformanceMark', 'PerformanceMeasure',
+    'PerformanceObserver', 'PerformanceObserverEntryList', 'PerformanceResourceTiming', 'crypto', 'Crypto',
+    'CryptoKey', 'SubtleCrypto', 'fetch', 'Headers', 'Request', 'Response', 'FormData', 'DOMException',
+    'ReadableStream', 'ReadableStreamDefaultReader', 'ReadableStreamBYOBReader', 'ReadableStreamBYOBRequest',
+    'ReadableByteStreamController', 'ReadableStreamDefaultController', 'TransformStream',
+    'TransformStreamDefaultController', 'WritableStream', 'WritableStreamDefaultWriter',
+    'WritableStreamDefaultController', 'ByteLengthQueuingStrategy', 'CountQueuingStrategy', 'CompressionStream',
+    'DecompressionStream', 'WebSocket', 'navigator',
+  ];
+  for (const name of node) if (name in globalThis) names.add(name);
+  names.add('__name'); // esbuild's keepNames helper; the worker defines it
+  return names;
+})();
+
+function freeNames(parsed: Parsed): string[] {
+  const scopes = analyze(parsed.program, { ecmaVersion: 2022, sourceType: 'script', fallback: 'iteration' });
+  const free = new Set<string>();
+  for (const reference of scopes.globalScope!.through) {
+    const name = reference.identifier.type === 'Identifier' ? reference.identifier.name : '';
+    if (name && !WORKER_GLOBALS.has(name)) free.add(name);
+  }
+  for (const name of undeclaredPrivateNames(parsed.fn)) free.add(`#${name}`);
+  return [...free].sort();
+}
+
+/** `#x` used (this.#x, #x in o) but not declared by a class inside the function. */
+function undeclaredPrivateNames(root: ESTree.Node): Set<string> {
+  const used = new Set<string>();
+  const declared = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const n = node as ESTree.Node;
+    if (n.type === 'MemberExpression' && n.property.type === 'PrivateIdentifier') used.add(n.property.name);
+    if (n.type === 'BinaryExpression' && n.left.type === 'PrivateIdentifier') used.add(n.left.name);
+    if ((n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && n.key.type === 'PrivateIdentifier') {
+      declared.add(n.key.name);
+    }
+    for (const key in n) if (key !== 'type' && key !== 'start' && key !== 'end') visit((n as never)[key]);
+  };
+  visit(root);
+  for (const name of declared) used.delete(name);
+  return used;
+}
