@@ -1,0 +1,35 @@
+/**
+ * The checks every store makes at its edges. Bytes are trusted only after they hash to
+ * the CID they are filed under, so no path (a bug in a caller, a damaged disk, a hand
+ * edit) can make a store return a wrong result; it can only cause a miss.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { cidOf, RAW } from '../hash/cid.js';
+import { VALUE_ENCODING, type ResultRecord } from './store.js';
+
+export function bytesMatch(resultCid: string, bytes: Uint8Array): boolean {
+  return cidOf(RAW, bytes) === resultCid;
+}
+
+/** Cheap shape checks on `putResult` (the hash itself is checked on read, not paid per put). */
+export function checkPut(callCid: string, record: ResultRecord, bytes: Uint8Array): void {
+  if (typeof callCid !== 'string' || callCid === '') {
+    throw new InvalidArgumentError(`Expected \`callCid\` to be a non-empty string, got \`${String(callCid)}\``);
+  }
+  if (!(bytes instanceof Uint8Array)) {
+    throw new InvalidArgumentError(`Expected the bytes of ${callCid} to be a Uint8Array, got ${typeof bytes}`);
+  }
+  if (typeof record?.resultCid !== 'string' || record.resultCid === '') {
+    throw new InvalidArgumentError(`Expected the record of ${callCid} to have a resultCid string`);
+  }
+  if (record.encoding !== VALUE_ENCODING) {
+    throw new InvalidArgumentError(
+      `Expected the record of ${callCid} to have encoding \`${VALUE_ENCODING}\`, got \`${String(record.encoding)}\``,
+    );
+  }
+  if (record.size !== bytes.byteLength) {
+    throw new InvalidArgumentError(
+      `The record of ${callCid} says size ${record.size}, but ${bytes.byteLength} bytes were given`,
+    );
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Process-wide access to LevelDB stores. LevelDB allows one handle per directory (its
+ * lock is per process too), so concurrent runs in one process must share a handle:
+ * each run takes a lease, and the directory is closed, and its lock released, when the
+ * last lease is released. Acquires that arrive while the store is still opening share
+ * that one open; an acquire that arrives while the last holder is closing waits for the
+ * close, then opens afresh.
+ */
+import { resolve } from 'node:path';
+import { MemographError } from '../errors.js';
+import { LevelStore, type LevelStoreOptions } from './level-store.js';
+import type { ResultRecord, Store } from './store.js';
+
+/** The cache directory to use: the option, else MEMOGRAPH_CACHE_DIR, else `./.memograph`; always absolute. */
+export function resolveCacheDir(option?: string): string {
+  return resolve(option ?? process.env.MEMOGRAPH_CACHE_DIR ?? '.memograph');
+}
+
+export interface StoreLease {
+  /** The shared store. Its `close()` releases this lease (it does not close the shared handle). */
+  readonly store: Store;
+  /** Flush; the last release of a directory closes it. Calling it again does nothing. */
+  release(): Promise<void>;
+}
+
+interface Entry {
+  readonly opened: Promise<LevelStore>;
+  leases: number;
+}
+
+const entries = new Map<string, Entry>();
+/** Directories whose last lease was released and whose handle is still closing. */
+const closing = new Map<string, Promise<void>>();
+
+/**
+ * Lease the store in `directory`, opening it if this process does not hold it yet.
+ * `options` apply to that open; an acquire that joins an open in progress shares its outcome.
+ */
+export async function acquireStore(directory: string, options?: LevelStoreOptions): Promise<StoreLease> {
+  const location = resolve(directory);
+  let entry = entries.get(location);
+  if (entry === undefined) {
+    const previous = closing.get(location);
+    const opened = (previous ?? Promise.resolve()).then(() => LevelStore.open(location, options));
+    const created: Entry = { opened, leases: 0 };
+    entry = created;
+    entries.set(location, created);
+    opened.catch(() => {
+      if (entries.get(location) === created) entries.delete(location);
+    });
+  }
+  entry.leases++;
+  let store: LevelStore;
+  try {
+    store = await entry.opened;
+  } catch (error) {
+    entry.leases--;
+    throw error;
+  }
+  return makeLease(location, entry, store);
+}
+
+async function release(location: string, entry: Entry, store: LevelStore): Promise<void> {
+  entry.leases--;
+  if (entry.leases > 0) return store.flush();
+  if (entries.get(location) === entry) entries.delete(location);
+  const closed = store.close();
+  const settled = closed.then(
+    () => {},
+    () => {},
+  );
+  closing.set(location, settled);
+  void settled.then(() => {
+    if (closing.get(location) === settled) closing.delete(location);
+  });
+  return closed;
+}
+
+function makeLease(location: string, entry: Entry, shared: LevelStore): StoreLease {
+  let released: Promise<void> | undefined;
+  const store = new LeasedStore(shared, () => lease.release());
+  const lease: StoreLease = {
+    store,
+    release: () => {
+      if (released === undefined) {
+        store.markReleased();
+        released = release(location, entry, shared);
+      }
+      return released;
+    },
+  };
+  return lease;
+}
+
+/** The shared store seen through one lease: usable until that lease is released. */
+class LeasedStore implements Store {
+  readonly location: string;
+  readonly #shared: LevelStore;
+  readonly #release: () => Promise<void>;
+  #released = false;
+
+  constructor(shared: LevelStore, release: () => Promise<void>) {
+    this.location = shared.location;
+    this.#shared = shared;
+    this.#release = release;
+  }
+
+  getRecordSync(callCid: string): ResultRecord | undefined {
+    this.#assertLeased();
+    return this.#shared.getRecordSync(callCid);
+  }
+
+  getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]> {
+    this.#assertLeased();
+    return this.#shared.getRecords(callCids);
+  }
+
+  getBytes(resultCid: string): Promise<Uint8Array | undefined> {
+    this.#assertLeased();
+    return this.#shared.getBytes(resultCid);
+  }
+
+  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array): void {
+    this.#assertLeased();
+    this.#shared.putResult(callCid, record, bytes);
+  }
+
+  deleteRecord(callCid: string): Promise<void> {
+    this.#assertLeased();
+    return this.#shared.deleteRecord(callCid);
+  }
+
+  flush(): Promise<void> {
+    this.#assertLeased();
+    return this.#shared.flush();
+  }
+
+  close(): Promise<void> {
+    return this.#release();
+  }
+
+  markReleased(): void {
+    this.#released = true;
+  }
+
+  #assertLeased(): void {
+    if (this.#released) {
+      throw new MemographError('MEMOGRAPH_STORE_FAILED', `This lease on ${this.location} was released`);
+    }
+  }
+}

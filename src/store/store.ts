@@ -1,0 +1,55 @@
+/**
+ * A store keeps two keyspaces:
+ *   call CID   → ResultRecord   (what was computed, where its bytes are, how long it took)
+ *   result CID → bytes          (the msgpackr-encoded value; identical results stored once)
+ * A record and its bytes are always written in one atomic batch, so a crash
+ * never leaves a record pointing at missing bytes.
+ *
+ * Every implementation passes the compliance suite in test/store/compliance.ts.
+ */
+
+export const VALUE_ENCODING = 'msgpackr/1';
+
+export interface ResultRecord {
+  /** CIDv1 (raw codec, sha256) of the stored bytes. */
+  readonly resultCid: string;
+  /** How the bytes encode the value. */
+  readonly encoding: typeof VALUE_ENCODING;
+  /** Length of the stored bytes. */
+  readonly size: number;
+  /** Wall time the task took to compute, in milliseconds. */
+  readonly durationMs: number;
+  /** The task's display name. */
+  readonly fn: string;
+  /** When the result was stored (ms since the epoch). */
+  readonly createdAt: number;
+}
+
+export interface Store {
+  /** Where the store lives: a directory, or `memory:` for in-memory stores. */
+  readonly location: string;
+  /**
+   * Look up a call record without waiting. Stores that can answer synchronously
+   * (LevelDB, memory) implement it so the scheduler explores a graph without an
+   * async step per node.
+   */
+  getRecordSync?(callCid: string): ResultRecord | undefined;
+  /** Look up many call records at once; `undefined` where absent or unreadable. */
+  getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]>;
+  /**
+   * The bytes of a result, verified against `resultCid`. `undefined` when they are
+   * missing or do not hash to `resultCid` (corrupt bytes are never returned).
+   */
+  getBytes(resultCid: string): Promise<Uint8Array | undefined>;
+  /**
+   * Record a result. May be buffered; a later `getRecordSync`/`getRecords`/`getBytes`
+   * in this process sees it at once, and `flush()` makes it durable.
+   */
+  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array): void;
+  /** Forget a call record (its bytes may be shared, so they stay). */
+  deleteRecord(callCid: string): Promise<void>;
+  /** Make every buffered write durable. */
+  flush(): Promise<void>;
+  /** Flush and release the store (for LevelDB, its directory lock). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,99 @@
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StoreCorruptError, StoreLockedError } from '../../src/errors.js';
+import { LevelStore } from '../../src/store/level-store.js';
+import { acquireStore, resolveCacheDir } from '../../src/store/open.js';
+import { callCid, result } from './compliance.js';
+
+describe('acquireStore', () => {
+  let root: string;
+  let directory: string;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'memograph-open-'));
+    directory = join(root, 'cache');
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('shares one handle between concurrent acquires, including ones made while it opens', async () => {
+    const [a, b] = await Promise.all([acquireStore(directory), acquireStore(directory)]);
+    const c = await acquireStore(join(root, 'cache', '..', 'cache')); // same directory, spelled differently
+    const { record, bytes } = result('shared');
+    a.store.putResult(callCid(1), record, bytes);
+    // Still buffered in a's handle, so only the same handle can see it.
+    expect(b.store.getRecordSync?.(callCid(1))).toEqual(record);
+    expect(await c.store.getBytes(record.resultCid)).toEqual(bytes);
+    expect(a.store.location).toBe(directory);
+    await Promise.all([a.release(), b.release(), c.release()]);
+  });
+
+  it('keeps the directory locked until the last release, and flushes on every release', async () => {
+    const a = await acquireStore(directory);
+    const b = await acquireStore(directory);
+    const { record, bytes } = result('durable');
+    a.store.putResult(callCid(1), record, bytes);
+    await a.release();
+    await expect(LevelStore.open(directory)).rejects.toBeInstanceOf(StoreLockedError);
+    expect(() => a.store.putResult(callCid(2), record, bytes)).toThrow(/released/);
+    expect(b.store.getRecordSync?.(callCid(1))).toEqual(record);
+    await b.release();
+    await b.release(); // a second release does nothing
+
+    const direct = await LevelStore.open(directory);
+    expect(direct.getRecordSync(callCid(1))).toEqual(record);
+    await direct.close();
+  });
+
+  it('treats closing a leased store as releasing the lease', async () => {
+    const a = await acquireStore(directory);
+    const b = await acquireStore(directory);
+    await a.store.close();
+    expect(b.store.getRecordSync?.(callCid(1))).toBeUndefined(); // b still works
+    await b.store.close();
+    await (await LevelStore.open(directory)).close();
+  });
+
+  it('opens afresh when acquired while the last holder is closing', async () => {
+    const first = await acquireStore(directory);
+    const { record, bytes } = result('handover');
+    first.store.putResult(callCid(1), record, bytes);
+    const releasing = first.release();
+    const second = await acquireStore(directory);
+    await releasing;
+    expect(second.store.getRecordSync?.(callCid(1))).toEqual(record);
+    await second.release();
+  });
+
+  it('forgets a failed open, so a later acquire tries again', async () => {
+    await mkdir(directory);
+    await writeFile(join(directory, 'unrelated.txt'), 'x');
+    const attempts = await Promise.allSettled([acquireStore(directory), acquireStore(directory)]);
+    for (const attempt of attempts) {
+      expect(attempt.status).toBe('rejected');
+      expect((attempt as PromiseRejectedResult).reason).toBeInstanceOf(StoreCorruptError);
+    }
+    await rm(join(directory, 'unrelated.txt'));
+    const lease = await acquireStore(directory);
+    await lease.release();
+  });
+});
+
+describe('resolveCacheDir', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('prefers the option, then MEMOGRAPH_CACHE_DIR, then ./.memograph, always absolute', () => {
+    vi.stubEnv('MEMOGRAPH_CACHE_DIR', '/env/cache');
+    expect(resolveCacheDir('/option/cache')).toBe('/option/cache');
+    expect(resolveCacheDir('relative/cache')).toBe(resolve('relative/cache'));
+    expect(resolveCacheDir()).toBe('/env/cache');
+    vi.stubEnv('MEMOGRAPH_CACHE_DIR', 'env-relative');
+    expect(resolveCacheDir()).toBe(resolve('env-relative'));
+    vi.stubEnv('MEMOGRAPH_CACHE_DIR', undefined);
+    expect(resolveCacheDir()).toBe(resolve('.memograph'));
+  });
+});
