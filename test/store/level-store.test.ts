@@ -34,7 +34,7 @@ runStoreCompliance('LevelStore', async () => {
       await rm(root, { recursive: true, force: true });
     },
   };
-});
+}, { persistent: true });
 
 /** Every file in a directory with its bytes, to show that nothing was changed. */
 async function snapshot(directory: string, except: RegExp = /^$/): Promise<Record<string, string>> {

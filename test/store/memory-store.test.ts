@@ -4,4 +4,4 @@ import { runStoreCompliance } from './compliance.js';
 runStoreCompliance('MemoryStore', async () => {
   const store = new MemoryStore();
   return { store, cleanup: () => store.close() };
-});
+}, { persistent: false });
