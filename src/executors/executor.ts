@@ -1,0 +1,28 @@
+import type { TaskError } from '../errors.js';
+import type { TaskFunction } from '../graph/task-function.js';
+import type { TaskResult } from '../scheduler/task-result.js';
+import type { Path } from './fill-inputs.js';
+
+/** A task ready to run: its function, argument template, and the results that fill it. */
+export interface ExecutableTask {
+  readonly id: number;
+  readonly cid: string;
+  readonly task: TaskFunction;
+  /** The literal arguments, with `null` where an input goes (see fill-inputs.ts). */
+  readonly args: unknown[];
+  readonly inputs: readonly { readonly path: Path; readonly result: TaskResult }[];
+}
+
+export type Outcome =
+  | { readonly id: number; readonly ok: true; readonly result: TaskResult; readonly durationMs: number }
+  | { readonly id: number; readonly ok: false; readonly error: TaskError; readonly durationMs: number };
+
+/**
+ * Runs batches of tasks somewhere (main thread, worker threads). A task failure is
+ * an outcome, never a rejection: `run` rejects only if the executor itself breaks.
+ */
+export interface Executor {
+  /** How many batches may be in flight at once. */
+  readonly slots: number;
+  run(tasks: readonly ExecutableTask[]): Promise<Outcome[]>;
+}

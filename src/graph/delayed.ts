@@ -1,0 +1,128 @@
+import { InvalidArgumentError } from '../errors.js';
+import { callAddress, type Link } from '../hash/call-address.js';
+import { compute } from '../compute.js';
+import type { ComputeOptions } from '../options.js';
+import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
+
+/**
+ * A lazy call: a function, its arguments, and the content address (CID) of the
+ * pair, fixed when the call is made. Nothing runs until it is computed.
+ */
+export class Delayed<T> {
+  /** The call's content address: a CIDv1 string, known before anything runs. */
+  readonly cid: string;
+  /** @internal */ readonly task: TaskFunction;
+  /** @internal */ readonly args: readonly unknown[];
+  /** @internal Graph nodes found inside `args`, each with where it was found. */
+  readonly links: readonly Link[];
+  /** @internal Marks a phantom use of T so that Delayed<number> and Delayed<string> differ. */
+  declare readonly __type?: T;
+
+  /** @internal Use {@link delayed}. */
+  constructor(task: TaskFunction, args: readonly unknown[]) {
+    const { cid, links } = callAddress(task.identity, args, linkOf);
+    for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
+    this.cid = cid;
+    this.task = task;
+    this.args = args;
+    this.links = links;
+  }
+
+  /** The task's display name. */
+  get name(): string {
+    return this.task.name;
+  }
+
+  /** Compute this value alone; the same as `compute(this, options).then(([v]) => v)`. */
+  async compute(options?: ComputeOptions): Promise<T> {
+    const [value] = await compute(this as Delayed<unknown>, options ?? {});
+    return value as T;
+  }
+
+  toString(): string {
+    return `Delayed(${this.task.name}, ${this.cid})`;
+  }
+
+  /**
+   * `await delayedValue` is almost always a mistake (it would silently yield the
+   * Delayed itself), so awaiting one fails loudly instead.
+   */
+  then(_resolve: unknown, reject?: (reason: unknown) => void): void {
+    const error = new TypeError(
+      `${this} is lazy and cannot be awaited: use \`await x.compute()\` or \`await compute(x)\``,
+    );
+    if (typeof reject === 'function') reject(error);
+    else throw error;
+  }
+
+  [Symbol.toPrimitive](hint: string): string {
+    if (hint === 'string') return this.toString();
+    throw new TypeError(`${this} is lazy and has no value yet: compute it before using it in an expression`);
+  }
+}
+
+/**
+ * A node's value is put into the arguments by path before the call; that works
+ * through arrays and plain objects, not through Map keys or Set members.
+ */
+function checkSubstitutable(args: readonly unknown[], path: readonly (string | number)[]): void {
+  let container: unknown = args;
+  let where = 'args';
+  for (const key of path.slice(0, -1)) {
+    container = (container as Record<string | number, unknown>)[key];
+    where += typeof key === 'number' ? `[${key}]` : `.${key}`;
+    const plain = Array.isArray(container) || Object.getPrototypeOf(container) === Object.prototype || Object.getPrototypeOf(container) === null;
+    if (!plain) {
+      const kind = (container as object)?.constructor?.name ?? typeof container;
+      throw new InvalidArgumentError(
+        `A Delayed value inside a ${kind} (at ${where}) cannot be passed to a task: put Delayed values in arrays or plain objects`,
+      );
+    }
+  }
+}
+
+function linkOf(value: object): string | undefined {
+  return value instanceof Delayed ? value.cid : undefined;
+}
+
+/** An argument position: a plain value, a Delayed of it, or a structure holding Delayed values. */
+export type MaybeDelayed<T> =
+  | T
+  | Delayed<T>
+  | (T extends readonly (infer E)[]
+      ? MaybeDelayed<E>[]
+      : T extends (...args: never[]) => unknown
+        ? never
+        : T extends Map<unknown, unknown> | Set<unknown> | Date | ArrayBufferView
+          ? never
+          : T extends object
+            ? { [K in keyof T]: MaybeDelayed<T[K]> }
+            : never);
+
+export type DelayedArgs<A extends readonly unknown[]> = { [K in keyof A]: MaybeDelayed<A[K]> };
+
+/** A function wrapped by {@link delayed}: calling it builds a graph node instead of running. */
+export interface DelayedFunction<A extends readonly unknown[], R> {
+  (...args: DelayedArgs<A>): Delayed<Awaited<R>>;
+  /** The wrapped function's name, as used in errors and the cache. */
+  readonly taskName: string;
+}
+
+/**
+ * Wrap a function so that calling it returns a lazy {@link Delayed} node.
+ *
+ * @example
+ * const inc = delayed((x: number) => x + 1);
+ * const two = inc(inc(0));      // nothing has run
+ * await two.compute();          // 2, computed on worker threads and cached
+ */
+export function delayed<A extends unknown[], R>(
+  fn: (...args: A) => R,
+  options?: DelayedOptions,
+): DelayedFunction<A, R> {
+  const task = describeFunction(fn, options);
+  const call = (...args: unknown[]) => new Delayed<Awaited<R>>(task, args);
+  Object.defineProperty(call, 'taskName', { value: task.name });
+  Object.defineProperty(call, 'name', { value: task.name });
+  return call as unknown as DelayedFunction<A, R>;
+}

@@ -1,0 +1,121 @@
+import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '../errors.js';
+import { analyzeFunction } from '../hash/function-source.js';
+import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
+
+/** Options of {@link delayed}. */
+export interface DelayedOptions {
+  /**
+   * Name shown in errors, snapshots and the cache; part of the function's identity.
+   * @default fn.name, or 'anonymous'
+   */
+  name?: string;
+  /**
+   * An explicit identity for the function. When given, the function's source is not
+   * hashed: bump the version yourself when the function's behaviour changes.
+   * @example delayed(fetchPrices, { version: '2024-06' })
+   */
+  version?: string;
+  /**
+   * Run on the main thread instead of a worker. Use it for functions that close over
+   * local variables or need main-thread state.
+   * @default false
+   */
+  mainThread?: boolean;
+  /**
+   * The URL of the module that exports `fn` — pass `import.meta.url`. The worker then
+   * imports that module and calls its export, so the function may use imports,
+   * module-level helpers and constants.
+   */
+  module?: string | URL;
+  /**
+   * The export to call in `module`.
+   * @default the function's name
+   */
+  exportName?: string;
+}
+
+/** Where and how a task's function runs. */
+export type FunctionPlacement =
+  | { readonly kind: 'source'; readonly expression: string }
+  | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
+  | { readonly kind: 'main' };
+
+/** Running mean of a function's task durations; the scheduler sizes batches by it. */
+export interface DurationEstimate {
+  count: number;
+  meanMs: number;
+}
+
+/** Everything the engine needs to know about one function passed to `delayed`. */
+export interface TaskFunction {
+  readonly fn: (...args: never[]) => unknown;
+  readonly name: string;
+  readonly identity: FunctionIdentity;
+  /** Stable key of the identity: the worker's compile cache is keyed by it. */
+  readonly key: string;
+  readonly placement: FunctionPlacement;
+  readonly durations: DurationEstimate;
+}
+
+export function describeFunction(fn: unknown, options: DelayedOptions = {}): TaskFunction {
+  if (typeof fn !== 'function') {
+    throw new InvalidArgumentError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
+  }
+  validateOptions(options);
+  const name = options.name ?? (fn.name || 'anonymous');
+  const identity = functionIdentity(fn, { name, version: options.version });
+  return {
+    fn: fn as TaskFunction['fn'],
+    name,
+    identity,
+    key: identityKey(identity),
+    placement: placementOf(fn, name, options),
+    durations: { count: 0, meanMs: 0 },
+  };
+}
+
+function placementOf(fn: Function, name: string, options: DelayedOptions): FunctionPlacement {
+  if (options.mainThread) return { kind: 'main' };
+  if (options.module !== undefined) {
+    const exportName = options.exportName ?? fn.name;
+    if (!exportName) {
+      throw new InvalidArgumentError(
+        `Function "${name}" is anonymous: pass { exportName } to say which export of ${String(options.module)} it is`,
+      );
+    }
+    return { kind: 'module', url: String(options.module), exportName };
+  }
+  const analysis = analyzeFunction(fn);
+  if (analysis.isNative) {
+    throw new UnhashableError(
+      'function',
+      `"${name}" is a native or bound function, which has no source a worker could run`,
+      'Wrap it in a plain function, or pass { mainThread: true, version: "…" }',
+    );
+  }
+  if (analysis.freeNames.length > 0) throw new NotSelfContainedError(name, analysis.freeNames);
+  return { kind: 'source', expression: analysis.expression };
+}
+
+function validateOptions(options: DelayedOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`Expected \`options\` to be an object, got \`${String(options)}\``);
+  }
+  for (const key of ['name', 'version', 'exportName'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      throw new InvalidArgumentError(
+        `Expected \`${key}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`,
+      );
+    }
+  }
+  if (options.module !== undefined && typeof options.module !== 'string' && !(options.module instanceof URL)) {
+    throw new InvalidArgumentError(`Expected \`module\` to be a URL string such as import.meta.url, got ${typeof options.module}`);
+  }
+  if (options.mainThread && options.module !== undefined) {
+    throw new InvalidArgumentError('Options `mainThread` and `module` exclude each other: a module function runs on a worker');
+  }
+  if (options.exportName !== undefined && options.module === undefined) {
+    throw new InvalidArgumentError('Option `exportName` needs `module`');
+  }
+}

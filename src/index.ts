@@ -1,0 +1,26 @@
+// The public surface of memograph. Everything a user may import is exported here, and only here.
+export { delayed, Delayed } from './graph/delayed.js';
+export type { DelayedArgs, DelayedFunction, MaybeDelayed } from './graph/delayed.js';
+export type { DelayedOptions } from './graph/task-function.js';
+export { compute } from './compute.js';
+export { Run, startRun, shutdown } from './run.js';
+export type { Values } from './run.js';
+export type { ComputeOptions } from './options.js';
+export type { RunSnapshot, NodeView, RunStatus } from './scheduler/snapshots.js';
+export type { NodeState, RunCounts } from './scheduler/state.js';
+export { registerEncoder, tokenize } from './hash/public.js';
+export { FORMAT_VERSION } from './hash/call-address.js';
+export { LevelStore } from './store/level-store.js';
+export { MemoryStore } from './store/memory-store.js';
+export type { Store, ResultRecord } from './store/store.js';
+export {
+  MemographError,
+  TaskError,
+  WorkerCrashedError,
+  UnhashableError,
+  InvalidArgumentError,
+  NotSelfContainedError,
+  StoreLockedError,
+  StoreCorruptError,
+} from './errors.js';
+export type { ErrorCode, TaskFailure } from './errors.js';

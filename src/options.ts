@@ -1,0 +1,109 @@
+import { availableParallelism } from 'node:os';
+import type { ResourceLimits } from 'node:worker_threads';
+import { InvalidArgumentError } from './errors.js';
+import type { RunSnapshot } from './scheduler/snapshots.js';
+import type { Store } from './store/store.js';
+
+/** Options of {@link compute} and {@link startRun}. */
+export interface ComputeOptions {
+  /**
+   * How many tasks run at once on worker threads (and, separately, how many
+   * `mainThread` batches may be awaiting at once).
+   * @default os.availableParallelism()
+   */
+  workers?: number;
+  /**
+   * Read results from and write them to the cache.
+   * @default true
+   */
+  cache?: boolean;
+  /**
+   * The LevelDB cache directory.
+   * @default process.env.MEMOGRAPH_CACHE_DIR, else `.memograph` in the working directory
+   */
+  cacheDir?: string;
+  /** Use this store instead of the LevelDB directory (e.g. `new MemoryStore()`). */
+  store?: Store;
+  /**
+   * How long to wait for another process to release the cache directory before
+   * failing with StoreLockedError.
+   * @default 0
+   */
+  lockTimeoutMs?: number;
+  /**
+   * Limits for each worker thread; a task that exceeds them fails with a
+   * WorkerCrashedError and its worker is replaced.
+   * @example { maxOldGenerationSizeMb: 512 }
+   */
+  workerResourceLimits?: ResourceLimits;
+  /** Called with a snapshot of the run every `snapshotIntervalMs` while it changes, and once at the end. */
+  onSnapshot?: (snapshot: RunSnapshot) => void;
+  /**
+   * How often `onSnapshot` and `Run#subscribe` listeners hear of changes.
+   * @default 100
+   */
+  snapshotIntervalMs?: number;
+}
+
+export interface ResolvedOptions {
+  readonly workers: number;
+  readonly cache: boolean;
+  readonly cacheDir: string | undefined;
+  readonly store: Store | undefined;
+  readonly lockTimeoutMs: number;
+  readonly workerResourceLimits: ResourceLimits | undefined;
+  readonly onSnapshot: ((snapshot: RunSnapshot) => void) | undefined;
+  readonly snapshotIntervalMs: number;
+}
+
+const KNOWN = new Set([
+  'workers',
+  'cache',
+  'cacheDir',
+  'store',
+  'lockTimeoutMs',
+  'workerResourceLimits',
+  'onSnapshot',
+  'snapshotIntervalMs',
+]);
+
+export function resolveOptions(options: ComputeOptions): ResolvedOptions {
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new InvalidArgumentError(`Unknown compute option \`${key}\``);
+  }
+  const { workers = availableParallelism(), cache = true, lockTimeoutMs = 0, snapshotIntervalMs = 100 } = options;
+  expectInteger('workers', workers, 1);
+  expectInteger('lockTimeoutMs', lockTimeoutMs, 0);
+  expectInteger('snapshotIntervalMs', snapshotIntervalMs, 1);
+  if (typeof cache !== 'boolean') throw new InvalidArgumentError(`Expected \`cache\` to be a boolean, got ${describe(cache)}`);
+  if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
+    throw new InvalidArgumentError(`Expected \`cacheDir\` to be a non-empty path, got ${describe(options.cacheDir)}`);
+  }
+  const store = options.store;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.putResult !== 'function')) {
+    throw new InvalidArgumentError(`Expected \`store\` to implement the Store interface, got ${describe(store)}`);
+  }
+  if (options.onSnapshot !== undefined && typeof options.onSnapshot !== 'function') {
+    throw new InvalidArgumentError(`Expected \`onSnapshot\` to be a function, got ${describe(options.onSnapshot)}`);
+  }
+  return {
+    workers,
+    cache,
+    cacheDir: options.cacheDir,
+    store,
+    lockTimeoutMs,
+    workerResourceLimits: options.workerResourceLimits,
+    onSnapshot: options.onSnapshot,
+    snapshotIntervalMs,
+  };
+}
+
+function expectInteger(name: string, value: unknown, min: number): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidArgumentError(`Expected \`${name}\` to be an integer from ${min} and up, got ${describe(value)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  return `\`${typeof value === 'object' ? JSON.stringify(value) : String(value)}\` (${typeof value})`;
+}

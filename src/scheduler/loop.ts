@@ -1,0 +1,370 @@
+/**
+ * The loop of one run: explore the graph from its targets, hand ready tasks to
+ * executors, and apply what comes back, until every target has a value or a
+ * task has failed. The policy and the state it works on are explained in
+ * state.ts; this file does the effects (store, futures table, executors).
+ */
+import { MemographError, TaskError } from '../errors.js';
+import type { Delayed } from '../graph/delayed.js';
+import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
+import { templateOf } from '../executors/fill-inputs.js';
+import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
+import { recordDuration, takeBatch } from './batching.js';
+import { EventQueue } from './event-queue.js';
+import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
+import { emptyState, expand, fail, finish, nodeFor, restore, setState, targetsAvailable, type RunState, type TaskNode } from './state.js';
+import { TaskResult } from './task-result.js';
+
+const YIELD_EVERY_MS = 10;
+
+export interface LoopOptions {
+  /** Where tasks for worker threads run; asked for only when the run has such a task. */
+  readonly workers: () => Executor;
+  /** Where `mainThread` tasks run. */
+  readonly main: Executor;
+}
+
+type Event =
+  | { readonly kind: 'outcomes'; readonly lane: Lane; readonly outcomes: Outcome[] }
+  | { readonly kind: 'lane-broken'; readonly lane: Lane; readonly batch: TaskNode[]; readonly error: unknown }
+  | { readonly kind: 'loaded'; readonly node: TaskNode; readonly bytes: Uint8Array | undefined }
+  | { readonly kind: 'joined'; readonly node: TaskNode; readonly settlement: Settlement }
+  | { readonly kind: 'explored'; readonly error?: unknown };
+
+/** An executor with its ready stack and the batches it has in flight. */
+interface Lane {
+  readonly ready: TaskNode[];
+  readonly executor: () => Executor;
+  inFlight: number;
+}
+
+export class RunLoop {
+  readonly state: RunState = emptyState();
+  readonly #options: LoopOptions;
+  readonly #events = new EventQueue<Event>();
+  readonly #lanes: Lane[];
+  /** Loads, joins and explorations under way. */
+  #pending = 0;
+  /** Delayed instances already counted as duplicates of another instance with the same CID. */
+  readonly #duplicates = new Set<Delayed<unknown>>();
+  #drained: Promise<void> = Promise.resolve();
+  /** The cache; `undefined` when caching is off. */
+  #store: Store | undefined;
+
+  constructor(options: LoopOptions) {
+    this.#options = options;
+    this.#lanes = [
+      { ready: this.state.readyOnWorkers, executor: options.workers, inFlight: 0 },
+      { ready: this.state.readyOnMain, executor: () => options.main, inFlight: 0 },
+    ];
+  }
+
+  /** Resolves once tasks still running after the run ended have finished and been stored. */
+  get drained(): Promise<void> {
+    return this.#drained;
+  }
+
+  /** Compute the targets' values. Rejects with the first TaskError, without waiting for running tasks. */
+  async run(targets: readonly Delayed<unknown>[], store: Store | undefined): Promise<unknown[]> {
+    this.#store = store;
+    const fresh: TaskNode[] = [];
+    for (const target of targets) {
+      const { node, isNew } = nodeFor(this.state, target);
+      if (!node.isTarget) {
+        node.isTarget = true;
+        this.state.targets.push(node);
+      }
+      if (isNew) fresh.push(node);
+    }
+    try {
+      await this.#explore(fresh, true);
+      let lastYield = performance.now();
+      while (!targetsAvailable(this.state) && !this.state.error) {
+        this.#dispatch();
+        if (this.#inFlight() === 0 && this.#pending === 0) {
+          throw new Error('internal: the run has unfinished targets but nothing to wait for');
+        }
+        this.#handle(await this.#events.next());
+        // Main-thread tasks complete as microtasks; without a pause now and then,
+        // timers and I/O (snapshots, store flushes, progress) would wait for the run.
+        if (performance.now() - lastYield > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+        }
+      }
+    } finally {
+      this.#stop();
+    }
+    if (this.state.error) throw this.state.error;
+    return targets.map((target) => this.state.nodes.get(target.cid)!.result!.value());
+  }
+
+  // ---- exploring -------------------------------------------------------------
+
+  /**
+   * Classify each new node, breadth-first: join a future, load from the store, or
+   * expand into its inputs (which are classified next). Awaits only when the store
+   * cannot answer synchronously.
+   */
+  async #explore(frontier: TaskNode[], lookInStore: boolean): Promise<void> {
+    const store = this.#store;
+    while (frontier.length > 0) {
+      let records: (ResultRecord | undefined)[] | undefined;
+      if (store && lookInStore) {
+        records = store.getRecordSync
+          ? frontier.map((node) => store.getRecordSync!(node.delayed.cid))
+          : await store.getRecords(frontier.map((node) => node.delayed.cid));
+      }
+      const next: TaskNode[] = [];
+      frontier.forEach((node, i) => this.#classify(node, records?.[i], next));
+      frontier = next;
+      lookInStore = true;
+    }
+  }
+
+  #classify(node: TaskNode, record: ResultRecord | undefined, discovered: TaskNode[]): void {
+    const cid = node.delayed.cid;
+    const future = pendingFuture(cid);
+    if (future) {
+      this.state.counts.deduplicated++;
+      setState(this.state, node, 'running');
+      this.#pending++;
+      void future.then((settlement) => this.#events.push({ kind: 'joined', node, settlement }));
+      return;
+    }
+    if (record) {
+      node.record = record;
+      this.#load(node);
+      return;
+    }
+    claimFuture(cid);
+    node.claimed = true;
+    expand(this.state, node, this.#inputsOf(node, discovered));
+    for (const dep of node.deps) {
+      // A result already released by this run is needed again (a cached node turned
+      // out corrupt and its inputs are being recomputed): read it back from the store.
+      if (dep.result === undefined && (dep.state === 'done' || dep.state === 'cached')) this.#load(dep);
+    }
+  }
+
+  /** Distinct input nodes of `node`; new ones are appended to `discovered`. */
+  #inputsOf(node: TaskNode, discovered: TaskNode[]): TaskNode[] {
+    const deps: TaskNode[] = [];
+    const seen = new Set<TaskNode>();
+    for (const link of node.delayed.links) {
+      const instance = link.node as Delayed<unknown>;
+      const { node: dep, isNew } = nodeFor(this.state, instance);
+      if (isNew) discovered.push(dep);
+      else if (dep.delayed !== instance && !this.#duplicates.has(instance)) {
+        this.#duplicates.add(instance);
+        this.state.counts.deduplicated++;
+      }
+      if (!seen.has(dep)) {
+        seen.add(dep);
+        deps.push(dep);
+      }
+    }
+    return deps;
+  }
+
+  #load(node: TaskNode): void {
+    const store = this.#store;
+    if (!store || !node.record) throw new Error(`internal: ${node.delayed} has no stored result to load`);
+    this.#pending++;
+    store.getBytes(node.record.resultCid).then(
+      (bytes) => this.#events.push({ kind: 'loaded', node, bytes }),
+      () => this.#events.push({ kind: 'loaded', node, bytes: undefined }),
+    );
+  }
+
+  #exploreLater(frontier: TaskNode[], lookInStore: boolean): void {
+    this.#pending++;
+    this.#explore(frontier, lookInStore).then(
+      () => this.#events.push({ kind: 'explored' }),
+      (error: unknown) => this.#events.push({ kind: 'explored', error }),
+    );
+  }
+
+  // ---- running ---------------------------------------------------------------
+
+  #inFlight(): number {
+    return this.#lanes[0]!.inFlight + this.#lanes[1]!.inFlight;
+  }
+
+  #dispatch(): void {
+    for (const lane of this.#lanes) {
+      while (lane.ready.length > 0 && !this.state.error) {
+        const executor = lane.executor();
+        if (lane.inFlight >= executor.slots) break;
+        const batch = takeBatch(lane.ready, executor.slots - lane.inFlight);
+        const tasks = batch.map((node) => this.#executable(node));
+        lane.inFlight++;
+        executor.run(tasks).then(
+          (outcomes) => this.#events.push({ kind: 'outcomes', lane, outcomes }),
+          (error: unknown) => this.#events.push({ kind: 'lane-broken', lane, batch, error }),
+        );
+      }
+    }
+  }
+
+  #executable(node: TaskNode): ExecutableTask {
+    setState(this.state, node, 'running');
+    const { delayed } = node;
+    const links = delayed.links;
+    return {
+      id: node.id,
+      cid: delayed.cid,
+      task: delayed.task,
+      args: templateOf(delayed.args, links.map((link) => link.path)),
+      inputs: links.map((link) => ({
+        path: link.path,
+        result: this.state.nodes.get((link.node as Delayed<unknown>).cid)!.result!,
+      })),
+    };
+  }
+
+  #handle(event: Event): void {
+    switch (event.kind) {
+      case 'outcomes':
+        event.lane.inFlight--;
+        for (const outcome of event.outcomes) this.#complete(this.state.order[outcome.id]!, outcome);
+        return;
+      case 'lane-broken':
+        event.lane.inFlight--;
+        for (const node of event.batch) this.#failNode(node, executorFailure(node, event.error));
+        return;
+      case 'loaded':
+        this.#pending--;
+        this.#loaded(event.node, event.bytes);
+        return;
+      case 'joined':
+        this.#pending--;
+        this.#joined(event.node, event.settlement);
+        return;
+      case 'explored':
+        this.#pending--;
+        if (event.error) throw event.error;
+        return;
+    }
+  }
+
+  #complete(node: TaskNode, outcome: Outcome): void {
+    recordDuration(node.delayed.task.durations, outcome.durationMs);
+    if (!outcome.ok) {
+      this.#failNode(node, outcome.error);
+      return;
+    }
+    const { result } = outcome;
+    const store = this.#store;
+    const needsBytes = store !== undefined || node.dependents.some((d) => d.delayed.task.placement.kind !== 'main');
+    if (needsBytes) {
+      try {
+        result.bytes();
+      } catch (error) {
+        this.#failNode(node, unstorable(node, error));
+        return;
+      }
+    }
+    if (store) {
+      const bytes = result.bytes();
+      const record: ResultRecord = {
+        resultCid: result.resultCid(),
+        encoding: VALUE_ENCODING,
+        size: bytes.byteLength,
+        durationMs: outcome.durationMs,
+        fn: node.delayed.task.name,
+        createdAt: Date.now(),
+      };
+      store.putResult(node.delayed.cid, record, bytes);
+      node.record = record;
+    }
+    this.state.counts.executed++;
+    finish(this.state, node, result, 'done');
+    this.#settle(node, { kind: 'done', result });
+  }
+
+  #failNode(node: TaskNode, error: TaskError): void {
+    fail(this.state, node, error);
+    this.#settle(node, { kind: 'failed', error });
+  }
+
+  #settle(node: TaskNode, settlement: Settlement): void {
+    if (!node.claimed) return;
+    node.claimed = false;
+    settleFuture(node.delayed.cid, settlement);
+  }
+
+  #loaded(node: TaskNode, bytes: Uint8Array | undefined): void {
+    if (bytes) {
+      const result = TaskResult.fromBytes(bytes, node.record!.resultCid);
+      if (node.state === 'done' || node.state === 'cached') {
+        restore(this.state, node, result);
+      } else {
+        this.state.counts.cached++;
+        finish(this.state, node, result, 'cached');
+      }
+      return;
+    }
+    // The record points at bytes that are missing or corrupt: forget it and compute.
+    if (node.expanded) throw new Error(`internal: stored result of ${node.delayed} vanished while in use`);
+    void this.#store?.deleteRecord(node.delayed.cid).catch(() => undefined);
+    node.record = undefined;
+    this.#reclassify(node);
+  }
+
+  #joined(node: TaskNode, settlement: Settlement): void {
+    if (settlement.kind === 'done') finish(this.state, node, settlement.result, 'done');
+    else if (settlement.kind === 'failed') fail(this.state, node, settlement.error);
+    else {
+      setState(this.state, node, 'waiting');
+      this.#reclassify(node);
+    }
+  }
+
+  /** Classify `node` again, without the store, and explore whatever inputs that reveals. */
+  #reclassify(node: TaskNode): void {
+    const discovered: TaskNode[] = [];
+    this.#classify(node, undefined, discovered);
+    if (discovered.length > 0) this.#exploreLater(discovered, true);
+  }
+
+  // ---- stopping --------------------------------------------------------------
+
+  /**
+   * The run is over (all targets available, a failure, or an internal error). Calls
+   * this run claimed but never started are released to whoever waits for them;
+   * tasks still running are awaited in the background so their results are stored.
+   */
+  #stop(): void {
+    for (const node of this.state.order) {
+      if (node.claimed && node.state !== 'running') {
+        node.claimed = false;
+        settleFuture(node.delayed.cid, { kind: 'abandoned' });
+      }
+    }
+    this.#drained = this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#inFlight() > 0) {
+      const event = await this.#events.next();
+      if (event.kind === 'outcomes' || event.kind === 'lane-broken') this.#handle(event);
+    }
+  }
+}
+
+function unstorable(node: TaskNode, error: unknown): TaskError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new TaskError(
+    { taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: `its result cannot be stored: ${message}` },
+    { cause: error },
+  );
+}
+
+function executorFailure(node: TaskNode, error: unknown): TaskError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new TaskError(
+    { taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: `its executor failed: ${message}` },
+    { cause: error instanceof MemographError ? error : undefined },
+  );
+}

@@ -1,0 +1,197 @@
+/**
+ * Scheduling state of one run, and the small transitions that change it.
+ *
+ * Policy
+ * ------
+ * A run starts from its targets and walks down the graph, asking of each node
+ * in turn: is some run computing it right now (join its future), is it in the
+ * store (load it; do not look below it), or must it run (claim it, then ask the
+ * same of its inputs)? So a cached target costs one lookup, however large the
+ * graph below it.
+ *
+ * A node becomes ready the moment its last input is available — not level by
+ * level. Ready nodes wait on a LIFO stack, as in dask's local scheduler: the
+ * most recently freed work runs first, so the run goes depth-first and frees
+ * intermediate results early. Each result is held only while a dependent that
+ * has not finished still needs it (`holders`), or for as long as the run when
+ * it is a target; a 100,000-step chain holds one or two results at a time.
+ *
+ * These functions do no I/O and know nothing of executors, the store or the
+ * futures table: the loop (loop.ts) does the effects and calls them.
+ *
+ * Example: for t = total(load(3)), with nothing cached, the run explores t
+ * (miss: inputs [load(3)]), then load(3) (miss: no inputs → ready). The loop
+ * runs load(3); `finish` marks it done, t's last input arrived so t is pushed
+ * on the ready stack, and load(3)'s result is released once t has finished.
+ */
+import type { TaskError } from '../errors.js';
+import type { Delayed } from '../graph/delayed.js';
+import type { ResultRecord } from '../store/store.js';
+import type { TaskResult } from './task-result.js';
+
+/** Where a node is in its life. `cached` means served from the store. */
+export type NodeState = 'waiting' | 'ready' | 'running' | 'done' | 'cached' | 'failed';
+
+export interface TaskNode {
+  /** Index in `RunState.order`; also the id in executor messages. */
+  readonly id: number;
+  readonly delayed: Delayed<unknown>;
+  state: NodeState;
+  /** Inputs are known: the node is to be computed by this run. */
+  expanded: boolean;
+  /** Distinct input nodes (set by `expand`). */
+  deps: TaskNode[];
+  /** Nodes of this run that take this one as an input. */
+  dependents: TaskNode[];
+  /** Inputs whose result is not available yet. */
+  missing: number;
+  /** Dependents that have not finished and so still need this result. */
+  holders: number;
+  isTarget: boolean;
+  /** Available to dependents while set; dropped when no holder is left. */
+  result: TaskResult | undefined;
+  /** The store's record, when the node is (or was thought to be) cached. */
+  record: ResultRecord | undefined;
+  /** This run announced it in the futures table and must settle it. */
+  claimed: boolean;
+}
+
+export interface RunCounts {
+  /** Distinct nodes this run looked at. */
+  total: number;
+  /** Tasks this run executed. */
+  executed: number;
+  /** Nodes served from the store. */
+  cached: number;
+  /** Calls not executed because an identical call was already in the run or running elsewhere. */
+  deduplicated: number;
+  /** Tasks that failed. */
+  failed: number;
+  /** Nodes in each state right now. */
+  states: Record<NodeState, number>;
+}
+
+export interface RunState {
+  readonly nodes: Map<string, TaskNode>;
+  readonly order: TaskNode[];
+  readonly targets: TaskNode[];
+  /** Ready nodes, one LIFO stack per kind of executor. */
+  readonly readyOnWorkers: TaskNode[];
+  readonly readyOnMain: TaskNode[];
+  readonly counts: RunCounts;
+  /** Nodes whose state changed since the last snapshot. */
+  readonly changed: Set<TaskNode>;
+  /** The first failure; once set, nothing new starts. */
+  error: TaskError | undefined;
+}
+
+export function emptyState(): RunState {
+  return {
+    nodes: new Map(),
+    order: [],
+    targets: [],
+    readyOnWorkers: [],
+    readyOnMain: [],
+    counts: {
+      total: 0,
+      executed: 0,
+      cached: 0,
+      deduplicated: 0,
+      failed: 0,
+      states: { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0 },
+    },
+    changed: new Set(),
+    error: undefined,
+  };
+}
+
+/** The node for `delayed`, made if new. `isNew` tells the caller to classify it. */
+export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: TaskNode; isNew: boolean } {
+  const existing = state.nodes.get(delayed.cid);
+  if (existing) return { node: existing, isNew: false };
+  const node: TaskNode = {
+    id: state.order.length,
+    delayed,
+    state: 'waiting',
+    expanded: false,
+    deps: [],
+    dependents: [],
+    missing: 0,
+    holders: 0,
+    isTarget: false,
+    result: undefined,
+    record: undefined,
+    claimed: false,
+  };
+  state.nodes.set(delayed.cid, node);
+  state.order.push(node);
+  state.counts.total++;
+  state.counts.states.waiting++;
+  state.changed.add(node);
+  return { node, isNew: true };
+}
+
+export function setState(state: RunState, node: TaskNode, next: NodeState): void {
+  if (node.state === next) return;
+  state.counts.states[node.state]--;
+  state.counts.states[next]++;
+  node.state = next;
+  state.changed.add(node);
+}
+
+/** The node must be computed here; `deps` are its distinct inputs. */
+export function expand(state: RunState, node: TaskNode, deps: TaskNode[]): void {
+  node.expanded = true;
+  node.deps = deps;
+  for (const dep of deps) {
+    dep.dependents.push(node);
+    dep.holders++;
+    if (dep.result === undefined) node.missing++;
+  }
+  if (node.missing === 0) makeReady(state, node);
+}
+
+function makeReady(state: RunState, node: TaskNode): void {
+  setState(state, node, 'ready');
+  (node.delayed.task.placement.kind === 'main' ? state.readyOnMain : state.readyOnWorkers).push(node);
+}
+
+/** The node's result is available: from running it (`done`) or from the store (`cached`). */
+export function finish(state: RunState, node: TaskNode, result: TaskResult, how: 'done' | 'cached'): void {
+  node.result = result;
+  setState(state, node, how);
+  for (const dependent of node.dependents) {
+    if (dependent.expanded && dependent.state === 'waiting' && --dependent.missing === 0) makeReady(state, dependent);
+  }
+  for (const dep of node.deps) release(dep);
+  if (node.holders === 0 && !node.isTarget) node.result = undefined;
+}
+
+/**
+ * A released result is back (read again from the store) because new dependents
+ * need it. Only those dependents counted it as missing: every earlier one had
+ * finished, or the result would not have been released.
+ */
+export function restore(state: RunState, node: TaskNode, result: TaskResult): void {
+  node.result = result;
+  for (const dependent of node.dependents) {
+    if (dependent.expanded && dependent.state === 'waiting' && dependent.missing > 0 && --dependent.missing === 0) {
+      makeReady(state, dependent);
+    }
+  }
+}
+
+/** One dependent of `node` has finished with it. */
+export function release(node: TaskNode): void {
+  if (--node.holders === 0 && !node.isTarget) node.result = undefined;
+}
+
+export function fail(state: RunState, node: TaskNode, error: TaskError): void {
+  setState(state, node, 'failed');
+  state.counts.failed++;
+  state.error ??= error;
+}
+
+export function targetsAvailable(state: RunState): boolean {
+  return state.targets.every((target) => target.result !== undefined);
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { delayed } from '../../src/index.js';
+import { recordDuration, takeBatch } from '../../src/scheduler/batching.js';
+import { emptyState, nodeFor, type TaskNode } from '../../src/scheduler/state.js';
+
+function readyNodes(fn: ReturnType<typeof delayed<[number], number>>, n: number): TaskNode[] {
+  const state = emptyState();
+  return Array.from({ length: n }, (_, i) => nodeFor(state, fn(i)).node);
+}
+
+describe('batch sizing', () => {
+  it('sends a function never seen before alone', () => {
+    const fresh = delayed((x: number) => x + 100);
+    const ready = readyNodes(fresh, 50);
+    expect(takeBatch(ready, 2)).toHaveLength(1);
+    expect(ready).toHaveLength(49);
+  });
+
+  it('batches tiny tasks, leaving a share of the work for every free slot', () => {
+    const tiny = delayed((x: number) => x + 200);
+    recordDuration(tiny(0).task.durations, 0.001);
+    const ready = readyNodes(tiny, 100);
+    const first = takeBatch(ready, 4);
+    expect(first).toHaveLength(25);
+    // LIFO: the most recently readied tasks go first.
+    expect(first[0]!.delayed.args[0]).toBe(99);
+  });
+
+  it('keeps long tasks apart so they run in parallel', () => {
+    const slow = delayed((x: number) => x + 300);
+    recordDuration(slow(0).task.durations, 50);
+    const ready = readyNodes(slow, 10);
+    expect(takeBatch(ready, 1)).toHaveLength(1);
+  });
+
+  it('stops a batch at a function whose duration is unknown', () => {
+    const known = delayed((x: number) => x + 400);
+    const unknown = delayed((x: number) => x + 500);
+    recordDuration(known(0).task.durations, 0.001);
+    const state = emptyState();
+    const ready = [nodeFor(state, unknown(1)).node, nodeFor(state, known(1)).node, nodeFor(state, known(2)).node];
+    expect(takeBatch(ready, 1)).toHaveLength(2);
+    expect(ready).toHaveLength(1);
+  });
+
+  it('follows recent durations', () => {
+    const estimate = { count: 0, meanMs: 0 };
+    for (let i = 0; i < 100; i++) recordDuration(estimate, 10);
+    for (let i = 0; i < 300; i++) recordDuration(estimate, 1);
+    expect(estimate.meanMs).toBeLessThan(1.1);
+  });
+});
