@@ -12,11 +12,13 @@
  *   function () { [native code] } (builtins, bound functions)      isNative, nothing else
  *
  * Source reaches us compiled (tsx/esbuild: minified-ish with `__name(…)`
- * helpers; vitest: reformatted with tabs), which is why identity is built from
- * tokens, not text.
+ * helpers and locals renamed to avoid shadowing, `function add2` for
+ * `const add = function add`; vitest: reformatted with tabs), which is why
+ * identity is built from tokens, not text, with local bindings renamed to
+ * placeholders (docs/hash-format.md, "Function identity").
  */
 import { Parser, type Node, type Token } from 'acorn';
-import { analyze } from 'eslint-scope';
+import { analyze, type ScopeManager } from 'eslint-scope';
 import type * as ESTree from 'estree';
 import vm from 'node:vm';
 import { InvalidArgumentError } from '../errors.js';
@@ -31,8 +33,10 @@ export interface FunctionAnalysis {
   /**
    * The source's tokens joined by single spaces (none inside template
    * literals), with semicolons inserted by ASI written out, trailing commas
-   * dropped and plain string literals in double quotes: comments and
-   * formatting do not change it, any other token change does.
+   * dropped, plain string literals in double quotes, and bindings local to
+   * the function renamed to `#0`, `#1`, … (see `localBindings`): comments,
+   * formatting and consistent renaming of locals do not change it, any other
+   * token change does.
    */
   readonly normalized: string;
   /** Names the function uses that are neither declared inside it nor worker globals, sorted. */
@@ -68,10 +72,11 @@ export function analyzeFunction(fn: Function): FunctionAnalysis {
 function analyzeSource(source: string, sloppy: boolean, name: string): FunctionAnalysis {
   if (NATIVE.test(source)) return Object.freeze({ expression: '', normalized: '', freeNames: [], isNative: true });
   const parsed = parseFunction(source, name);
+  const scopes = analyze(parsed.program, { ecmaVersion: 2022, sourceType: 'script', fallback: 'iteration' });
   return Object.freeze({
     expression: workerExpression(parsed, source, sloppy),
-    normalized: normalize(source, parsed),
-    freeNames: Object.freeze(freeNames(parsed)),
+    normalized: normalize(source, parsed, localBindings(parsed, scopes, sloppy)),
+    freeNames: Object.freeze(freeNames(parsed, scopes)),
     isNative: false,
   });
 }
@@ -193,13 +198,14 @@ function parses(expression: string): boolean {
 
 // ---------------------------------------------------------------------------
 
-function normalize(source: string, parsed: Parsed): string {
+function normalize(source: string, parsed: Parsed, locals: LocalBindings | undefined): string {
   const { offset } = parsed;
   const end = offset + source.length;
   const tokens = parsed.tokens.filter((t) => t.start >= offset && t.end <= end && t.type.label !== 'eof');
   const asi = new Set(parsed.insertedSemicolons.filter((at) => at > offset && at <= end));
   const label = (i: number): string | undefined => tokens[i]?.type.label;
   const parts: string[] = [];
+  const placeholders = new Map<number, string>(); // binding → `#n`, numbered in order of first occurrence
   let previousIsChunk = true; // no space before the first token
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i]!;
@@ -215,6 +221,14 @@ function normalize(source: string, parsed: Parsed): string {
     // Quote style is formatting too: a string without escapes is written as
     // JSON. (Escaped ones keep their text: "use\x20strict" is not a directive.)
     if (type === 'string' && !text.includes('\\')) text = JSON.stringify((token as Token & { value: string }).value);
+    // A local binding's name is replaced by its placeholder; a shorthand
+    // property `{ a }` keeps its key, which is observable: `{ a : #0 }`.
+    const binding = type === 'name' ? locals?.byToken.get(token.start) : undefined;
+    if (binding !== undefined) {
+      let placeholder = placeholders.get(binding);
+      if (placeholder === undefined) placeholders.set(binding, (placeholder = `#${placeholders.size}`));
+      text = locals!.shorthandKeys.has(token.start) ? `${text} : ${placeholder}` : placeholder;
+    }
     // Template chunks are written exactly as they are: spaces inside them are content.
     const isChunk = type === 'template' || type === 'invalidTemplate';
     if (!previousIsChunk && !isChunk) parts.push(' ');
@@ -226,6 +240,137 @@ function normalize(source: string, parsed: Parsed): string {
     }
   }
   return parts.join('');
+}
+
+// ---------------------------------------------------------------------------
+// Local bindings (alpha-normalisation)
+//
+// Compilers rename bindings that are local to a function (esbuild turns
+// `const add = function add() {}` into `function add2() {}`, minifiers
+// shorten everything), so the identity ignores their spelling: every binding
+// declared by the function (its own name as a function or class expression,
+// parameters, var/let/const/using, function and class declarations, class
+// expression names and catch parameters, in all scopes nested inside it) is
+// written as a placeholder, the same for its declarations and every reference
+// to it. `#` followed by digits is no JS token (`#x` is a private name and
+// needs a letter), so a placeholder never reads like anything else.
+//
+// Left as written: free names (globals, closures, imports), property names
+// and object keys, labels, private names, `arguments` (any binding with that
+// name: `var arguments` does not reset the arguments object), `this`.
+// No renaming at all where the scope analysis may be wrong about what a name
+// refers to: a direct `eval(…)` or a `with` anywhere inside (names are looked
+// up at run time), and a function declaration inside a block in code that is
+// not known to be strict (sloppy-mode web-compatibility hoisting).
+
+interface LocalBindings {
+  /** Identifier token start → binding number (same number for one binding's declarations and references). */
+  readonly byToken: ReadonlyMap<number, number>;
+  /** Starts of shorthand property keys (`{ a }`, `({ a = 1 }) =>`), whose token is also a binding's. */
+  readonly shorthandKeys: ReadonlySet<number>;
+}
+
+type Positioned = ESTree.Node & Node;
+
+function localBindings(parsed: Parsed, scopes: ScopeManager, sloppy: boolean): LocalBindings | undefined {
+  const root = parsed.fn as Positioned;
+  const shorthandKeys = new Set<number>();
+  // A plain function without own `caller` is strict; arrows, methods, async
+  // functions and generators never have one, so for them only a directive or
+  // an enclosing class tells.
+  const knownStrict =
+    root.type === 'ClassExpression' ||
+    (root.type === 'FunctionExpression' && !root.async && !root.generator && !parsed.method && !sloppy);
+  if (!scanForRenaming(root, knownStrict, shorthandKeys)) return undefined;
+
+  // Group the identifier tokens of each binding. A class declaration's name
+  // token declares two bindings (outside and inside the class body); they
+  // merge, which is what renaming that one token does anyway.
+  const parent = new Map<number, number>(); // token start → union-find parent
+  const find = (at: number): number => {
+    let top = at;
+    for (let up = parent.get(top)!; up !== top; up = parent.get(top)!) top = up;
+    return top;
+  };
+  for (const scope of scopes.scopes) {
+    const block = scope.block as Positioned;
+    if (block.start < root.start || block.end > root.end) continue;
+    for (const variable of scope.variables) {
+      if (variable.defs.length === 0 || variable.name === 'arguments') continue;
+      const starts = [
+        ...variable.identifiers.map((id) => (id as Positioned).start),
+        ...variable.references.map((reference) => (reference.identifier as Positioned).start),
+      ];
+      let group: number | undefined;
+      for (const at of starts) {
+        if (!parent.has(at)) parent.set(at, at);
+        const top = find(at);
+        if (group === undefined) group = top;
+        else if (top !== group) parent.set(top, group);
+      }
+    }
+  }
+  const byToken = new Map<number, number>();
+  for (const at of parent.keys()) byToken.set(at, find(at));
+  return { byToken, shorthandKeys };
+}
+
+/**
+ * Walk the function: false if renaming would be unsound (direct eval, with,
+ * a block-level function declaration in code not known to be strict);
+ * collects shorthand property keys.
+ */
+function scanForRenaming(root: ESTree.Node, knownStrict: boolean, shorthandKeys: Set<number>): boolean {
+  // `where`: 'body' for a function's body block, 'top' for a statement
+  // directly in one (or in a class static block), where a function
+  // declaration is an ordinary var-scoped one.
+  const visit = (node: ESTree.Node, where: 'body' | 'top' | 'other', strict: boolean): boolean => {
+    switch (node.type) {
+      case 'WithStatement':
+        return false;
+      case 'CallExpression':
+        // `eval(…)` through any binding named eval may be a direct eval.
+        if (node.callee.type === 'Identifier' && node.callee.name === 'eval') return false;
+        break;
+      case 'ClassExpression':
+      case 'ClassDeclaration':
+        strict = true;
+        break;
+      case 'FunctionDeclaration':
+        // In a block, switch case, label or if, sloppy code also hoists it to
+        // the function (Annex B.3.3), which the scope analysis does not model.
+        if (!strict && where !== 'top') return false;
+        break;
+      case 'Property':
+        if (node.shorthand) shorthandKeys.add((node.key as Positioned).start);
+        break;
+    }
+    const isFunction =
+      node.type === 'FunctionExpression' || node.type === 'FunctionDeclaration' || node.type === 'ArrowFunctionExpression';
+    if (isFunction && node.body.type === 'BlockStatement' && node.body.body.some(isUseStrict)) strict = true;
+    for (const key in node) {
+      const value = (node as unknown as Record<string, unknown>)[key];
+      const childWhere =
+        isFunction && key === 'body'
+          ? 'body'
+          : node.type === 'StaticBlock' || (node.type === 'BlockStatement' && where === 'body')
+            ? 'top'
+            : 'other';
+      for (const child of Array.isArray(value) ? value : [value]) {
+        if (isNode(child) && !visit(child, childWhere, strict)) return false;
+      }
+    }
+    return true;
+  };
+  return visit(root, 'other', knownStrict);
+}
+
+function isNode(value: unknown): value is ESTree.Node {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+function isUseStrict(statement: ESTree.Node): boolean {
+  return statement.type === 'ExpressionStatement' && 'directive' in statement && statement.directive === 'use strict';
 }
 
 // ---------------------------------------------------------------------------
@@ -253,8 +398,7 @@ const WORKER_GLOBALS: ReadonlySet<string> = (() => {
   return names;
 })();
 
-function freeNames(parsed: Parsed): string[] {
-  const scopes = analyze(parsed.program, { ecmaVersion: 2022, sourceType: 'script', fallback: 'iteration' });
+function freeNames(parsed: Parsed, scopes: ScopeManager): string[] {
   const free = new Set<string>();
   for (const reference of scopes.globalScope!.through) {
     const name = reference.identifier.type === 'Identifier' ? reference.identifier.name : '';

@@ -2,7 +2,8 @@
  * A function's identity: its name plus its normalised source, or its name plus
  * a version string the user gives instead (then the source is not part of it).
  * Changing the code, the name or the version changes every call address built
- * on it; reformatting or re-commenting the code does not.
+ * on it; reformatting or re-commenting the code, or consistently renaming
+ * its local variables and parameters, does not.
  *
  * Hashed as its own record, `["memograph/function", 1, {name, source | version}]`;
  * call records link to it by CID, so a long source is hashed once per function,

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { callAddress, FORMAT_VERSION, tokenize } from '../../src/hash/call-address.js';
 import { encodeCanonical, registerEncoder } from '../../src/hash/canonical.js';
-import { identityKey, type FunctionIdentity } from '../../src/hash/identity.js';
+import { functionIdentity, identityKey, type FunctionIdentity } from '../../src/hash/identity.js';
 import { LinkStub, linkOf, referenceBytes, referenceEncoders } from './reference.js';
 
 class GoldenPoint {
@@ -75,7 +75,13 @@ const VALUES: [string, unknown, string][] = [
 const V0 = 'QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n';
 const SHORT = CID.createV1(0x55, identity.digest(new Uint8Array([1, 2]))).toString();
 
-const IDENTITY: FunctionIdentity = { name: 'add', source: '( a , b ) => a + b' };
+// What functionIdentity gives `(a, b) => a + b` named add: locals are placeholders.
+const IDENTITY: FunctionIdentity = { name: 'add', source: '( #0 , #1 ) => #0 + #1' };
+// The normalised source of `walk` in the 'normalised source' test below.
+const WALK_SOURCE =
+  'function #0 ( #1 , { depth : #2 = 0 } = { } ) { const { kids : #3 } = #1 ;' +
+  ' let #4 = [ #1 . id ] ; for ( const #5 of #3 ?? [ ] ) { let #6 = #5 ; #4 . push ( ... #0 ( #6 , { depth : #2 + 1 } ) ) ; }' +
+  ' return { out : #4 , depth : #2 , max : Math . max ( #2 , #4 . length ) , label : "walk" } ; }';
 const VERSIONED: FunctionIdentity = { name: 'fetchPrices', version: '2024-06' };
 
 describe('golden vectors (format version 1)', () => {
@@ -88,14 +94,26 @@ describe('golden vectors (format version 1)', () => {
   });
 
   test('identity keys', () => {
-    expect(identityKey(IDENTITY)).toBe('bafyreif75qu3kp2xk3gisvmneyestldfhvtb2bjyitya42brnlj5w6on5m');
+    expect(identityKey(IDENTITY)).toBe('bafyreigez5hamyf5tpx3mohr77lfdxpsxjc6r74dofcth5kgyxsewojjmu');
     expect(identityKey(VERSIONED)).toBe('bafyreib5unwjt7gvot57bony4w7jicngvdo7uywatdhxzpa23v6vnwkvlm');
+  });
+
+  test('normalised source', () => {
+    expect(functionIdentity((0, eval)('((x, y) => x + y)') as Function, { name: 'add' })).toEqual(IDENTITY);
+    const walk = (0, eval)(`(function walk(node, { depth = 0 } = {}) {
+      const { kids } = node; // shorthand keys stay, the bindings are renamed
+      let out = [node.id];
+      for (const kid of kids ?? []) { let node = kid; out.push(...walk(node, { depth: depth + 1 })); }
+      return { out, depth, max: Math.max(depth, out.length), label: 'walk' };
+    })`) as Function;
+    expect(functionIdentity(walk)).toEqual({ name: 'walk', source: WALK_SOURCE });
+    expect(identityKey(functionIdentity(walk))).toBe('bafyreiaqn3bph57ncfv2haocrgv47iubngenuw6ql5rswx67eay3ayeyba');
   });
 
   test('call with a link', () => {
     const node = new LinkStub(LINK);
     const { cid, links } = callAddress(IDENTITY, [node, { scale: 2, of: [node] }], linkOf);
-    expect(cid).toBe('bafyreieaet2cv4hrnjetebnplfzkq5tlcsghnk467xyzkn4hgbndbesemu');
+    expect(cid).toBe('bafyreidotiuau7ij7g55j2sx52tb5xqldxrhyrvv3rkqgj7axbb2oihykm');
     expect(links).toEqual([
       { node, path: [0] },
       { node, path: [1, 'of', 0] },
@@ -150,7 +168,7 @@ describe('canonical bytes are DAG-CBOR', () => {
     ]);
     const { cid } = callAddress(IDENTITY, [node, { scale: 2, of: [node] }], linkOf);
     expect(cid).toBe(CID.createV1(0x71, sha256Digest(bytes)).toString());
-    const identityBytes = dagCbor.encode(['memograph/function', 1, { name: 'add', source: '( a , b ) => a + b' }]);
+    const identityBytes = dagCbor.encode(['memograph/function', 1, { name: 'add', source: '( #0 , #1 ) => #0 + #1' }]);
     expect(identityKey(IDENTITY)).toBe(CID.createV1(0x71, sha256Digest(identityBytes)).toString());
     const valueBytes = dagCbor.encode(['memograph/value', 1, { a: 1 }]);
     expect(tokenize({ a: 1 })).toBe(CID.createV1(0x71, sha256Digest(valueBytes)).toString());

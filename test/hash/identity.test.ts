@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { callAddress } from '../../src/hash/call-address.js';
@@ -21,7 +22,7 @@ describe('normalized source', () => {
     ]) {
       expect(normalized(variant)).toBe(normalized(base));
     }
-    expect(normalized(base)).toBe('function add ( a , b ) { return a + b ; }');
+    expect(normalized(base)).toBe('function #0 ( #1 , #2 ) { return #1 + #2 ; }');
   });
 
   test('trailing commas and quote styles are formatting', () => {
@@ -48,7 +49,7 @@ describe('normalized source', () => {
 
   test('any token change changes it', () => {
     const base = normalized('(a, b) => a + b');
-    for (const changed of ['(a, b) => a - b', '(a, c) => a + c', '(a, b) => a + b + 0', "(a, b) => a + b + ''", '(a, b) => (a + b)']) {
+    for (const changed of ['(a, b) => a - b', '(a, c) => a + b', '(b, a) => a + b', '(a, b) => a + b + 0', "(a, b) => a + b + ''", '(a, b) => (a + b)']) {
       expect(normalized(changed)).not.toBe(base);
     }
     expect(normalized("() => 'x'")).not.toBe(normalized('() => "y"'));
@@ -57,9 +58,178 @@ describe('normalized source', () => {
   test('template literal text is kept exactly; regex literals are single tokens', () => {
     expect(normalized('(x) => `a ${x} b`')).toBe(normalized('(x) => `a ${ x } b`'));
     expect(normalized('(x) => `a ${x} b`')).not.toBe(normalized('(x) => `a  ${x} b`'));
-    expect(normalized('(x) => `a ${x} b`')).toBe('( x ) => `a ${ x } b`');
+    expect(normalized('(x) => `a ${x} b`')).toBe('( #0 ) => `a ${ #0 } b`');
     expect(normalized('(s) => /a b/g.test(s)')).not.toBe(normalized('(s) => /a  b/g.test(s)'));
-    expect(normalized('(a, b, g) => a / b / g')).toBe('( a , b , g ) => a / b / g');
+    expect(normalized('(a, b, g) => a / b / g')).toBe('( #0 , #1 , #2 ) => #0 / #1 / #2');
+  });
+});
+
+describe('local bindings are renamed (alpha-equivalence)', () => {
+  const same = (a: string, b: string) => expect(normalized(b)).toBe(normalized(a));
+  const differ = (a: string, b: string) => expect(normalized(b)).not.toBe(normalized(a));
+
+  test('parameters and the function expression’s own name', () => {
+    same('function add(a,b){return a+b}', 'function add2(x,y){return x+y}');
+    expect(normalized('function add2(x,y){return x+y}')).toBe('function #0 ( #1 , #2 ) { return #1 + #2 ; }');
+    same('(a) => a + 1', '(b) => b + 1');
+    same('(a) => a + 1', '(\\u0062) => b + 1'); // an escaped name is the same name
+    differ('(a, b) => a - b', '(b, a) => a - b');
+    differ('(a) => a + b', '(b) => b + b'); // a local renamed into a free name's spelling
+  });
+
+  test('what tsx and vitest make of `const add = delayed(function add(a, b) {…})` has one identity', () => {
+    const vitest = fromSource('function add(a, b) {\n\treturn a + b;\n}');
+    const tsx = fromSource('function add2(a, b) {\n    return a + b;\n  }');
+    Object.defineProperty(tsx, 'name', { value: 'add' }); // esbuild's keepNames `__name(…, "add")`
+    expect(identityKey(functionIdentity(tsx))).toBe(identityKey(functionIdentity(vitest)));
+    // The worker still gets the source as written.
+    expect(analyzeFunction(tsx).expression).toContain('function add2(a, b)');
+    expect(revive(analyzeFunction(tsx).expression)(2, 3)).toBe(5);
+  });
+
+  test('a recursive named function expression renamed consistently keeps its identity', () => {
+    const fact = 'function fact(n) { return n <= 1 ? 1 : n * fact(n - 1); }';
+    same(fact, 'function f2(k) { return k <= 1 ? 1 : k * f2(k - 1); }');
+    differ(fact, 'function fact(n) { return n <= 1 ? 1 : n * fact2(n - 1); }'); // calls something else
+    differ(fact, 'function fact(n) { return n <= 1 ? 1 : n * n(n - 1); }');
+    same('class A { static of() { return new A(); } }', 'class B { static of() { return new B(); } }');
+    differ('class A { static of() { return new A(); } }', 'class B { static of() { return new A(); } }');
+  });
+
+  test('declarations inside: var, let, const, functions, classes, catch parameters, patterns', () => {
+    same(
+      '(xs) => { let t = 0; for (const [i, x] of xs.entries()) t += i * x; return t; }',
+      '(a) => { let b = 0; for (const [c, d] of a.entries()) b += c * d; return b; }',
+    );
+    same('() => { x = 1; var x; return x; }', '() => { y = 1; var y; return y; }');
+    differ('() => { x = 1; var x; return x; }', '() => { x = 1; var y; return x; }');
+    same(
+      '() => { function inner(n) { return n; } class K {} return inner(new K()); }',
+      '() => { function g(m) { return m; } class J {} return g(new J()); }',
+    );
+    same('() => { try { f(); } catch (e) { return e; } }', '() => { try { f(); } catch (err) { return err; } }');
+    same('({ a: [b], ...c }) => b + c', '({ a: [x], ...y }) => x + y');
+    differ('({ a: [b], ...c }) => b + c', '({ z: [x], ...y }) => x + y');
+  });
+
+  test('shadowing is kept apart: two bindings spelled alike are two placeholders', () => {
+    // The block's `x` is not the parameter: the first returns the parameter, the second a free `y`.
+    differ('(x) => { { let x = 1; } return x; }', '(x) => { { let y = 1; } return y; }');
+    same('(x) => { { let x = 1; } return x; }', '(a) => { { let b = 1; } return a; }');
+    expect(normalized('(x) => { { let x = 1; } return x; }')).toBe('( #0 ) => { { let #1 = 1 ; } return #0 ; }');
+    differ('(x) => { { let x = 1; return x; } }', '(x) => { { let y = 1; return x; } }');
+    same('(x) => { { let x = 1; return x; } }', '(a) => { { let b = 1; return b; } }');
+    differ('(x) => (x) => x', '(x) => (y) => x');
+    same('(x) => (x) => x', '(a) => (b) => b');
+    differ('(e) => { try {} catch (e) { return e; } }', '(e) => { try {} catch (f) { return e; } }');
+    same('(e) => { try {} catch (e) { return e; } }', '(a) => { try {} catch (b) { return b; } }');
+    // A default parameter does not see the body's declarations.
+    differ('(a = () => x) => { var x = 1; return a(); }', '(a = () => y) => { var y = 1; return a(); }');
+    same('(a = () => x) => { var x = 1; return a(); }', '(b = () => x) => { var z = 1; return b(); }');
+  });
+
+  test('property names, object keys and free names are not renamed', () => {
+    differ('(o) => o.a', '(o) => o.b');
+    expect(normalized('(o) => o.a')).toBe('( #0 ) => #0 . a');
+    differ('() => Math.PI', '() => Mathh.PI');
+    differ('(o) => ({ k: o })', '(o) => ({ j: o })');
+    differ('(o) => ({ k() { return o; } })', '(o) => ({ j() { return o; } })');
+    differ('() => class { m() {} }', '() => class { n() {} }');
+    differ('() => class { #p = 1; m() { return this.#p; } }', '() => class { #q = 1; m() { return this.#q; } }');
+    expect(free('(a) => a + b')).toEqual(['b']);
+  });
+
+  test('a shorthand property keeps its key', () => {
+    differ('({ a }) => ({ a })', '({ b }) => ({ b })');
+    differ('(a) => ({ a })', '(b) => ({ b })');
+    expect(normalized('({ a }) => ({ a })')).toBe('( { a : #0 } ) => ( { a : #0 } )');
+    same('(a) => ({ a })', '(b) => ({ a: b })');
+    same('({ a = 1 }) => a', '({ a: b = 1 }) => b');
+    expect(normalized('() => ({ k })')).toBe('( ) => ( { k } )'); // k is free
+  });
+
+  test('placeholders never read like an identifier', () => {
+    differ('(a) => a', '(a) => $0');
+    differ('(a) => a', '(a) => _0');
+    expect(normalized('() => { let $0 = 1; return $0 + $1; }')).toBe('( ) => { let #0 = 1 ; return #0 + $1 ; }');
+  });
+
+  test('labels, `arguments` and `this` are left as they are', () => {
+    differ('() => { a: for (;;) break a; }', '() => { b: for (;;) break b; }');
+    // `var arguments` does not reset the arguments object: not a plain local.
+    differ('function () { var arguments; return arguments; }', 'function () { var y; return y; }');
+    expect(normalized('function (a) { return this[a] + arguments.length; }')).toBe(
+      'function ( #0 ) { return this [ #0 ] + arguments . length ; }',
+    );
+  });
+
+  test('direct eval or with anywhere inside: nothing is renamed', () => {
+    expect(normalized('(s) => eval(s)')).toBe('( s ) => eval ( s )');
+    differ('(s) => eval(s)', '(t) => eval(t)');
+    differ('(a) => () => eval("a")', '(b) => () => eval("a")');
+    differ('(o) => { with (o) { return x; } }', '(p) => { with (p) { return x; } }');
+    same('(s) => (0, eval)(s)', '(t) => (0, eval)(t)'); // indirect eval sees only globals
+  });
+
+  test('a function declaration in a block is renamed only in strict code', () => {
+    // Sloppy code hoists `g` to the function (Annex B): the first returns it, the second a free `g`.
+    differ('() => { { function g() {} } return g; }', '() => { { function h() {} } return g; }');
+    same(
+      'function () { "use strict"; { function g() {} } return 1; }',
+      'function () { "use strict"; { function h() {} } return 1; }',
+    );
+    const strictFn = function () {
+      {
+        function inner() {
+          return 1;
+        }
+        inner();
+      }
+    };
+    expect(analyzeFunction(strictFn).normalized).not.toContain('inner');
+  });
+
+  test('random consistent renamings of the locals keep the identity; an inconsistent one changes it', () => {
+    const reserved = new Set(
+      ('break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+        'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+        'yield let static implements package protected interface private public await async of get set arguments eval ' +
+        'undefined NaN Infinity Math Error').split(' '),
+    );
+    const name = fc.stringMatching(/^[a-zA-Z_$][a-zA-Z0-9_$]{0,4}$/).filter((n) => !reserved.has(n));
+    // Each template takes its locals' names; `last` spells the final reference of names[1].
+    const templates: [number, (n: string[], last: string) => string][] = [
+      [3, ([f, a, b], last) => `function ${f}(${a}, ${b}) { return ${a} + ${b} * ${last}; }`],
+      [3, ([f, n, acc], last) => `function ${f}(${n}, ${acc} = 1) { return ${n} <= 1 ? ${acc} : ${f}(${n} - 1, ${acc} * ${last}); }`],
+      [
+        5,
+        ([xs, t, i, x, e], last) =>
+          `(${xs}) => { let ${t} = 0; for (const [${i}, ${x}] of ${xs}.entries()) { try { ${t} += ${x} * ${i}; } catch (${e}) { throw ${e}; } } return { total: ${t}, n: ${last}.length, max: Math.max(...${xs}) }; }`,
+      ],
+      [
+        4,
+        ([C, k, v, o], last) =>
+          `class ${C} { constructor(${v}) { this.v = ${v}; } add(${o}) { const ${k} = ${o}.v; return new ${C}(this.v + ${k} + ${last}); } }`,
+      ],
+      [4, ([o, a, b, c], last) => `(${o}) => { const { p: ${a}, q: [${b}] = [] } = ${o}; { let ${c} = ${a}; return ${c} + ${b} + ${last}; } }`],
+    ];
+    fc.assert(
+      fc.property(
+        fc.nat(templates.length - 1).chain((t) =>
+          fc.tuple(fc.constant(t), fc.uniqueArray(name, { minLength: templates[t]![0] + 1, maxLength: templates[t]![0] + 1 })),
+        ),
+        ([t, names]) => {
+          const [count, template] = templates[t]!;
+          const base = Array.from({ length: count }, (_, i) => `v${i}`);
+          const renamed = names.slice(0, count);
+          const reference = normalized(template(base, base[1]!));
+          expect(normalized(template(renamed, renamed[1]!))).toBe(reference);
+          // The spare name is free in the renamed function: that one reference now means something else.
+          expect(normalized(template(renamed, names[count]!))).not.toBe(reference);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -68,7 +238,7 @@ describe('functionIdentity', () => {
     const one = functionIdentity(fromSource('function add(a, b) { return a + b; }'));
     const two = functionIdentity(fromSource('function add(a,b){\n  // sum\n  return a+b\n}'));
     const three = functionIdentity(fromSource('function add(a, b) { return b + a; }'));
-    expect(one).toEqual({ name: 'add', source: 'function add ( a , b ) { return a + b ; }' });
+    expect(one).toEqual({ name: 'add', source: 'function #0 ( #1 , #2 ) { return #1 + #2 ; }' });
     expect(identityKey(two)).toBe(identityKey(one));
     expect(identityKey(three)).not.toBe(identityKey(one));
     const call = (identity: typeof one) => callAddress(identity, [1, 2], () => undefined).cid;
