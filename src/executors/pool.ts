@@ -3,7 +3,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { TaskError, WorkerCrashedError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
-import type { BatchMessage, TaskMessage, TaskOutcome } from './protocol.js';
+import type { BatchMessage, BatchReply, TaskMessage, TaskOutcome } from './protocol.js';
 
 export interface PoolOptions {
   readonly workers: number;
@@ -40,16 +40,16 @@ export class PoolExecutor implements Executor {
 
   async run(tasks: readonly ExecutableTask[]): Promise<Outcome[]> {
     const message = toMessage(tasks);
-    let replies: TaskOutcome[];
+    let reply: BatchReply;
     try {
-      replies = (await this.#pool.run(message)) as TaskOutcome[];
+      reply = (await this.#pool.run(message, { transferList: [message.inputs.buffer as ArrayBuffer] })) as BatchReply;
     } catch (crash) {
       // The worker died. Piscina replaces it; run the batch's tasks one by one so
       // only the task that kills its worker fails.
       if (tasks.length > 1) return (await Promise.all(tasks.map((task) => this.run([task])))).flat();
       return [crashOutcome(tasks[0]!, crash)];
     }
-    return replies.map((reply, i) => toOutcome(tasks[i]!, reply));
+    return reply.outcomes.map((outcome, i) => toOutcome(tasks[i]!, outcome, reply.results));
   }
 
   close(): Promise<void> {
@@ -59,6 +59,10 @@ export class PoolExecutor implements Executor {
 
 function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
   const sources: Record<string, string> = {};
+  // Each distinct input is written once, however many tasks of the batch take it.
+  const placed = new Map<TaskResult, number>();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   const messages: TaskMessage[] = tasks.map(({ id, task, args, inputs }) => {
     const placement = task.placement;
     if (placement.kind === 'main') throw new Error(`internal: main-thread task ${task.name} sent to a worker`);
@@ -70,15 +74,32 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
           ? { kind: 'source', key: task.key }
           : { kind: 'module', url: placement.url, exportName: placement.exportName },
       args,
-      inputs: inputs.map(({ path, result }) => ({ path, bytes: result.bytes() })),
+      inputs: inputs.map(({ path, result }) => {
+        const bytes = result.bytes();
+        let offset = placed.get(result);
+        if (offset === undefined) {
+          offset = size;
+          placed.set(result, offset);
+          chunks.push(bytes);
+          size += bytes.byteLength;
+        }
+        return { path, offset, length: bytes.byteLength };
+      }),
     };
   });
-  return { tasks: messages, sources };
+  const joined = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { tasks: messages, sources, inputs: joined };
 }
 
-function toOutcome(task: ExecutableTask, reply: TaskOutcome): Outcome {
+function toOutcome(task: ExecutableTask, reply: TaskOutcome, results: Uint8Array): Outcome {
   if (reply.ok) {
-    return { id: task.id, ok: true, result: TaskResult.fromBytes(reply.bytes, reply.resultCid), durationMs: reply.durationMs };
+    const bytes = results.subarray(reply.offset, reply.offset + reply.length);
+    return { id: task.id, ok: true, result: TaskResult.fromBytes(bytes, reply.resultCid), durationMs: reply.durationMs };
   }
   const error = new TaskError({
     taskName: task.task.name,

@@ -5,7 +5,7 @@
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import { fillInputs } from './fill-inputs.js';
-import type { BatchMessage, FunctionRef, TaskMessage, TaskOutcome } from './protocol.js';
+import type { BatchMessage, BatchReply, FunctionRef, TaskMessage, TaskOutcome } from './protocol.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -24,22 +24,44 @@ type AnyFunction = (...args: unknown[]) => unknown;
 const compiled = new Map<string, AnyFunction>();
 const imported = new Map<string, Promise<AnyFunction>>();
 
-export default async function runBatch(batch: BatchMessage): Promise<TaskOutcome[]> {
+export default async function runBatch(batch: BatchMessage): Promise<BatchReply> {
   const outcomes: TaskOutcome[] = [];
-  for (const task of batch.tasks) outcomes.push(await runTask(task, batch.sources));
-  return outcomes;
+  const results: Uint8Array[] = [];
+  let size = 0;
+  for (const task of batch.tasks) {
+    const outcome = await runTask(task, batch);
+    if (outcome.ok) {
+      const { id, resultCid, durationMs } = outcome;
+      outcomes.push({ id, ok: true, offset: size, length: outcome.bytes.byteLength, resultCid, durationMs });
+      results.push(outcome.bytes);
+      size += outcome.bytes.byteLength;
+    } else {
+      outcomes.push(outcome);
+    }
+  }
+  // A fresh buffer of exactly this size: Buffer.concat may hand out a slice of a
+  // shared pool, and cloning a slice clones the whole pool.
+  const joined = new Uint8Array(size);
+  let at = 0;
+  for (const bytes of results) {
+    joined.set(bytes, at);
+    at += bytes.byteLength;
+  }
+  return { outcomes, results: joined };
 }
 
-async function runTask(task: TaskMessage, sources: BatchMessage['sources']): Promise<TaskOutcome> {
+type Attempt = (TaskOutcome & { ok: false }) | { id: number; ok: true; bytes: Uint8Array; resultCid: string; durationMs: number };
+
+async function runTask(task: TaskMessage, batch: BatchMessage): Promise<Attempt> {
   const started = performance.now();
   try {
-    const fn = await resolveFunction(task.fn, sources);
-    const args = fillInputs(task.args, task.inputs, (slot) => unpackValue(slot.bytes));
+    const fn = await resolveFunction(task.fn, batch.sources);
+    const { inputs } = batch;
+    const args = fillInputs(task.args, task.inputs, (slot) => unpackValue(inputs.subarray(slot.offset, slot.offset + slot.length)));
     let value = fn(...args);
     if (isThenable(value)) value = await value;
     const durationMs = performance.now() - started;
-    // Copy out of msgpackr's shared buffer: a view would carry the whole buffer across threads.
-    const bytes = new Uint8Array(packValue(value));
+    const bytes = packValue(value);
     return { id: task.id, ok: true, bytes, resultCid: cidOf(RAW, bytes), durationMs };
   } catch (error) {
     const durationMs = performance.now() - started;

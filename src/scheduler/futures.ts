@@ -9,6 +9,9 @@ import type { TaskResult } from './task-result.js';
  * An entry is removed when it settles; failures are not remembered, so the next
  * attempt runs again. A run that stops before computing a call it claimed
  * settles it as `abandoned`, and whoever was waiting computes it themselves.
+ *
+ * Every node a run computes is claimed, but few are ever waited for, so an
+ * entry makes its promise only when someone asks for it.
  */
 export type Settlement =
   | { readonly kind: 'done'; readonly result: TaskResult }
@@ -16,30 +19,31 @@ export type Settlement =
   | { readonly kind: 'abandoned' };
 
 interface Entry {
-  readonly promise: Promise<Settlement>;
-  readonly settle: (settlement: Settlement) => void;
+  promise: Promise<Settlement> | undefined;
+  resolve: ((settlement: Settlement) => void) | undefined;
 }
 
 const table = new Map<string, Entry>();
 
 /** The pending result of `cid`, if some run is computing it. */
 export function pendingFuture(cid: string): Promise<Settlement> | undefined {
-  return table.get(cid)?.promise;
+  const entry = table.get(cid);
+  if (!entry) return undefined;
+  entry.promise ??= new Promise<Settlement>((resolve) => (entry.resolve = resolve));
+  return entry.promise;
 }
 
 /** Announce that the caller will compute `cid`. The caller must `settleFuture` it exactly once. */
 export function claimFuture(cid: string): void {
   if (table.has(cid)) throw new Error(`internal: ${cid} is already claimed`);
-  let settle!: (settlement: Settlement) => void;
-  const promise = new Promise<Settlement>((resolve) => (settle = resolve));
-  table.set(cid, { promise, settle });
+  table.set(cid, { promise: undefined, resolve: undefined });
 }
 
 export function settleFuture(cid: string, settlement: Settlement): void {
   const entry = table.get(cid);
   if (!entry) return;
   table.delete(cid);
-  entry.settle(settlement);
+  entry.resolve?.(settlement);
 }
 
 /** How many calls are being computed right now, process-wide. */

@@ -150,8 +150,9 @@ export class RunLoop {
   /** Distinct input nodes of `node`; new ones are appended to `discovered`. */
   #inputsOf(node: TaskNode, discovered: TaskNode[]): TaskNode[] {
     const deps: TaskNode[] = [];
-    const seen = new Set<TaskNode>();
-    for (const link of node.delayed.links) {
+    const links = node.delayed.links;
+    const seen = links.length > 1 ? new Set<TaskNode>() : undefined;
+    for (const link of links) {
       const instance = link.node as Delayed<unknown>;
       const { node: dep, isNew } = nodeFor(this.state, instance);
       if (isNew) discovered.push(dep);
@@ -159,7 +160,8 @@ export class RunLoop {
         this.#duplicates.add(instance);
         this.state.counts.deduplicated++;
       }
-      if (!seen.has(dep)) {
+      if (seen === undefined) deps.push(dep);
+      else if (!seen.has(dep)) {
         seen.add(dep);
         deps.push(dep);
       }

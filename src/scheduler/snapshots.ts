@@ -37,10 +37,11 @@ export class SnapshotBook {
   }
 
   take(state: RunState, status: RunStatus): RunSnapshot {
-    if (state.changed.size === 0 && status === this.#current.status) return this.#current;
+    if (state.changed.length === 0 && status === this.#current.status) return this.#current;
     this.#current = produce(this.#current, (draft: Draft<RunSnapshot>) => {
       for (const node of state.changed) {
         draft.nodes[node.delayed.cid] = { name: node.delayed.task.name, state: node.state };
+        node.changed = false;
       }
       const { states, ...totals } = state.counts;
       draft.counts = { ...totals, states: { ...states } };
@@ -48,7 +49,7 @@ export class SnapshotBook {
       if (state.error) draft.error = { code: state.error.code, message: state.error.message };
       if (status !== 'running') draft.finishedAt = Date.now();
     });
-    state.changed.clear();
+    state.changed = [];
     return this.#current;
   }
 }

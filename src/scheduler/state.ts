@@ -54,6 +54,8 @@ export interface TaskNode {
   record: ResultRecord | undefined;
   /** This run announced it in the futures table and must settle it. */
   claimed: boolean;
+  /** Listed in `RunState.changed` since the last snapshot. */
+  changed: boolean;
 }
 
 export interface RunCounts {
@@ -79,8 +81,8 @@ export interface RunState {
   readonly readyOnWorkers: TaskNode[];
   readonly readyOnMain: TaskNode[];
   readonly counts: RunCounts;
-  /** Nodes whose state changed since the last snapshot. */
-  readonly changed: Set<TaskNode>;
+  /** Nodes whose state changed since the last snapshot (each once: see `TaskNode.changed`). */
+  changed: TaskNode[];
   /** The first failure; once set, nothing new starts. */
   error: TaskError | undefined;
 }
@@ -100,7 +102,7 @@ export function emptyState(): RunState {
       failed: 0,
       states: { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0 },
     },
-    changed: new Set(),
+    changed: [],
     error: undefined,
   };
 }
@@ -122,12 +124,13 @@ export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: Tas
     result: undefined,
     record: undefined,
     claimed: false,
+    changed: true,
   };
   state.nodes.set(delayed.cid, node);
   state.order.push(node);
   state.counts.total++;
   state.counts.states.waiting++;
-  state.changed.add(node);
+  state.changed.push(node);
   return { node, isNew: true };
 }
 
@@ -136,7 +139,10 @@ export function setState(state: RunState, node: TaskNode, next: NodeState): void
   state.counts.states[node.state]--;
   state.counts.states[next]++;
   node.state = next;
-  state.changed.add(node);
+  if (!node.changed) {
+    node.changed = true;
+    state.changed.push(node);
+  }
 }
 
 /** The node must be computed here; `deps` are its distinct inputs. */
