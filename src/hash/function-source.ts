@@ -15,13 +15,15 @@
  * helpers and locals renamed to avoid shadowing, `function add2` for
  * `const add = function add`; vitest: reformatted with tabs), which is why
  * identity is built from tokens, not text, with local bindings renamed to
- * placeholders (docs/hash-format.md, "Function identity").
+ * placeholders and the `__name` helper left out (keep-names.ts;
+ * docs/hash-format.md, "Function identity").
  */
 import { Parser, type Node, type Token } from 'acorn';
 import { analyze, type ScopeManager } from 'eslint-scope';
 import type * as ESTree from 'estree';
 import vm from 'node:vm';
 import { InvalidArgumentError } from '../errors.js';
+import { keepNamesHelpers, type HelperTokens } from './keep-names.js';
 
 export interface FunctionAnalysis {
   /**
@@ -34,9 +36,10 @@ export interface FunctionAnalysis {
    * The source's tokens joined by single spaces (none inside template
    * literals), with semicolons inserted by ASI written out, trailing commas
    * dropped, plain string literals in double quotes, and bindings local to
-   * the function renamed to `#0`, `#1`, … (see `localBindings`): comments,
-   * formatting and consistent renaming of locals do not change it, any other
-   * token change does.
+   * the function renamed to `#0`, `#1`, … (see `localBindings`), and
+   * esbuild's keepNames helper left out (`__name(E, "n")` read as `E`, see
+   * keep-names.ts): comments, formatting, consistent renaming of locals and
+   * keepNames do not change it, any other token change does.
    */
   readonly normalized: string;
   /** Names the function uses that are neither declared inside it nor worker globals, sorted. */
@@ -73,9 +76,12 @@ function analyzeSource(source: string, sloppy: boolean, name: string): FunctionA
   if (NATIVE.test(source)) return Object.freeze({ expression: '', normalized: '', freeNames: [], isNative: true });
   const parsed = parseFunction(source, name);
   const scopes = analyze(parsed.program, { ecmaVersion: 2022, sourceType: 'script', fallback: 'iteration' });
+  const locals = localBindings(parsed, scopes, sloppy);
+  // Where names are looked up at run time (eval, with), `__name` may not be the helper.
+  const helpers = locals && keepNamesHelpers(parsed.fn, scopes, parsed.tokens);
   return Object.freeze({
     expression: workerExpression(parsed, source, sloppy),
-    normalized: normalize(source, parsed, localBindings(parsed, scopes, sloppy)),
+    normalized: normalize(source, parsed, locals, helpers),
     freeNames: Object.freeze(freeNames(parsed, scopes)),
     isNative: false,
   });
@@ -198,11 +204,25 @@ function parses(expression: string): boolean {
 
 // ---------------------------------------------------------------------------
 
-function normalize(source: string, parsed: Parsed, locals: LocalBindings | undefined): string {
+function normalize(
+  source: string,
+  parsed: Parsed,
+  locals: LocalBindings | undefined,
+  helpers: HelperTokens | undefined,
+): string {
   const { offset } = parsed;
   const end = offset + source.length;
-  const tokens = parsed.tokens.filter((t) => t.start >= offset && t.end <= end && t.type.label !== 'eof');
   const asi = new Set(parsed.insertedSemicolons.filter((at) => at > offset && at <= end));
+  const tokens: Token[] = [];
+  for (const t of parsed.tokens) {
+    if (t.start < offset || t.end > end || t.type.label === 'eof' || helpers?.removed.has(t.start)) continue;
+    if (helpers?.unwrapped.has(t.start)) {
+      // `const g = __name(() => 1, "g")⏎`: the inserted semicolon follows E.
+      if (asi.has(t.end) && tokens.length > 0) asi.add(tokens[tokens.length - 1]!.end);
+      continue;
+    }
+    tokens.push(t);
+  }
   const label = (i: number): string | undefined => tokens[i]?.type.label;
   const parts: string[] = [];
   const placeholders = new Map<number, string>(); // binding → `#n`, numbered in order of first occurrence
