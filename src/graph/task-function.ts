@@ -32,6 +32,14 @@ export interface DelayedOptions {
    * @default the function's name
    */
   exportName?: string;
+  /**
+   * Whether results of this function are read from and written to the cache.
+   * Turn it off for tasks whose value must be fresh on every run (a measurement,
+   * a clock, a download of changing data); other runs in this process still share
+   * a call that is running.
+   * @default true
+   */
+  cache?: boolean;
 }
 
 /** Where and how a task's function runs. */
@@ -54,6 +62,8 @@ export interface TaskFunction {
   /** Stable key of the identity: the worker's compile cache is keyed by it. */
   readonly key: string;
   readonly placement: FunctionPlacement;
+  /** Results of this function may be cached. */
+  readonly cache: boolean;
   readonly durations: DurationEstimate;
 }
 
@@ -70,6 +80,7 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     identity,
     key: identityKey(identity),
     placement: placementOf(fn, name, options),
+    cache: options.cache ?? true,
     durations: { count: 0, meanMs: 0 },
   };
 }
@@ -108,6 +119,9 @@ function validateOptions(options: DelayedOptions): void {
         `Expected \`${key}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`,
       );
     }
+  }
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') {
+    throw new InvalidArgumentError(`Expected \`cache\` to be a boolean, got \`${String(options.cache)}\` (${typeof options.cache})`);
   }
   if (options.module !== undefined && typeof options.module !== 'string' && !(options.module instanceof URL)) {
     throw new InvalidArgumentError(`Expected \`module\` to be a URL string such as import.meta.url, got ${typeof options.module}`);

@@ -67,6 +67,7 @@ export class RunLoop {
   /** Compute the targets' values. Rejects with the first TaskError, without waiting for running tasks. */
   async run(targets: readonly Delayed<unknown>[], store: Store | undefined): Promise<unknown[]> {
     this.#store = store;
+    this.state.keepUnstored = store !== undefined;
     const fresh: TaskNode[] = [];
     for (const target of targets) {
       const { node, isNew } = nodeFor(this.state, target);
@@ -112,11 +113,11 @@ export class RunLoop {
       let records: (ResultRecord | undefined)[] | undefined;
       if (store && lookInStore) {
         records = store.getRecordSync
-          ? frontier.map((node) => store.getRecordSync!(node.delayed.cid))
+          ? frontier.map((node) => (node.delayed.task.cache ? store.getRecordSync!(node.delayed.cid) : undefined))
           : await store.getRecords(frontier.map((node) => node.delayed.cid));
       }
       const next: TaskNode[] = [];
-      frontier.forEach((node, i) => this.#classify(node, records?.[i], next));
+      frontier.forEach((node, i) => this.#classify(node, node.delayed.task.cache ? records?.[i] : undefined, next));
       frontier = next;
       lookInStore = true;
     }
@@ -257,7 +258,7 @@ export class RunLoop {
       return;
     }
     const { result } = outcome;
-    const store = this.#store;
+    const store = node.delayed.task.cache ? this.#store : undefined;
     const needsBytes = store !== undefined || node.dependents.some((d) => d.delayed.task.placement.kind !== 'main');
     if (needsBytes) {
       try {

@@ -85,6 +85,12 @@ export interface RunState {
   changed: TaskNode[];
   /** The first failure; once set, nothing new starts. */
   error: TaskError | undefined;
+  /**
+   * Keep results that are not in the store until the run ends. A run with a store
+   * may need a released result again (a cached node turns out corrupt and its
+   * inputs are recomputed): stored results are read back, others must be kept.
+   */
+  keepUnstored: boolean;
 }
 
 export function emptyState(): RunState {
@@ -104,6 +110,7 @@ export function emptyState(): RunState {
     },
     changed: [],
     error: undefined,
+    keepUnstored: false,
   };
 }
 
@@ -169,8 +176,8 @@ export function finish(state: RunState, node: TaskNode, result: TaskResult, how:
   for (const dependent of node.dependents) {
     if (dependent.expanded && dependent.state === 'waiting' && --dependent.missing === 0) makeReady(state, dependent);
   }
-  for (const dep of node.deps) release(dep);
-  if (node.holders === 0 && !node.isTarget) node.result = undefined;
+  for (const dep of node.deps) release(state, dep);
+  if (node.holders === 0) drop(state, node);
 }
 
 /**
@@ -188,8 +195,14 @@ export function restore(state: RunState, node: TaskNode, result: TaskResult): vo
 }
 
 /** One dependent of `node` has finished with it. */
-export function release(node: TaskNode): void {
-  if (--node.holders === 0 && !node.isTarget) node.result = undefined;
+export function release(state: RunState, node: TaskNode): void {
+  if (--node.holders === 0) drop(state, node);
+}
+
+/** No dependent needs the result any more: let it go, unless the run must keep it. */
+function drop(state: RunState, node: TaskNode): void {
+  if (node.isTarget || (state.keepUnstored && node.record === undefined)) return;
+  node.result = undefined;
 }
 
 export function fail(state: RunState, node: TaskNode, error: TaskError): void {

@@ -171,6 +171,26 @@ describe('compute', () => {
     expect(second.counts).toMatchObject({ executed: 2, cached: 2 });
   });
 
+  it('never caches a function marked cache: false, and still caches the rest', async () => {
+    const dir = cacheDir();
+    const { path } = tempDirFile();
+    const stamp = delayed(
+      (log: string) => {
+        process.getBuiltinModule('node:fs').appendFileSync(log, 'ran\n');
+        return 1;
+      },
+      { cache: false },
+    );
+    const inc = delayed((x: number) => x + 1);
+    const first = startRun([stamp(path), inc(1)], { cacheDir: dir });
+    await first.result;
+    const second = startRun([stamp(path), inc(1)], { cacheDir: dir });
+    expect(await second.result).toEqual([1, 2]);
+    expect(second.counts).toMatchObject({ executed: 1, cached: 1 });
+    expect(process.getBuiltinModule('node:fs').readFileSync(path, 'utf8')).toBe('ran\nran\n');
+    expect(() => delayed((x: number) => x, { cache: 'no' as never })).toThrow('Expected `cache` to be a boolean, got `no` (string)');
+  });
+
   it('publishes immer snapshots of every node while it runs and at the end', async () => {
     const inc = delayed((x: number) => x + 1);
     const snapshots: ReturnType<ReturnType<typeof startRun>['snapshot']>[] = [];
