@@ -11,6 +11,8 @@ export interface ExecutableTask {
   /** The literal arguments, with `null` where an input goes (see fill-inputs.ts). */
   readonly args: unknown[];
   readonly inputs: readonly { readonly path: Path; readonly result: TaskResult }[];
+  /** The result goes to the store, which will want its CID. */
+  readonly stored: boolean;
 }
 
 export type Outcome =

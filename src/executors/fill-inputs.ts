@@ -4,7 +4,9 @@
  * containers on a hole's path are copied, so a large literal argument is shared,
  * not cloned, and the caller's own arguments are never modified.
  */
-export type Path = readonly (string | number)[];
+import type { Path } from './protocol.js';
+
+export type { Path };
 
 /** Copy `args` along each path and put `null` at its end. */
 export function templateOf(args: readonly unknown[], paths: readonly Path[]): unknown[] {
@@ -30,17 +32,9 @@ export function templateOf(args: readonly unknown[], paths: readonly Path[]): un
   return root;
 }
 
-/** Put each input's value at its path, in place, and return the filled template. */
-export function fillInputs<S extends { readonly path: Path }>(
-  template: unknown[],
-  inputs: readonly S[],
-  valueOf: (slot: S) => unknown,
-): unknown[] {
-  for (const slot of inputs) {
-    let container = template as unknown as Record<string | number, unknown>;
-    const { path } = slot;
-    for (let i = 0; i < path.length - 1; i++) container = container[path[i]!] as Record<string | number, unknown>;
-    container[path[path.length - 1]!] = valueOf(slot);
-  }
-  return template;
+/** Put `value` at `path` in a template made by `templateOf` (or a fresh copy of one). */
+export function setAtPath(template: unknown[], path: Path, value: unknown): void {
+  let container = template as unknown as Record<string | number, unknown>;
+  for (let i = 0; i < path.length - 1; i++) container = container[path[i]!] as Record<string | number, unknown>;
+  container[path[path.length - 1]!] = value;
 }

@@ -2,8 +2,10 @@ import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
 import { TaskError, WorkerCrashedError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
+import { packValue, unpackValue } from '../store/value-codec.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
-import type { BatchMessage, BatchReply, TaskMessage, TaskOutcome } from './protocol.js';
+import type { TaskFunction } from '../graph/task-function.js';
+import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, Path } from './protocol.js';
 
 export interface PoolOptions {
   readonly workers: number;
@@ -42,14 +44,16 @@ export class PoolExecutor implements Executor {
     const message = toMessage(tasks);
     let reply: BatchReply;
     try {
-      reply = (await this.#pool.run(message, { transferList: [message.inputs.buffer as ArrayBuffer] })) as BatchReply;
+      const transferList = [message.inputs.buffer as ArrayBuffer];
+      if (message.payload instanceof Uint8Array) transferList.push(message.payload.buffer as ArrayBuffer);
+      reply = (await this.#pool.run(message, { transferList })) as BatchReply;
     } catch (crash) {
       // The worker died. Piscina replaces it; run the batch's tasks one by one so
       // only the task that kills its worker fails.
       if (tasks.length > 1) return (await Promise.all(tasks.map((task) => this.run([task])))).flat();
       return [crashOutcome(tasks[0]!, crash)];
     }
-    return reply.outcomes.map((outcome, i) => toOutcome(tasks[i]!, outcome, reply.results));
+    return toOutcomes(tasks, unpackValue(reply.outcome) as BatchOutcome, reply.results);
   }
 
   close(): Promise<void> {
@@ -59,55 +63,84 @@ export class PoolExecutor implements Executor {
 
 function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
   const sources: Record<string, string> = {};
+  const functions: FunctionRef[] = [];
+  const functionIndex = new Map<TaskFunction, number>();
+  const functionOf: number[] = [];
+  const args: unknown[][] = [];
+  const inputCounts: number[] = [];
+  const inputPaths: Path[] = [];
+  const inputSpans: number[] = [];
   // Each distinct input is written once, however many tasks of the batch take it.
   const placed = new Map<TaskResult, number>();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const messages: TaskMessage[] = tasks.map(({ id, task, args, inputs }) => {
-    const placement = task.placement;
-    if (placement.kind === 'main') throw new Error(`internal: main-thread task ${task.name} sent to a worker`);
-    if (placement.kind === 'source') sources[task.key] = placement.expression;
-    return {
-      id,
-      fn:
-        placement.kind === 'source'
-          ? { kind: 'source', key: task.key }
-          : { kind: 'module', url: placement.url, exportName: placement.exportName },
-      args,
-      inputs: inputs.map(({ path, result }) => {
-        const bytes = result.bytes();
-        let offset = placed.get(result);
-        if (offset === undefined) {
-          offset = size;
-          placed.set(result, offset);
-          chunks.push(bytes);
-          size += bytes.byteLength;
-        }
-        return { path, offset, length: bytes.byteLength };
-      }),
-    };
-  });
+  for (const { task, args: template, inputs } of tasks) {
+    let index = functionIndex.get(task);
+    if (index === undefined) {
+      index = functions.length;
+      functionIndex.set(task, index);
+      functions.push(functionRef(task, sources));
+    }
+    functionOf.push(index);
+    args.push(template);
+    inputCounts.push(inputs.length);
+    for (const { path, result } of inputs) {
+      const bytes = result.bytes();
+      let offset = placed.get(result);
+      if (offset === undefined) {
+        offset = size;
+        placed.set(result, offset);
+        chunks.push(bytes);
+        size += bytes.byteLength;
+      }
+      inputPaths.push(path);
+      inputSpans.push(offset, bytes.byteLength);
+    }
+  }
   const joined = new Uint8Array(size);
   let at = 0;
   for (const chunk of chunks) {
     joined.set(chunk, at);
     at += chunk.byteLength;
   }
-  return { tasks: messages, sources, inputs: joined };
+  const payload: BatchPayload = { functions, functionOf, args, inputCounts, inputPaths, inputSpans };
+  let encoded: Uint8Array | BatchPayload;
+  try {
+    encoded = packValue(payload, 'tasks');
+  } catch {
+    encoded = payload;
+  }
+  return { payload: encoded, sources, inputs: joined, hashResults: tasks.some((task) => task.stored) };
 }
 
-function toOutcome(task: ExecutableTask, reply: TaskOutcome, results: Uint8Array): Outcome {
-  if (reply.ok) {
-    const bytes = results.subarray(reply.offset, reply.offset + reply.length);
-    return { id: task.id, ok: true, result: TaskResult.fromBytes(bytes, reply.resultCid), durationMs: reply.durationMs };
-  }
-  const error = new TaskError({
-    taskName: task.task.name,
-    cid: task.cid,
-    originalMessage: reply.message,
-    originalStack: reply.stack,
+function functionRef(task: TaskFunction, sources: Record<string, string>): FunctionRef {
+  const placement = task.placement;
+  if (placement.kind === 'main') throw new Error(`internal: main-thread task ${task.name} sent to a worker`);
+  if (placement.kind === 'module') return { kind: 'module', url: placement.url, exportName: placement.exportName };
+  sources[task.key] = placement.expression;
+  return { kind: 'source', key: task.key };
+}
+
+function toOutcomes(tasks: readonly ExecutableTask[], outcome: BatchOutcome, results: Uint8Array): Outcome[] {
+  const failures = new Map(outcome.failures.map((failure) => [failure.index, failure]));
+  let offset = 0;
+  return tasks.map((task, i): Outcome => {
+    const durationMs = outcome.durationsMs[i]!;
+    const length = outcome.lengths[i]!;
+    if (length >= 0) {
+      const bytes = results.subarray(offset, offset + length);
+      offset += length;
+      return { id: task.id, ok: true, result: TaskResult.fromBytes(bytes, outcome.resultCids?.[i] ?? undefined), durationMs };
+    }
+    const failure = failures.get(i)!;
+    const error = new TaskError({
+      taskName: task.task.name,
+      cid: task.cid,
+      originalMessage: failure.message,
+      originalStack: failure.stack,
+    });
+    return { id: task.id, ok: false, error, durationMs };
   });
-  return { id: task.id, ok: false, error, durationMs: reply.durationMs };
 }
 
 function crashOutcome(task: ExecutableTask, crash: unknown): Outcome {

@@ -2,10 +2,14 @@
  * Messages between the scheduler and a worker thread. The worker knows only
  * these types, never the scheduler or the store.
  *
+ * A batch travels column by column (one array per field, not one object per
+ * task) and msgpackr-encoded: that costs about a tenth of cloning an object per
+ * task, and tiny tasks travel hundreds at a time.
+ *
  * Values travel as msgpackr bytes (see store/value-codec.ts): the worker that
- * produced a result encodes and hashes it, so the main thread neither
- * serialises nor hashes results, and hands the same bytes to the store and to
- * the next worker unchanged.
+ * produced a result encodes (and, when the store wants it, hashes) it, so the
+ * main thread neither serialises nor hashes results, and hands the same bytes
+ * to the store and to the next worker unchanged.
  */
 
 /** How a worker finds a task's function. */
@@ -15,57 +19,64 @@ export type FunctionRef =
   /** An export of a module the worker imports. */
   | { readonly kind: 'module'; readonly url: string; readonly exportName: string };
 
-/**
- * An input value to put into the arguments at `path` before the call: its bytes
- * are `BatchMessage.inputs[offset, offset + length)`. All inputs of a batch share
- * one buffer, because cloning one buffer costs far less than cloning thousands of
- * small ones (a sum over 10,000 results has 10,000 inputs).
- */
-export interface InputSlot {
-  readonly path: readonly (string | number)[];
-  readonly offset: number;
-  readonly length: number;
-}
+export type Path = readonly (string | number)[];
 
-export interface TaskMessage {
-  /** The scheduler's handle for the task; echoed back in the outcome. */
-  readonly id: number;
-  readonly fn: FunctionRef;
-  /** The literal arguments, with `null` where an input goes. */
-  readonly args: unknown[];
-  readonly inputs: readonly InputSlot[];
+/** The tasks of a batch, column by column; task `i` is the i-th entry of each per-task column. */
+export interface BatchPayload {
+  /** The distinct functions of the batch. */
+  readonly functions: readonly FunctionRef[];
+  /** Per task: its function's index in `functions`. */
+  readonly functionOf: readonly number[];
+  /** Per task: the literal arguments, with `null` where an input goes. */
+  readonly args: readonly unknown[][];
+  /** Per task: how many inputs it has. Inputs are listed task after task. */
+  readonly inputCounts: readonly number[];
+  /** Per input: where in the arguments its value goes. */
+  readonly inputPaths: readonly Path[];
+  /** Per input: offset and length of its bytes in `BatchMessage.inputs`, as consecutive pairs. */
+  readonly inputSpans: readonly number[];
 }
 
 export interface BatchMessage {
-  readonly tasks: readonly TaskMessage[];
+  /**
+   * The payload, msgpackr-encoded. When an argument cannot be encoded that way
+   * (an instance of a class registered for hashing) it travels as objects.
+   */
+  readonly payload: Uint8Array | BatchPayload;
   /** Source of each self-contained function the batch uses, by key. */
   readonly sources: Readonly<Record<string, string>>;
-  /** The encoded input values of every task, back to back (transferred, not copied). */
+  /**
+   * The encoded input values, back to back (transferred, not copied). Each
+   * distinct input is written once, however many tasks take it.
+   */
   readonly inputs: Uint8Array;
+  /** Whether the store will want each result's CID (hashing is skipped otherwise). */
+  readonly hashResults: boolean;
 }
 
-/** A worker's answer to a batch: one outcome per task, results back to back in `results`. */
+/** A task that threw, as the worker saw it. */
+export interface FailureReport {
+  /** The task's index in the batch. */
+  readonly index: number;
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** What happened to each task of a batch, column by column. */
+export interface BatchOutcome {
+  /** Per task: its result's length in `BatchReply.results` (results lie back to back), or -1 if it failed. */
+  readonly lengths: readonly number[];
+  /** Per task: how long the call took. */
+  readonly durationsMs: readonly number[];
+  /** Per task: CIDv1 (raw, sha256) of its result's bytes, when the batch asked for them. */
+  readonly resultCids: readonly (string | null)[] | null;
+  readonly failures: readonly FailureReport[];
+}
+
 export interface BatchReply {
-  readonly outcomes: readonly TaskOutcome[];
+  /** The msgpackr-encoded BatchOutcome. */
+  readonly outcome: Uint8Array;
+  /** The results of the successful tasks, back to back. */
   readonly results: Uint8Array;
 }
-
-export type TaskOutcome =
-  | {
-      readonly id: number;
-      readonly ok: true;
-      /** Where the msgpackr-encoded result lies in `BatchReply.results`. */
-      readonly offset: number;
-      readonly length: number;
-      /** CIDv1 (raw, sha256) of `bytes`. */
-      readonly resultCid: string;
-      readonly durationMs: number;
-    }
-  | {
-      readonly id: number;
-      readonly ok: false;
-      readonly name: string;
-      readonly message: string;
-      readonly stack?: string;
-      readonly durationMs: number;
-    };

@@ -4,8 +4,8 @@
  */
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
-import { fillInputs } from './fill-inputs.js';
-import type { BatchMessage, BatchReply, FunctionRef, TaskMessage, TaskOutcome } from './protocol.js';
+import { setAtPath } from './fill-inputs.js';
+import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -25,51 +25,65 @@ const compiled = new Map<string, AnyFunction>();
 const imported = new Map<string, Promise<AnyFunction>>();
 
 export default async function runBatch(batch: BatchMessage): Promise<BatchReply> {
-  const outcomes: TaskOutcome[] = [];
+  const payload = batch.payload instanceof Uint8Array ? (unpackValue(batch.payload) as BatchPayload) : batch.payload;
+  const count = payload.functionOf.length;
+  const lengths: number[] = [];
+  const durationsMs: number[] = [];
+  const resultCids: (string | null)[] | null = batch.hashResults ? [] : null;
+  const failures: FailureReport[] = [];
   const results: Uint8Array[] = [];
   let size = 0;
-  for (const task of batch.tasks) {
-    const outcome = await runTask(task, batch);
-    if (outcome.ok) {
-      const { id, resultCid, durationMs } = outcome;
-      outcomes.push({ id, ok: true, offset: size, length: outcome.bytes.byteLength, resultCid, durationMs });
-      results.push(outcome.bytes);
-      size += outcome.bytes.byteLength;
-    } else {
-      outcomes.push(outcome);
+  let input = 0;
+  for (let index = 0; index < count; index++) {
+    const started = performance.now();
+    let durationMs: number | undefined;
+    const inputsEnd = input + payload.inputCounts[index]!;
+    try {
+      const fn = await resolveFunction(payload.functions[payload.functionOf[index]!]!, batch.sources);
+      const args = payload.args[index]!;
+      for (; input < inputsEnd; input++) {
+        const offset = payload.inputSpans[2 * input]!;
+        const bytes = batch.inputs.subarray(offset, offset + payload.inputSpans[2 * input + 1]!);
+        setAtPath(args, payload.inputPaths[input]!, unpackValue(bytes));
+      }
+      let value = fn(...args);
+      if (isThenable(value)) value = await value;
+      durationMs = performance.now() - started;
+      const bytes = packValue(value);
+      durationsMs.push(durationMs);
+      lengths.push(bytes.byteLength);
+      resultCids?.push(cidOf(RAW, bytes));
+      results.push(bytes);
+      size += bytes.byteLength;
+    } catch (error) {
+      input = inputsEnd;
+      durationsMs.push(durationMs ?? performance.now() - started);
+      lengths.push(-1);
+      resultCids?.push(null);
+      failures.push(report(index, error));
     }
   }
-  // A fresh buffer of exactly this size: Buffer.concat may hand out a slice of a
-  // shared pool, and cloning a slice clones the whole pool.
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const bytes of results) {
-    joined.set(bytes, at);
-    at += bytes.byteLength;
-  }
-  return { outcomes, results: joined };
+  const outcome: BatchOutcome = { lengths, durationsMs, resultCids, failures };
+  return { outcome: packValue(outcome, 'outcome'), results: concat(results, size) };
 }
 
-type Attempt = (TaskOutcome & { ok: false }) | { id: number; ok: true; bytes: Uint8Array; resultCid: string; durationMs: number };
+function report(index: number, error: unknown): FailureReport {
+  if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack };
+  return { index, name: 'Error', message: `non-Error thrown: ${String(error)}` };
+}
 
-async function runTask(task: TaskMessage, batch: BatchMessage): Promise<Attempt> {
-  const started = performance.now();
-  try {
-    const fn = await resolveFunction(task.fn, batch.sources);
-    const { inputs } = batch;
-    const args = fillInputs(task.args, task.inputs, (slot) => unpackValue(inputs.subarray(slot.offset, slot.offset + slot.length)));
-    let value = fn(...args);
-    if (isThenable(value)) value = await value;
-    const durationMs = performance.now() - started;
-    const bytes = packValue(value);
-    return { id: task.id, ok: true, bytes, resultCid: cidOf(RAW, bytes), durationMs };
-  } catch (error) {
-    const durationMs = performance.now() - started;
-    if (error instanceof Error) {
-      return { id: task.id, ok: false, name: error.name, message: error.message, stack: error.stack, durationMs };
-    }
-    return { id: task.id, ok: false, name: 'Error', message: `non-Error thrown: ${String(error)}`, durationMs };
+/**
+ * A fresh buffer of exactly this size: Buffer.concat may hand out a slice of a
+ * shared pool, and cloning a slice clones the whole pool.
+ */
+function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  const joined = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.byteLength;
   }
+  return joined;
 }
 
 function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): AnyFunction | Promise<AnyFunction> {
