@@ -16,6 +16,21 @@ const MAX_BATCH = 256;
 /** The estimate follows recent durations: after this many samples, older ones fade. */
 const ESTIMATE_WINDOW = 32;
 
+/**
+ * Batches of known-short tasks may queue behind a running batch on the same
+ * worker: the next one is then already there when the worker finishes, instead
+ * of a round trip later. Longer tasks never queue, so they never wait behind
+ * each other while another worker is free.
+ */
+export const QUEUED_PER_SLOT = 1;
+
+/** Whether the next ready task is known to be short enough to queue behind running work. */
+export function nextIsShort(ready: readonly TaskNode[]): boolean {
+  const next = ready[ready.length - 1];
+  const estimate = next === undefined ? undefined : estimateOf(next);
+  return estimate !== undefined && estimate < BATCH_BUDGET_MS;
+}
+
 /** Pop the next batch off a LIFO ready stack, leaving work for the other free slots. */
 export function takeBatch(ready: TaskNode[], freeSlots: number): TaskNode[] {
   const first = ready.pop()!;

@@ -9,7 +9,7 @@ import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
 import { templateOf } from '../executors/fill-inputs.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
-import { recordDuration, takeBatch } from './batching.js';
+import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
 import { emptyState, expand, fail, finish, nodeFor, restore, setState, targetsAvailable, type RunState, type TaskNode } from './state.js';
@@ -198,8 +198,9 @@ export class RunLoop {
     for (const lane of this.#lanes) {
       while (lane.ready.length > 0 && !this.state.error) {
         const executor = lane.executor();
-        if (lane.inFlight >= executor.slots) break;
-        const batch = takeBatch(lane.ready, executor.slots - lane.inFlight);
+        const free = executor.slots - lane.inFlight;
+        if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && nextIsShort(lane.ready))) break;
+        const batch = takeBatch(lane.ready, Math.max(1, free));
         const tasks = batch.map((node) => this.#executable(node));
         lane.inFlight++;
         executor.run(tasks).then(
@@ -223,6 +224,7 @@ export class RunLoop {
         path: link.path,
         result: this.state.nodes.get((link.node as Delayed<unknown>).cid)!.result!,
       })),
+      stored: this.#store !== undefined && delayed.task.cache,
     };
   }
 

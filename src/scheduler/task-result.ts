@@ -24,7 +24,7 @@ export class TaskResult {
     return new TaskResult(value, true);
   }
 
-  static fromBytes(bytes: Uint8Array, resultCid: string): TaskResult {
+  static fromBytes(bytes: Uint8Array, resultCid?: string): TaskResult {
     return new TaskResult(undefined, false, bytes, resultCid);
   }
 
