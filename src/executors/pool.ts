@@ -12,16 +12,13 @@ export interface PoolOptions {
   readonly resourceLimits?: ResourceLimits;
 }
 
-// From source (tests, tsx) this module is .ts and so is the worker entry, which
-// then needs tsx's loader in the worker; from the built package both are .js.
+// From source (tests, tsx) this module is .ts and the worker entry must first
+// register tsx in its thread (a loader given to the main thread does not reach a
+// worker's ESM loader on Node 20); from the built package it is plain worker.js.
+// Workers inherit the main thread's execArgv: passing it explicitly would reject
+// V8 flags such as --expose-gc.
 const runningFromSource = import.meta.url.endsWith('.ts');
-const workerFile = new URL(runningFromSource ? './worker.ts' : './worker.js', import.meta.url);
-
-function workerExecArgv(): string[] {
-  const argv = [...process.execArgv];
-  if (runningFromSource && !argv.some((arg) => arg.includes('tsx'))) argv.push('--import', 'tsx');
-  return argv;
-}
+const workerFile = new URL(runningFromSource ? './worker-from-source.mjs' : './worker.js', import.meta.url);
 
 /** Runs batches of tasks on a piscina pool of worker threads. */
 export class PoolExecutor implements Executor {
@@ -36,7 +33,6 @@ export class PoolExecutor implements Executor {
       maxThreads: options.workers,
       // A crash or limit in one worker must not take down the others.
       resourceLimits: options.resourceLimits,
-      execArgv: workerExecArgv(),
     });
   }
 

@@ -39,7 +39,8 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
     let durationMs: number | undefined;
     const inputsEnd = input + payload.inputCounts[index]!;
     try {
-      const fn = await resolveFunction(payload.functions[payload.functionOf[index]!]!, batch.sources);
+      let fn = resolveFunction(payload.functions[payload.functionOf[index]!]!, batch.sources);
+      if (fn instanceof Promise) fn = await fn;
       const args = payload.args[index]!;
       for (; input < inputsEnd; input++) {
         const offset = payload.inputSpans[2 * input]!;

@@ -27,4 +27,13 @@ describe('a second process on the same cache directory', () => {
     expect(report.values).toEqual(values);
     expect(report.counts).toMatchObject({ executed: 0, cached: targets.length });
   });
+
+  it('works in a process started with V8 flags, which worker threads may not be given', async () => {
+    const cacheDir = `${dir.path}/flags-cache`;
+    const script = new URL('../fixtures/second-process.ts', import.meta.url).pathname;
+    const { stdout } = await run(process.execPath, ['--expose-gc', '--max-old-space-size=512', '--import', 'tsx', script, cacheDir]);
+    const report = JSON.parse(stdout) as { values: number[]; counts: { executed: number; total: number } };
+    expect(report.values).toEqual(await startRun(buildGraph(), { cache: false }).result);
+    expect(report.counts.executed).toBe(report.counts.total);
+  });
 });
