@@ -5,6 +5,7 @@ import type { Path } from './fill-inputs.js';
 
 /** A task ready to run: its function, argument template, and the results that fill it. */
 export interface ExecutableTask {
+  /** The task's index in its batch; its outcome carries the same id. */
   readonly id: number;
   readonly cid: string;
   readonly task: TaskFunction;

@@ -13,8 +13,13 @@ export class Delayed<T> {
   readonly cid: string;
   /** @internal */ readonly task: TaskFunction;
   /** @internal */ readonly args: readonly unknown[];
-  /** @internal Graph nodes found inside `args`, each with where it was found. */
-  readonly links: readonly Link[];
+  /**
+   * Links when some graph node sits deeper than a whole argument; `undefined` when
+   * every node is a whole argument, as in most graphs: `links` then derives them
+   * from `args` on demand instead of holding arrays for every node of a
+   * million-node graph.
+   */
+  readonly #nestedLinks: readonly Link[] | undefined;
   /** @internal Marks a phantom use of T so that Delayed<number> and Delayed<string> differ. */
   declare readonly __type?: T;
 
@@ -25,7 +30,18 @@ export class Delayed<T> {
     this.cid = cid;
     this.task = task;
     this.args = args;
-    this.links = links;
+    this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
+  }
+
+  /** @internal Graph nodes found inside `args`, each with where it was found. */
+  get links(): readonly Link[] {
+    if (this.#nestedLinks) return this.#nestedLinks;
+    const links: Link[] = [];
+    for (let i = 0; i < this.args.length; i++) {
+      const arg = this.args[i];
+      if (arg instanceof Delayed) links.push({ node: arg, path: [i] });
+    }
+    return links;
   }
 
   /** The task's display name. */

@@ -36,6 +36,9 @@ function recordPrefix(tag: string, length: number): Uint8Array {
  * Throws UnhashableError naming the path (`args[1].config.cb`) of a value it
  * cannot address.
  */
+/** Shared by every call without graph-node arguments (most leaves of a graph). */
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+
 export function callAddress(
   identity: FunctionIdentity,
   args: readonly unknown[],
@@ -51,7 +54,7 @@ export function callAddress(
     const n = args.length;
     encoder.head(4, n);
     for (let i = 0; i < n; i++) encoder.arg(i, args[i]);
-    return { cid: encoder.cid(DAG_CBOR), links };
+    return { cid: encoder.cid(DAG_CBOR), links: links.length === 0 ? NO_LINKS : links };
   } finally {
     releaseEncoder(encoder);
   }

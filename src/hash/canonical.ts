@@ -447,7 +447,11 @@ export class CanonicalEncoder extends CborWriter {
     return out;
   }
 
-  private linkPath(): (string | number)[] {
+  private linkPath(): readonly (string | number)[] {
+    // Most links are whole arguments (`f(a, b)`): share one frozen path per position
+    // rather than allocate one per link; a million-node graph has a million links.
+    const first = this.segs[0];
+    if (this.depth === 1 && typeof first === 'number' && first < TOP_LEVEL_PATHS.length) return TOP_LEVEL_PATHS[first]!;
     const path: (string | number)[] = [];
     for (let i = 0; i < this.depth; i++) {
       const seg = this.segs[i]!;
@@ -459,6 +463,8 @@ export class CanonicalEncoder extends CborWriter {
     return path;
   }
 }
+
+const TOP_LEVEL_PATHS: readonly (readonly number[])[] = Array.from({ length: 256 }, (_, i) => Object.freeze([i]));
 
 const dateGetTime = Date.prototype.getTime;
 

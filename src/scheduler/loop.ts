@@ -12,7 +12,7 @@ import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { emptyState, expand, fail, finish, nodeFor, restore, setState, targetsAvailable, type RunState, type TaskNode } from './state.js';
+import { NO_NODES, emptyState, expand, fail, finish, nodeFor, restore, setState, targetsAvailable, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 
 const YIELD_EVERY_MS = 10;
@@ -25,7 +25,7 @@ export interface LoopOptions {
 }
 
 type Event =
-  | { readonly kind: 'outcomes'; readonly lane: Lane; readonly outcomes: Outcome[] }
+  | { readonly kind: 'outcomes'; readonly lane: Lane; readonly batch: TaskNode[]; readonly outcomes: Outcome[] }
   | { readonly kind: 'lane-broken'; readonly lane: Lane; readonly batch: TaskNode[]; readonly error: unknown }
   | { readonly kind: 'loaded'; readonly node: TaskNode; readonly bytes: Uint8Array | undefined }
   | { readonly kind: 'joined'; readonly node: TaskNode; readonly settlement: Settlement }
@@ -150,8 +150,9 @@ export class RunLoop {
 
   /** Distinct input nodes of `node`; new ones are appended to `discovered`. */
   #inputsOf(node: TaskNode, discovered: TaskNode[]): TaskNode[] {
-    const deps: TaskNode[] = [];
     const links = node.delayed.links;
+    if (links.length === 0) return NO_NODES;
+    const deps: TaskNode[] = [];
     const seen = links.length > 1 ? new Set<TaskNode>() : undefined;
     for (const link of links) {
       const instance = link.node as Delayed<unknown>;
@@ -201,22 +202,22 @@ export class RunLoop {
         const free = executor.slots - lane.inFlight;
         if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && nextIsShort(lane.ready))) break;
         const batch = takeBatch(lane.ready, Math.max(1, free));
-        const tasks = batch.map((node) => this.#executable(node));
+        const tasks = batch.map((node, i) => this.#executable(node, i));
         lane.inFlight++;
         executor.run(tasks).then(
-          (outcomes) => this.#events.push({ kind: 'outcomes', lane, outcomes }),
+          (outcomes) => this.#events.push({ kind: 'outcomes', lane, batch, outcomes }),
           (error: unknown) => this.#events.push({ kind: 'lane-broken', lane, batch, error }),
         );
       }
     }
   }
 
-  #executable(node: TaskNode): ExecutableTask {
+  #executable(node: TaskNode, index: number): ExecutableTask {
     setState(this.state, node, 'running');
     const { delayed } = node;
     const links = delayed.links;
     return {
-      id: node.id,
+      id: index,
       cid: delayed.cid,
       task: delayed.task,
       args: templateOf(delayed.args, links.map((link) => link.path)),
@@ -232,7 +233,7 @@ export class RunLoop {
     switch (event.kind) {
       case 'outcomes':
         event.lane.inFlight--;
-        for (const outcome of event.outcomes) this.#complete(this.state.order[outcome.id]!, outcome);
+        for (const outcome of event.outcomes) this.#complete(event.batch[outcome.id]!, outcome);
         return;
       case 'lane-broken':
         event.lane.inFlight--;
@@ -341,7 +342,7 @@ export class RunLoop {
    * tasks still running are awaited in the background so their results are stored.
    */
   #stop(): void {
-    for (const node of this.state.order) {
+    for (const node of this.state.nodes.values()) {
       if (node.claimed && node.state !== 'running') {
         node.claimed = false;
         settleFuture(node.delayed.cid, { kind: 'abandoned' });

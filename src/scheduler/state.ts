@@ -33,8 +33,6 @@ import type { TaskResult } from './task-result.js';
 export type NodeState = 'waiting' | 'ready' | 'running' | 'done' | 'cached' | 'failed';
 
 export interface TaskNode {
-  /** Index in `RunState.order`; also the id in executor messages. */
-  readonly id: number;
   readonly delayed: Delayed<unknown>;
   state: NodeState;
   /** Inputs are known: the node is to be computed by this run. */
@@ -75,7 +73,6 @@ export interface RunCounts {
 
 export interface RunState {
   readonly nodes: Map<string, TaskNode>;
-  readonly order: TaskNode[];
   readonly targets: TaskNode[];
   /** Ready nodes, one LIFO stack per kind of executor. */
   readonly readyOnWorkers: TaskNode[];
@@ -93,10 +90,15 @@ export interface RunState {
   keepUnstored: boolean;
 }
 
+/**
+ * Shared by every node with no inputs or no dependents yet (leaves and targets):
+ * a million-node run would otherwise hold a million empty arrays. Never mutated.
+ */
+export const NO_NODES: TaskNode[] = Object.freeze([]) as unknown as TaskNode[];
+
 export function emptyState(): RunState {
   return {
     nodes: new Map(),
-    order: [],
     targets: [],
     readyOnWorkers: [],
     readyOnMain: [],
@@ -119,12 +121,11 @@ export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: Tas
   const existing = state.nodes.get(delayed.cid);
   if (existing) return { node: existing, isNew: false };
   const node: TaskNode = {
-    id: state.order.length,
     delayed,
     state: 'waiting',
     expanded: false,
-    deps: [],
-    dependents: [],
+    deps: NO_NODES,
+    dependents: NO_NODES,
     missing: 0,
     holders: 0,
     isTarget: false,
@@ -134,7 +135,6 @@ export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: Tas
     changed: true,
   };
   state.nodes.set(delayed.cid, node);
-  state.order.push(node);
   state.counts.total++;
   state.counts.states.waiting++;
   state.changed.push(node);
@@ -157,7 +157,8 @@ export function expand(state: RunState, node: TaskNode, deps: TaskNode[]): void 
   node.expanded = true;
   node.deps = deps;
   for (const dep of deps) {
-    dep.dependents.push(node);
+    if (dep.dependents === NO_NODES) dep.dependents = [node];
+    else dep.dependents.push(node);
     dep.holders++;
     if (dep.result === undefined) node.missing++;
   }
