@@ -10,9 +10,9 @@ import { startRun, type Values } from './run.js';
  * @example
  * const [a, b] = await compute(x, y, { workers: 4 });
  */
-export function compute<const T extends readonly Delayed<unknown>[]>(
-  ...args: [...T] | [...T, ComputeOptions]
-): Promise<Values<T>> {
+export function compute<const T extends readonly Delayed<unknown>[]>(...targets: T): Promise<Values<T>>;
+export function compute<const T extends readonly Delayed<unknown>[]>(...args: [...T, ComputeOptions]): Promise<Values<T>>;
+export function compute(...args: unknown[]): Promise<unknown[]> {
   const last = args[args.length - 1];
   const hasOptions = args.length > 0 && !(last instanceof Delayed);
   if (hasOptions && (typeof last !== 'object' || last === null || Array.isArray(last))) {
@@ -21,7 +21,7 @@ export function compute<const T extends readonly Delayed<unknown>[]>(
         `argument ${args.length - 1} is ${Array.isArray(last) ? 'an array' : typeof last}`,
     );
   }
-  const targets = (hasOptions ? args.slice(0, -1) : args) as unknown as T;
+  const targets = (hasOptions ? args.slice(0, -1) : args) as Delayed<unknown>[];
   const options = (hasOptions ? last : {}) as ComputeOptions;
   return startRun(targets, options).result;
 }
