@@ -1,7 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ClassicLevel } from 'classic-level';
 import { compute, delayed, Delayed, MemoryStore, shutdown, startRun } from '../../src/index.js';
+import { packValue } from '../../src/store/value-codec.js';
 import { tempDir } from '../helpers.js';
 
 const dirs: { remove: () => void }[] = [];
@@ -189,6 +191,28 @@ describe('compute', () => {
     expect(second.counts).toMatchObject({ executed: 1, cached: 1 });
     expect(process.getBuiltinModule('node:fs').readFileSync(path, 'utf8')).toBe('ran\nran\n');
     expect(() => delayed((x: number) => x, { cache: 'no' as never })).toThrow('Expected `cache` to be a boolean, got `no` (string)');
+  });
+
+  it('recomputes a cached result whose stored bytes are corrupt, never returning them', async () => {
+    const dir = cacheDir();
+    const make = delayed((n: number) => Array.from({ length: n }, (_, i) => i * i));
+    const total = delayed((xs: number[]) => xs.reduce((a, b) => a + b, 0));
+    const target = total(make(10));
+    expect(await compute(target, { cacheDir: dir })).toEqual([285]);
+
+    // Overwrite the target's stored bytes with a valid encoding of a wrong value.
+    const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' });
+    await db.open();
+    const keys = await db.keys({ gte: 'r/', lt: 'r0' }).all();
+    for (const key of keys) await db.put(key, packValue(-1));
+    await db.close();
+
+    const run = startRun([target], { cacheDir: dir });
+    expect(await run.result).toEqual([285]);
+    expect(run.counts.executed).toBeGreaterThanOrEqual(1);
+    const again = startRun([target], { cacheDir: dir });
+    expect(await again.result).toEqual([285]);
+    expect(again.counts).toMatchObject({ executed: 0, cached: 1 });
   });
 
   it('publishes immer snapshots of every node while it runs and at the end', async () => {
