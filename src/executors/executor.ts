@@ -3,6 +3,14 @@ import type { TaskFunction } from '../graph/task-function.js';
 import type { TaskResult } from '../scheduler/task-result.js';
 import type { Path } from './fill-inputs.js';
 
+/**
+ * Where an input's value comes from: a result the scheduler holds, or the task
+ * at index `fromTask` of the same batch, which runs first (a fused batch).
+ */
+export type TaskInput =
+  | { readonly path: Path; readonly result: TaskResult; readonly fromTask?: undefined }
+  | { readonly path: Path; readonly result?: undefined; readonly fromTask: number };
+
 /** A task ready to run: its function, argument template, and the results that fill it. */
 export interface ExecutableTask {
   /** The task's index in its batch; its outcome carries the same id. */
@@ -11,14 +19,16 @@ export interface ExecutableTask {
   readonly task: TaskFunction;
   /** The literal arguments, with `null` where an input goes (see fill-inputs.ts). */
   readonly args: unknown[];
-  readonly inputs: readonly { readonly path: Path; readonly result: TaskResult }[];
+  readonly inputs: readonly TaskInput[];
   /** The result goes to the store, which will want its CID. */
   readonly stored: boolean;
 }
 
 export type Outcome =
   | { readonly id: number; readonly ok: true; readonly result: TaskResult; readonly durationMs: number }
-  | { readonly id: number; readonly ok: false; readonly error: TaskError; readonly durationMs: number };
+  | { readonly id: number; readonly ok: false; readonly error: TaskError; readonly durationMs: number }
+  /** Not run: an input from earlier in the same batch failed or was not run. */
+  | { readonly id: number; readonly ok: false; readonly error?: undefined; readonly skipped: true; readonly durationMs: 0 };
 
 /**
  * Runs batches of tasks somewhere (main thread, worker threads). A task failure is

@@ -16,19 +16,24 @@ export class InlineExecutor implements Executor {
     for (const task of tasks) {
       // A sync function's outcome is ready at once; awaiting it anyway would cost
       // a trip through the microtask queue per task.
-      const outcome = runInline(task);
+      const outcome = runInline(task, outcomes);
       outcomes.push(outcome instanceof Promise ? await outcome : outcome);
     }
     return outcomes;
   }
 }
 
-function runInline(task: ExecutableTask): Outcome | Promise<Outcome> {
+function runInline(task: ExecutableTask, earlier: readonly Outcome[]): Outcome | Promise<Outcome> {
   const started = performance.now();
   let value: unknown;
   try {
     const args = task.args;
-    for (const { path, result } of task.inputs) setAtPath(args, path, result.value());
+    for (const { path, result, fromTask } of task.inputs) {
+      const source = fromTask === undefined ? result : earlier[fromTask];
+      if (source instanceof TaskResult) setAtPath(args, path, source.value());
+      else if (source?.ok) setAtPath(args, path, source.result.value());
+      else return { id: task.id, ok: false, skipped: true, durationMs: 0 };
+    }
     value = (task.task.fn as (...a: unknown[]) => unknown)(...args);
   } catch (thrown) {
     return failed(task, thrown, started);

@@ -45,8 +45,17 @@ export class PoolExecutor implements Executor {
       reply = (await this.#pool.run(message, { transferList })) as BatchReply;
     } catch (crash) {
       // The worker died. Piscina replaces it; run the batch's tasks one by one so
-      // only the task that kills its worker fails.
-      if (tasks.length > 1) return (await Promise.all(tasks.map((task) => this.run([task])))).flat();
+      // only the task that kills its worker fails. Fused tasks cannot run without
+      // their batch: they come back not run, and the scheduler sends them again.
+      if (tasks.length > 1) {
+        return Promise.all(
+          tasks.map((task) =>
+            task.inputs.some((input) => input.fromTask !== undefined)
+              ? { id: task.id, ok: false as const, skipped: true as const, durationMs: 0 as const }
+              : this.run([task]).then(([outcome]) => outcome!),
+          ),
+        );
+      }
       return [crashOutcome(tasks[0]!, crash)];
     }
     return toOutcomes(tasks, unpackValue(reply.outcome) as BatchOutcome, reply.results);
@@ -66,6 +75,7 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
   const inputCounts: number[] = [];
   const inputPaths: Path[] = [];
   const inputSpans: number[] = [];
+  const inputFrom: number[] = [];
   // Each distinct input is written once, however many tasks of the batch take it.
   const placed = new Map<TaskResult, number>();
   const chunks: Uint8Array[] = [];
@@ -80,7 +90,14 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
     functionOf.push(index);
     args.push(template);
     inputCounts.push(inputs.length);
-    for (const { path, result } of inputs) {
+    for (const { path, result, fromTask } of inputs) {
+      inputPaths.push(path);
+      if (fromTask !== undefined) {
+        inputSpans.push(0, 0);
+        inputFrom.push(fromTask);
+        continue;
+      }
+      inputFrom.push(-1);
       const bytes = result.bytes();
       let offset = placed.get(result);
       if (offset === undefined) {
@@ -89,7 +106,6 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
         chunks.push(bytes);
         size += bytes.byteLength;
       }
-      inputPaths.push(path);
       inputSpans.push(offset, bytes.byteLength);
     }
   }
@@ -99,7 +115,7 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
     joined.set(chunk, at);
     at += chunk.byteLength;
   }
-  const payload: BatchPayload = { functions, functionOf, args, inputCounts, inputPaths, inputSpans };
+  const payload: BatchPayload = { functions, functionOf, args, inputCounts, inputPaths, inputSpans, inputFrom };
   let encoded: Uint8Array | BatchPayload;
   try {
     encoded = packValue(payload, 'tasks');
@@ -123,6 +139,7 @@ function toOutcomes(tasks: readonly ExecutableTask[], outcome: BatchOutcome, res
   return tasks.map((task, i): Outcome => {
     const durationMs = outcome.durationsMs[i]!;
     const length = outcome.lengths[i]!;
+    if (length === -2) return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     if (length >= 0) {
       const bytes = results.subarray(offset, offset + length);
       offset += length;

@@ -35,6 +35,12 @@ export interface BatchPayload {
   readonly inputPaths: readonly Path[];
   /** Per input: offset and length of its bytes in `BatchMessage.inputs`, as consecutive pairs. */
   readonly inputSpans: readonly number[];
+  /**
+   * Per input: -1 when its bytes are in `BatchMessage.inputs`, otherwise the index
+   * of the earlier task of this batch whose result it is (a fused batch: the value
+   * is handed over in the worker, never encoded in between).
+   */
+  readonly inputFrom: readonly number[];
 }
 
 export interface BatchMessage {
@@ -65,7 +71,11 @@ export interface FailureReport {
 
 /** What happened to each task of a batch, column by column. */
 export interface BatchOutcome {
-  /** Per task: its result's length in `BatchReply.results` (results lie back to back), or -1 if it failed. */
+  /**
+   * Per task: its result's length in `BatchReply.results` (results lie back to
+   * back); -1 if it failed; -2 if it did not run because an input from earlier in
+   * the batch failed.
+   */
   readonly lengths: readonly number[];
   /** Per task: how long the call took. */
   readonly durationsMs: readonly number[];

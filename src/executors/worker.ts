@@ -32,25 +32,42 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
   const resultCids: (string | null)[] | null = batch.hashResults ? [] : null;
   const failures: FailureReport[] = [];
   const results: Uint8Array[] = [];
+  // Encoded results of this batch's tasks, for fused tasks that take them. Each
+  // consumer decodes its own copy, as it would have without fusion, so one task
+  // mutating its input cannot change what another one sees.
+  const encoded: Uint8Array[] = [];
   let size = 0;
   let input = 0;
   for (let index = 0; index < count; index++) {
     const started = performance.now();
     let durationMs: number | undefined;
     const inputsEnd = input + payload.inputCounts[index]!;
+    if (!inputsReady(payload, input, inputsEnd, lengths)) {
+      input = inputsEnd;
+      durationsMs.push(0);
+      lengths.push(-2);
+      resultCids?.push(null);
+      continue;
+    }
     try {
       let fn = resolveFunction(payload.functions[payload.functionOf[index]!]!, batch.sources);
       if (fn instanceof Promise) fn = await fn;
       const args = payload.args[index]!;
       for (; input < inputsEnd; input++) {
-        const offset = payload.inputSpans[2 * input]!;
-        const bytes = batch.inputs.subarray(offset, offset + payload.inputSpans[2 * input + 1]!);
-        setAtPath(args, payload.inputPaths[input]!, unpackValue(bytes));
+        const from = payload.inputFrom[input]!;
+        let value: unknown;
+        if (from >= 0) value = unpackValue(encoded[from]!);
+        else {
+          const offset = payload.inputSpans[2 * input]!;
+          value = unpackValue(batch.inputs.subarray(offset, offset + payload.inputSpans[2 * input + 1]!));
+        }
+        setAtPath(args, payload.inputPaths[input]!, value);
       }
       let value = fn(...args);
       if (isThenable(value)) value = await value;
       durationMs = performance.now() - started;
       const bytes = packValue(value);
+      encoded[index] = bytes;
       durationsMs.push(durationMs);
       lengths.push(bytes.byteLength);
       resultCids?.push(cidOf(RAW, bytes));
@@ -66,6 +83,15 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
   }
   const outcome: BatchOutcome = { lengths, durationsMs, resultCids, failures };
   return { outcome: packValue(outcome, 'outcome'), results: concat(results, size) };
+}
+
+/** Whether every input taken from an earlier task of the batch is there (that task succeeded). */
+function inputsReady(payload: BatchPayload, start: number, end: number, lengths: readonly number[]): boolean {
+  for (let input = start; input < end; input++) {
+    const from = payload.inputFrom[input]!;
+    if (from >= 0 && !(lengths[from]! >= 0)) return false;
+  }
+  return true;
 }
 
 function report(index: number, error: unknown): FailureReport {

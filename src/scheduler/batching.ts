@@ -31,18 +31,51 @@ export function nextIsShort(ready: readonly TaskNode[]): boolean {
   return estimate !== undefined && estimate < BATCH_BUDGET_MS;
 }
 
-/** Pop the next batch off a LIFO ready stack, leaving work for the other free slots. */
-export function takeBatch(ready: TaskNode[], freeSlots: number): TaskNode[] {
+/**
+ * Pop the next batch off a LIFO ready stack, leaving work for the other free slots.
+ *
+ * With `fuse`, a batch also takes any waiting dependent whose every missing input
+ * is already in the batch, and that dependent's dependents in turn: the worker
+ * runs them in order, handing values along, so a chain or a subtree of tiny tasks
+ * costs one round trip instead of one per level (dask fuses linear chains for the
+ * same reason). Only known-short tasks join, within the same budget.
+ */
+export function takeBatch(ready: TaskNode[], freeSlots: number, fuse = false): TaskNode[] {
   const first = ready.pop()!;
   const batch = [first];
   let estimated = estimateOf(first);
   if (estimated === undefined) return batch;
   const limit = Math.min(MAX_BATCH, Math.ceil((ready.length + 1) / Math.max(1, freeSlots)));
-  while (batch.length < limit && ready.length > 0) {
+  // How many of each waiting dependent's missing inputs the batch holds so far.
+  const inBatch = fuse ? new Map<TaskNode, number>() : undefined;
+  /** Fuse the dependents of batch[start] and of everything fused after it. */
+  const fuseFrom = (start: number): void => {
+    for (let i = start; inBatch && i < batch.length; i++) {
+      for (const dependent of batch[i]!.dependents) {
+        if (!dependent.expanded || dependent.state !== 'waiting') continue;
+        const held = (inBatch.get(dependent) ?? 0) + 1;
+        inBatch.set(dependent, held);
+        // Fused tasks could not run anywhere else yet, so only the batch's size and
+        // budget bound them, not the share of ready work left for other slots.
+        if (held !== dependent.missing || batch.length >= MAX_BATCH) continue;
+        if (dependent.delayed.task.placement.kind !== first.delayed.task.placement.kind) continue;
+        const cost = estimateOf(dependent);
+        if (cost === undefined || estimated! + cost > BATCH_BUDGET_MS) continue;
+        batch.push(dependent);
+        estimated! += cost;
+      }
+    }
+  };
+  fuseFrom(0);
+  let taken = 1;
+  while (taken < limit && batch.length < MAX_BATCH && ready.length > 0) {
     const next = estimateOf(ready[ready.length - 1]!);
     if (next === undefined || estimated + next > BATCH_BUDGET_MS) break;
-    batch.push(ready.pop()!);
+    const node = ready.pop()!;
+    batch.push(node);
+    taken++;
     estimated += next;
+    fuseFrom(batch.length - 1);
   }
   return batch;
 }

@@ -6,13 +6,13 @@
  */
 import { MemographError, TaskError } from '../errors.js';
 import type { Delayed } from '../graph/delayed.js';
-import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
+import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../executors/fill-inputs.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { NO_NODES, emptyState, expand, fail, finish, nodeFor, restore, setState, targetsAvailable, type RunState, type TaskNode } from './state.js';
+import { NO_NODES, emptyState, expand, fail, finish, nodeFor, restore, setState, unrun, targetsAvailable, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 
 const YIELD_EVERY_MS = 10;
@@ -48,6 +48,7 @@ export class RunLoop {
   /** Delayed instances already counted as duplicates of another instance with the same CID. */
   readonly #duplicates = new Set<Delayed<unknown>>();
   #drained: Promise<void> = Promise.resolve();
+  #stopped = false;
   /** The cache; `undefined` when caching is off. */
   #store: Store | undefined;
 
@@ -201,8 +202,12 @@ export class RunLoop {
         const executor = lane.executor();
         const free = executor.slots - lane.inFlight;
         if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && nextIsShort(lane.ready))) break;
-        const batch = takeBatch(lane.ready, Math.max(1, free));
-        const tasks = batch.map((node, i) => this.#executable(node, i));
+        const batch = takeBatch(lane.ready, Math.max(1, free), lane === this.#lanes[0]);
+        const positions = new Map<TaskNode, number>();
+        const tasks = batch.map((node, i) => {
+          positions.set(node, i);
+          return this.#executable(node, i, positions);
+        });
         lane.inFlight++;
         executor.run(tasks).then(
           (outcomes) => this.#events.push({ kind: 'outcomes', lane, batch, outcomes }),
@@ -212,7 +217,8 @@ export class RunLoop {
     }
   }
 
-  #executable(node: TaskNode, index: number): ExecutableTask {
+  /** `positions`: where the batch's earlier tasks are, for inputs a fused batch computes itself. */
+  #executable(node: TaskNode, index: number, positions: ReadonlyMap<TaskNode, number>): ExecutableTask {
     setState(this.state, node, 'running');
     const { delayed } = node;
     const links = delayed.links;
@@ -221,10 +227,10 @@ export class RunLoop {
       cid: delayed.cid,
       task: delayed.task,
       args: templateOf(delayed.args, links.map((link) => link.path)),
-      inputs: links.map((link) => ({
-        path: link.path,
-        result: this.state.nodes.get((link.node as Delayed<unknown>).cid)!.result!,
-      })),
+      inputs: links.map((link): TaskInput => {
+        const dep = this.state.nodes.get((link.node as Delayed<unknown>).cid)!;
+        return dep.result ? { path: link.path, result: dep.result } : { path: link.path, fromTask: positions.get(dep)! };
+      }),
       stored: this.#store !== undefined && delayed.task.cache,
     };
   }
@@ -255,6 +261,12 @@ export class RunLoop {
   }
 
   #complete(node: TaskNode, outcome: Outcome): void {
+    if (!outcome.ok && outcome.error === undefined) {
+      unrun(this.state, node);
+      // After the run has stopped nobody will start it again: let waiters have it.
+      if (this.#stopped) this.#settle(node, { kind: 'abandoned' });
+      return;
+    }
     recordDuration(node.delayed.task.durations, outcome.durationMs);
     if (!outcome.ok) {
       this.#failNode(node, outcome.error);
@@ -342,6 +354,7 @@ export class RunLoop {
    * tasks still running are awaited in the background so their results are stored.
    */
   #stop(): void {
+    this.#stopped = true;
     for (const node of this.state.nodes.values()) {
       if (node.claimed && node.state !== 'running') {
         node.claimed = false;

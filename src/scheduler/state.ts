@@ -175,7 +175,9 @@ export function finish(state: RunState, node: TaskNode, result: TaskResult, how:
   node.result = result;
   setState(state, node, how);
   for (const dependent of node.dependents) {
-    if (dependent.expanded && dependent.state === 'waiting' && --dependent.missing === 0) makeReady(state, dependent);
+    // A running dependent was fused into this node's batch and counts down too.
+    if (!dependent.expanded || (dependent.state !== 'waiting' && dependent.state !== 'running')) continue;
+    if (--dependent.missing === 0 && dependent.state === 'waiting') makeReady(state, dependent);
   }
   for (const dep of node.deps) release(state, dep);
   if (node.holders === 0) drop(state, node);
@@ -193,6 +195,16 @@ export function restore(state: RunState, node: TaskNode, result: TaskResult): vo
       makeReady(state, dependent);
     }
   }
+}
+
+/**
+ * A task sent in a fused batch did not run, because an input from earlier in the
+ * batch failed or was not run: it waits again for whatever it still lacks.
+ */
+export function unrun(state: RunState, node: TaskNode): void {
+  setState(state, node, 'waiting');
+  node.missing = node.deps.filter((dep) => dep.result === undefined).length;
+  if (node.missing === 0) makeReady(state, node);
 }
 
 /** One dependent of `node` has finished with it. */
