@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { delayed } from '../../src/index.js';
+import { delayed, type Delayed } from '../../src/index.js';
 import { recordDuration, takeBatch } from '../../src/scheduler/batching.js';
-import { emptyState, nodeFor, type TaskNode } from '../../src/scheduler/state.js';
+import { emptyState, expand, nodeFor, type TaskNode } from '../../src/scheduler/state.js';
 
 function readyNodes(fn: ReturnType<typeof delayed<[number], number>>, n: number): TaskNode[] {
   const state = emptyState();
@@ -48,5 +48,49 @@ describe('batch sizing', () => {
     for (let i = 0; i < 100; i++) recordDuration(estimate, 10);
     for (let i = 0; i < 300; i++) recordDuration(estimate, 1);
     expect(estimate.meanMs).toBeLessThan(1.1);
+  });
+});
+
+describe('fusing dependents into a batch', () => {
+  const step = delayed((x: number) => x + 600);
+  const pair = delayed((a: number, b: number) => a + b + 600);
+  recordDuration(step(0).task.durations, 0.001);
+  recordDuration(pair(0, 0).task.durations, 0.001);
+
+  function expandAll(state: ReturnType<typeof emptyState>, nodes: TaskNode[], depsOf: (i: number) => TaskNode[]): void {
+    nodes.forEach((n, i) => expand(state, n, depsOf(i)));
+  }
+
+  it('takes a whole chain of known-short tasks in one batch, in dependency order', () => {
+    const state = emptyState();
+    const chain: Delayed<number>[] = [step(1)];
+    for (let i = 1; i < 5; i++) chain.push(step(chain[i - 1]!));
+    const nodes = chain.map((d) => nodeFor(state, d).node);
+    expandAll(state, nodes, (i) => (i === 0 ? [] : [nodes[i - 1]!]));
+    expect(takeBatch(state.readyOnWorkers, 2, true)).toEqual(nodes);
+  });
+
+  it('takes a parent once all its missing inputs are in the batch', () => {
+    const state = emptyState();
+    const [a, b] = [step(10), step(11)];
+    const top = pair(a, b);
+    const [na, nb, ntop] = [a, b, top].map((d) => nodeFor(state, d).node) as TaskNode[];
+    expand(state, ntop!, [na!, nb!]);
+    expand(state, na!, []);
+    expand(state, nb!, []);
+    const batch = takeBatch(state.readyOnWorkers, 1, true);
+    expect(batch).toEqual([nb, na, ntop]);
+  });
+
+  it('fuses nothing unless asked, nor a dependent still missing an input from elsewhere', () => {
+    const state = emptyState();
+    const [a, b] = [step(20), step(21)];
+    const [na, nb, ntop] = [a, b, pair(a, b)].map((d) => nodeFor(state, d).node) as TaskNode[];
+    expand(state, ntop!, [na!, nb!]);
+    expand(state, na!, []);
+    expand(state, nb!, []);
+    expect(takeBatch([...state.readyOnWorkers], 1, false)).toHaveLength(2);
+    // With two free slots each batch takes one ready leaf: the parent waits for the other.
+    expect(takeBatch(state.readyOnWorkers, 2, true)).toEqual([nb]);
   });
 });
