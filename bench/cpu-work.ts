@@ -1,0 +1,16 @@
+/**
+ * The cpu scenario's unit of work: `iters` rounds of xorshift32 from `seed`.
+ * dask_side.py has the same function (masking to 32 bits where JavaScript's
+ * `>>> 0` does), so the harness can check a side's answer for any iteration
+ * count. The function uses nothing but its arguments, so it runs on a worker
+ * as plain source.
+ */
+export function spin(seed: number, iters: number): number {
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < iters; i++) {
+    x = (x ^ (x << 13)) >>> 0;
+    x = (x ^ (x >>> 17)) >>> 0;
+    x = (x ^ (x << 5)) >>> 0;
+  }
+  return x;
+}

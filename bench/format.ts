@@ -1,0 +1,118 @@
+/**
+ * The run's results as text: the table printed on stdout and latest.md. Both
+ * show the same rows; the markdown adds a line per target (met or missed, with
+ * the figure it was judged on) and where the figures came from.
+ */
+import { isFigure, type Cell, type Row } from './rows.js';
+import type { Report } from './report.js';
+import { isFailure } from './side-result.js';
+import type { TargetResult } from './targets.js';
+
+/** Three significant digits or so, thousands grouped: 38.2, 4.71, 1,234. */
+export function formatNumber(value: number): string {
+  const magnitude = Math.abs(value);
+  const digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2;
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function formatCell(cell: Cell): string {
+  if (!isFigure(cell)) return cell === 'missing' ? 'missing' : '—';
+  if (cell.runs === 1 || cell.min === cell.max) return formatNumber(cell.median);
+  return `${formatNumber(cell.median)} (${formatNumber(cell.min)}–${formatNumber(cell.max)})`;
+}
+
+export function formatRatio(row: Row): string {
+  if (row.baseline === undefined) return '—';
+  return row.ratio === undefined ? 'missing' : `${formatNumber(row.ratio)}× ${row.baselineName}`;
+}
+
+function formatTargetValue(target: TargetResult, row: Row | undefined): string {
+  if (target.value === undefined) return 'no figure';
+  if (target.on === 'ratio' || row?.unit === '×') return `${formatNumber(target.value)}×`;
+  return `${formatNumber(target.value)} ${row?.unit ?? ''}`.trim();
+}
+
+const HEADER = ['scenario', 'memograph', 'Dask sync', 'Dask threads', 'ratio', 'target', 'met?'];
+
+function tableCells(report: Report): string[][] {
+  return report.scenarios.flatMap((s) =>
+    s.rows.map((row) => {
+      const own = report.targets.filter((t) => t.rowId === row.id);
+      const label = s.agreement.ok ? row.label : `${row.label} [ANSWERS DISAGREE]`;
+      return [
+        label,
+        formatCell(row.memograph),
+        formatCell(row.daskSync),
+        formatCell(row.daskThreads),
+        formatRatio(row),
+        own.map((t) => t.short).join('; ') || '—',
+        own.map((t) => t.status).join('; ') || '—',
+      ];
+    }),
+  );
+}
+
+export function renderTable(report: Report): string {
+  const rows = [HEADER, ...tableCells(report)];
+  const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The lines after the table: the legend, and anything that qualifies the figures. */
+export function notes(report: Report): string[] {
+  const out = [
+    'Figures are the median of the timed runs, with min–max. The ratio is how many times better memograph is than the named baseline (above 1: memograph wins).',
+    'rerun: the Dask sync column is a warm joblib.Memory call (per call); hash: dask.base.tokenize; build: building the same graph with dask.delayed(pure=True); big: Dask runs a smaller tree, compared per node.',
+  ];
+  if (report.daskMissing) out.push(`Dask columns are missing: ${report.daskMissing}.`);
+  for (const s of report.scenarios) {
+    for (const side of [s.memograph, s.dask]) if (isFailure(side)) out.push(`${side.side} ${s.scenario} failed: ${side.error}`);
+    for (const problem of s.agreement.problems) out.push(`DISAGREEMENT: ${problem}`);
+    if (s.daskFromCache && s.dask && !isFailure(s.dask)) out.push(`${s.scenario}: Dask baseline from the cache, measured ${s.dask.measuredAt}.`);
+  }
+  return out;
+}
+
+function targetLine(target: TargetResult, report: Report): string {
+  const row = report.scenarios.flatMap((s) => s.rows).find((r) => r.id === target.rowId);
+  const mark = target.status === 'met' ? 'met' : target.status === 'missed' ? '**missed**' : 'no data';
+  return `- ${mark}: ${target.text} — measured ${formatTargetValue(target, row)}`;
+}
+
+export function renderMarkdown(report: Report): string {
+  const m = report.machine;
+  const versions = [`Node ${m.node}`, m.dask ? `Dask ${m.dask}` : 'Dask missing', m.joblib && `joblib ${m.joblib}`, m.python && `Python ${m.python}`]
+    .filter(Boolean)
+    .join(', ');
+  const rows = tableCells(report);
+  const table = [
+    `| ${HEADER.join(' | ')} |`,
+    `|${HEADER.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ];
+  const met = report.targets.filter((t) => t.status === 'met').length;
+  return [
+    '# memograph vs Dask: benchmark results',
+    '',
+    `Run ${report.date} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB (${m.platform}); ${versions}.`,
+    `Load average when the run started: ${m.loadAtStart}. ${report.quick ? '`--quick` parameters. ' : ''}` +
+      `${report.repeat.runs} timed runs after ${report.repeat.warmup} warm-up; the run took ${Math.round(report.wallSeconds)} s.`,
+    'Produced by `npm run bench` (bench/run.ts); the raw samples are in the JSON file next to this one.',
+    '',
+    ...table,
+    '',
+    `## Targets: ${met} of ${report.targets.length} met`,
+    '',
+    ...report.targets.map((t) => targetLine(t, report)),
+    '',
+    '## Notes',
+    '',
+    ...notes(report).map((n) => `- ${n}`),
+    '',
+  ].join('\n');
+}
+
+export function renderTargets(report: Report): string {
+  return report.targets.map((t) => targetLine(t, report).replaceAll('**', '')).join('\n');
+}

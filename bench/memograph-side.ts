@@ -1,0 +1,248 @@
+/**
+ * memograph's side of one scenario, in a process of its own:
+ *
+ *   node --import tsx bench/memograph-side.ts '{"scenario":"wide","params":{…},"repeat":{…}}'
+ *
+ * tasks.ts starts it, so that JIT state, heap and worker threads never carry
+ * over from one scenario to the next. It prints one line, RESULT_PREFIX and a
+ * SideResult as JSON; everything else it may print goes to stderr.
+ *
+ * rerun and big measure one run per process (a re-run must meet a cold
+ * process; peak RSS only grows), chosen by `phase`.
+ */
+import { availableParallelism } from 'node:os';
+import { compute, delayed, shutdown, startRun } from '../src/index.js';
+import { BareThreads } from './bare-threads.js';
+import { spin } from './cpu-work.js';
+import { chain, dedup, onMain, onWorkers, tree, wide, type Built, type Ops } from './graphs.js';
+import { RESULT_PREFIX } from './child.js';
+import type { Repeat, ScenarioName, ScenarioParams } from './scenarios.js';
+import { cpuSeeds, hashElements } from './shapes.js';
+import type { SideResult } from './side-result.js';
+
+export interface MemographJob {
+  readonly scenario: ScenarioName;
+  readonly params: ScenarioParams[ScenarioName];
+  readonly repeat: Repeat;
+  /** rerun: `populate` fills `cacheDir`, `measure` times one re-run from it. */
+  readonly phase?: 'populate' | 'measure';
+  readonly cacheDir?: string;
+}
+
+/** One timed run of one variant. */
+interface Trial {
+  readonly ms: number;
+  /** The run's answer, kept under the variant's name; none for runs that only time something. */
+  readonly value?: number;
+  /** Extra samples of this run (build time, executed count…), by key. */
+  readonly extra?: Record<string, number>;
+}
+
+class Collector {
+  readonly samples: Record<string, number[]> = {};
+  readonly answers: Record<string, number> = {};
+  #seq = 0;
+
+  /**
+   * Warm-up runs first, then timed runs; variants take turns within a run, so
+   * that drift of a shared machine touches every variant alike.
+   */
+  async repeat(repeat: Repeat, variants: Record<string, () => Promise<Trial>>): Promise<void> {
+    for (let r = 0; r < repeat.warmup + repeat.runs; r++) {
+      for (const [name, trial] of Object.entries(variants)) {
+        const { ms, value, extra = {} } = await trial();
+        if (r < repeat.warmup) continue;
+        this.add(name, ms);
+        if (value !== undefined) this.answer(name, value);
+        for (const [key, v] of Object.entries(extra)) {
+          if (key === 'executed') this.answer(key, v);
+          else this.add(key, v);
+        }
+      }
+    }
+  }
+
+  add(key: string, value: number): void {
+    (this.samples[key] ??= []).push(value);
+  }
+
+  /** The first answer under its key; a later one that differs under `key#n` (agreement.ts reports it). */
+  answer(key: string, value: number): void {
+    const seq = this.#seq++;
+    if (!(key in this.answers)) this.answers[key] = value;
+    else if (!Object.is(this.answers[key], value)) this.answers[`${key}#${seq}`] = value;
+  }
+}
+
+/** Build a graph (timed), then compute it (timed separately) without the cache. */
+async function buildAndRun(build: () => Built): Promise<Trial> {
+  const started = performance.now();
+  const { target } = build();
+  const built = performance.now();
+  const run = startRun([target], { cache: false });
+  const [value] = await run.result;
+  return { ms: performance.now() - built, value, extra: { build: built - started, executed: run.counts.executed } };
+}
+
+async function measure(job: MemographJob, info: SideResult['info']): Promise<Collector> {
+  const c = new Collector();
+  const p = job.params as Record<string, number>;
+  switch (job.scenario) {
+    case 'wide':
+    case 'tree': {
+      const shape = job.scenario === 'wide' ? (ops: Ops) => wide(ops, p.n!) : (ops: Ops) => tree(ops, p.leaves!);
+      await c.repeat(job.repeat, {
+        workers: async () => withoutExtra(await buildAndRun(() => shape(onWorkers)), 'executed'),
+        main: async () => withoutExtra(await buildAndRun(() => shape(onMain)), 'build', 'executed'),
+      });
+      return c;
+    }
+    case 'chain':
+      await c.repeat(job.repeat, { workers: async () => withoutExtra(await buildAndRun(() => chain(onWorkers, p.n!)), 'executed') });
+      return c;
+    case 'dedup':
+      await c.repeat(job.repeat, { workers: () => buildAndRun(() => dedup(onWorkers, p.calls!, p.distinct!)) });
+      return c;
+    case 'rerun':
+      return rerun(job, c, info);
+    case 'cpu': {
+      const iters = calibrate(p.ms!);
+      info.iters = iters;
+      info.cores = availableParallelism();
+      const task = delayed(spin, { name: 'spin' });
+      const run = async (workers: number): Promise<Trial> => {
+        const targets = cpuSeeds(p.tasks!).map((seed) => task(seed, iters));
+        const started = performance.now();
+        const values = await startRun(targets, { cache: false, workers }).result;
+        return { ms: performance.now() - started, value: values.reduce((a, b) => a + b, 0) };
+      };
+      const bare = new BareThreads(availableParallelism());
+      try {
+        await c.repeat(job.repeat, {
+          one: () => run(1),
+          all: () => run(availableParallelism()),
+          bareAll: async () => {
+            const started = performance.now();
+            await bare.run(cpuSeeds(p.tasks!), iters);
+            return { ms: performance.now() - started };
+          },
+        });
+      } finally {
+        await bare.close();
+      }
+      return c;
+    }
+    case 'hash': {
+      const data = new Float64Array(hashElements(p.mib!));
+      let checksum = 0;
+      for (let i = 0; i < data.length; i++) checksum += data[i] = (i % 1000) / 4;
+      c.answer('checksum', checksum);
+      const address = delayed((values: Float64Array) => values.length, { name: 'length' });
+      await c.repeat(job.repeat, {
+        hash: async () => {
+          // A new view of the same bytes: the engine remembers the digest of each view it has hashed.
+          const view = new Float64Array(data.buffer);
+          const started = performance.now();
+          address(view);
+          return { ms: performance.now() - started };
+        },
+      });
+      return c;
+    }
+    case 'build': {
+      let last: Built | undefined;
+      await c.repeat(job.repeat, {
+        build: async () => {
+          const started = performance.now();
+          last = tree(onWorkers, p.leaves!);
+          return { ms: performance.now() - started };
+        },
+      });
+      // Untimed: run the last graph built, to check it computes the same as Dask's.
+      c.answer('nodes', last!.calls);
+      c.answer('value', await last!.target.compute({ cache: false }));
+      return c;
+    }
+    case 'big':
+      return big(p.leaves!, c, info);
+  }
+}
+
+async function rerun(job: MemographJob, c: Collector, info: SideResult['info']): Promise<Collector> {
+  const leaves = (job.params as { leaves: number }).leaves;
+  if (!job.cacheDir) throw new Error('rerun needs a cacheDir');
+  if (job.phase === 'populate') {
+    const { target } = tree(onWorkers, leaves);
+    await compute(target, { cacheDir: job.cacheDir });
+    return c;
+  }
+  // performance.now() counts from process start: what came before the graph was start-up and imports.
+  info.startupMs = performance.now();
+  const started = performance.now();
+  const { target } = tree(onWorkers, leaves);
+  const built = performance.now();
+  const run = startRun([target], { cacheDir: job.cacheDir });
+  const [value] = await run.result;
+  const ended = performance.now();
+  c.add('rerun', ended - started);
+  c.add('rerunBuild', built - started);
+  c.add('rerunCompute', ended - built);
+  c.answer('rerun', value);
+  c.answer('executed', run.counts.executed);
+  return c;
+}
+
+async function big(leaves: number, c: Collector, info: SideResult['info']): Promise<Collector> {
+  // The baseline is the engine loaded, its JIT warm and its worker threads started.
+  await compute(tree(onWorkers, 1_000).target, { cache: false });
+  const baseline = process.resourceUsage().maxRSS * 1024;
+  const started = performance.now();
+  const { target } = tree(onWorkers, leaves);
+  const built = performance.now();
+  const value = await target.compute({ cache: false });
+  const ended = performance.now();
+  const peak = process.resourceUsage().maxRSS * 1024;
+  c.add('total', ended - started);
+  c.add('build', built - started);
+  c.add('compute', ended - built);
+  c.add('rssBytes', peak - baseline);
+  c.answer('value', value);
+  info.baselineBytes = baseline;
+  info.peakBytes = peak;
+  return c;
+}
+
+function withoutExtra(trial: Trial, ...keys: string[]): Trial {
+  const extra = { ...trial.extra };
+  for (const key of keys) delete extra[key];
+  return { ...trial, extra };
+}
+
+/** Iterations of spin that take about `ms` here, timed on this thread. */
+function calibrate(ms: number): number {
+  let iters = 1 << 16;
+  for (;;) {
+    const started = performance.now();
+    spin(1, iters);
+    const took = performance.now() - started;
+    if (took >= 50) return Math.max(1, Math.round((iters * ms) / took));
+    iters *= 2;
+  }
+}
+
+const job = JSON.parse(process.argv[2] ?? '') as MemographJob;
+const info: SideResult['info'] = {};
+try {
+  const c = await measure(job, info);
+  const result: SideResult = {
+    side: 'memograph',
+    scenario: job.scenario,
+    samples: c.samples,
+    answers: c.answers,
+    info,
+    measuredAt: new Date().toISOString(),
+  };
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+} finally {
+  await shutdown();
+}

@@ -1,0 +1,227 @@
+/**
+ * The result table's rows: which samples of which side each column shows, in
+ * which unit, and what the ratio is taken against. Each row turns raw samples
+ * (ms, bytes) into per-node figures, so the two sides compare even where they
+ * ran different sizes (big).
+ */
+import type { ScenarioName, ScenarioParams } from './scenarios.js';
+import { treeNodes } from './shapes.js';
+import { isFailure, type SideOutcome, type SideResult } from './side-result.js';
+import { pairwise, ratio, scaled, summarize, type Figure } from './stats.js';
+
+/** What a cell holds: a figure, a side that was not measured, or a column that does not apply. */
+export type Cell = Figure | 'missing' | 'n/a';
+
+export interface Row {
+  readonly id: string;
+  readonly scenario: ScenarioName;
+  /** Names the variant and the unit, e.g. `wide · workers, µs/task`. */
+  readonly label: string;
+  readonly unit: string;
+  readonly lowerIsBetter: boolean;
+  readonly memograph: Cell;
+  readonly daskSync: Cell;
+  readonly daskThreads: Cell;
+  /** Which Dask column the ratio is taken against (none for reference rows), and its short name in the ratio cell. */
+  readonly baseline: 'daskSync' | 'daskThreads' | undefined;
+  readonly baselineName: string;
+  /** Times better than the baseline (above 1: memograph wins); undefined when either side is missing. */
+  readonly ratio: number | undefined;
+}
+
+type Pick = (result: SideResult) => number[] | undefined;
+
+interface RowSpec {
+  readonly id: string;
+  readonly label: string;
+  readonly unit: string;
+  readonly lowerIsBetter: boolean;
+  readonly memograph: Pick;
+  readonly daskSync?: Pick;
+  readonly daskThreads?: Pick;
+  readonly baseline?: 'daskSync' | 'daskThreads';
+  readonly baselineName?: string;
+}
+
+/** ms for the whole graph → µs per node. */
+const perNode = (key: string, nodes: number): Pick => (r) => at(r, key) && scaled(at(r, key)!, 1000 / nodes);
+const at = (r: SideResult, key: string): number[] | undefined => r.samples[key];
+
+/** Build + run of each run, in ms: for dedup, where Dask merges equal calls while building and memograph while running. */
+const withBuild = (run: string, build: string): ((r: SideResult) => number[] | undefined) => (r) => {
+  const a = at(r, run);
+  const b = at(r, build);
+  return a && b ? pairwise(a, b, (x, y) => x + y) : undefined;
+};
+
+function timeRows(
+  id: string,
+  nodes: number,
+  unit: string,
+  variants: readonly ('workers' | 'main')[],
+  includeBuild = false,
+): RowSpec[] {
+  const per = (pick: (r: SideResult) => number[] | undefined): Pick => (r) => pick(r) && scaled(pick(r)!, 1000 / nodes);
+  const pick = (run: string, build: string) => (includeBuild ? withBuild(run, build) : (r: SideResult) => at(r, run));
+  return variants.map((variant) => ({
+    id: `${id}/${variant}`,
+    label: `${id} · ${variant === 'workers' ? 'workers' : 'main thread'}${includeBuild ? ', build + run' : ''}, ${unit}`,
+    unit,
+    lowerIsBetter: true,
+    memograph: per(pick(variant, 'build')),
+    daskSync: per(pick('sync', 'build')),
+    daskThreads: per(pick('threads', 'buildThreads')),
+    // Worker threads against Dask's threaded scheduler, the main thread against its synchronous one.
+    baseline: variant === 'workers' ? 'daskThreads' : 'daskSync',
+    baselineName: variant === 'workers' ? 'threads' : 'sync',
+  }));
+}
+
+export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioParams[S]): RowSpec[] {
+  const p = params as Record<string, number>;
+  switch (scenario) {
+    case 'wide':
+      return timeRows('wide', p.n! + 1, 'µs/task', ['workers', 'main']);
+    case 'tree':
+      return timeRows('tree', treeNodes(p.leaves!), 'µs/task', ['workers', 'main']);
+    case 'chain':
+      return timeRows('chain', p.n!, 'µs/step', ['workers']);
+    case 'dedup':
+      return timeRows('dedup', p.calls!, 'µs/call', ['workers'], true);
+    case 'rerun':
+      return [
+        {
+          id: 'rerun',
+          label: 'rerun · fresh process, µs/node',
+          unit: 'µs/node',
+          lowerIsBetter: true,
+          memograph: perNode('rerun', treeNodes(p.leaves!)),
+          daskSync: perNode('joblib', p.joblibCalls!),
+          baseline: 'daskSync',
+          baselineName: 'joblib',
+        },
+      ];
+    case 'cpu':
+      return [
+        {
+          id: 'cpu',
+          label: 'cpu · speedup, all cores vs one',
+          unit: '×',
+          lowerIsBetter: false,
+          memograph: (r) => speedup(r, 'one', 'all'),
+          daskThreads: (r) => speedup(r, 'sync', 'threads'),
+          baseline: 'daskThreads',
+          baselineName: 'threads',
+        },
+        {
+          // What the machine had to give: the same tasks on plain worker_threads, in the same process.
+          id: 'cpu/bare',
+          label: 'cpu · plain worker_threads (reference)',
+          unit: '×',
+          lowerIsBetter: false,
+          memograph: (r) => speedup(r, 'one', 'bareAll'),
+        },
+      ];
+    case 'hash': {
+      const mib = p.mib!;
+      const throughput: (key: string) => Pick = (key) => (r) => at(r, key)?.map((ms) => mib / (ms / 1000));
+      return [
+        {
+          id: 'hash',
+          label: 'hash · Float64Array, MiB/s',
+          unit: 'MiB/s',
+          lowerIsBetter: false,
+          memograph: throughput('hash'),
+          daskSync: throughput('tokenize'),
+          baseline: 'daskSync',
+          baselineName: 'tokenize',
+        },
+      ];
+    }
+    case 'build':
+      return [
+        {
+          id: 'build',
+          label: 'build · tree with CIDs, µs/node',
+          unit: 'µs/node',
+          lowerIsBetter: true,
+          memograph: perNode('build', treeNodes(p.leaves!)),
+          daskSync: perNode('build', treeNodes(p.leaves!)),
+          baseline: 'daskSync',
+          baselineName: 'pure=True',
+        },
+      ];
+    case 'big': {
+      const bytesPerNode = (nodes: number): Pick => (r) => at(r, 'rssBytes')?.map((bytes) => bytes / nodes);
+      // Each side is divided by its own tree's size: Dask runs a smaller tree.
+      const mgNodes = treeNodes(p.leaves!);
+      const daskNodes = treeNodes(p.daskLeaves!);
+      return [
+        {
+          id: 'big/rss',
+          label: 'big · peak RSS above baseline, B/node',
+          unit: 'B/node',
+          lowerIsBetter: true,
+          memograph: bytesPerNode(mgNodes),
+          daskThreads: bytesPerNode(daskNodes),
+          baseline: 'daskThreads',
+          baselineName: 'threads',
+        },
+        {
+          id: 'big/time',
+          label: 'big · build + run, µs/node',
+          unit: 'µs/node',
+          lowerIsBetter: true,
+          memograph: perNode('total', mgNodes),
+          daskThreads: perNode('total', daskNodes),
+          baseline: 'daskThreads',
+          baselineName: 'threads',
+        },
+      ];
+    }
+  }
+  throw new RangeError(`unknown scenario ${String(scenario)}`);
+}
+
+function speedup(r: SideResult, oneCore: string, allCores: string): number[] | undefined {
+  const one = at(r, oneCore);
+  const all = at(r, allCores);
+  return one && all ? pairwise(one, all, (a, b) => a / b) : undefined;
+}
+
+function cell(outcome: SideOutcome | undefined, pick: Pick | undefined): Cell {
+  if (!pick) return 'n/a';
+  if (outcome === undefined || isFailure(outcome)) return 'missing';
+  const values = pick(outcome);
+  return values && values.length > 0 ? summarize(values) : 'missing';
+}
+
+export function buildRows<S extends ScenarioName>(
+  scenario: S,
+  params: ScenarioParams[S],
+  outcomes: { readonly memograph?: SideOutcome; readonly dask?: SideOutcome },
+): Row[] {
+  return rowSpecs(scenario, params).map((spec) => {
+    const memograph = cell(outcomes.memograph, spec.memograph);
+    const daskSync = cell(outcomes.dask, spec.daskSync);
+    const daskThreads = cell(outcomes.dask, spec.daskThreads);
+    const baseline = spec.baseline === undefined ? 'n/a' : spec.baseline === 'daskSync' ? daskSync : daskThreads;
+    return {
+      id: spec.id,
+      scenario,
+      label: spec.label,
+      unit: spec.unit,
+      lowerIsBetter: spec.lowerIsBetter,
+      memograph,
+      daskSync,
+      daskThreads,
+      baseline: spec.baseline,
+      baselineName: spec.baselineName ?? '',
+      ratio: isFigure(memograph) && isFigure(baseline) ? ratio(memograph, baseline, spec.lowerIsBetter) : undefined,
+    };
+  });
+}
+
+export function isFigure(cell: Cell): cell is Figure {
+  return typeof cell === 'object';
+}

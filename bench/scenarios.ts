@@ -1,0 +1,72 @@
+/**
+ * The scenarios of the benchmark and their parameters (the defaults of issue 3),
+ * plus the smaller set `--quick` uses. Parameter keys are camelCase here and
+ * kebab-case on the command line (`--big.dask-leaves`); the Python side gets
+ * them as JSON with these same keys.
+ */
+
+export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface ScenarioParams {
+  /** n independent inc(i), then one sum over all of them. */
+  wide: { n: number };
+  /** A binary reduction (add) over `leaves` inc(i) leaves: 2·leaves − 1 nodes. */
+  tree: { leaves: number };
+  /** n inc calls, each on the previous one's result. */
+  chain: { n: number };
+  /** `calls` inc(i % distinct) calls, then one sum over all of them. */
+  dedup: { calls: number; distinct: number };
+  /** The tree, re-run from the cache in a fresh process; joblib makes `joblibCalls` warm calls. */
+  rerun: { leaves: number; joblibCalls: number };
+  /** `tasks` independent CPU-bound tasks, each calibrated to take about `ms` on one core. */
+  cpu: { tasks: number; ms: number };
+  /** The content address of one Float64Array of `mib` MiB. */
+  hash: { mib: number };
+  /** Building the tree graph (every CID), without running it. */
+  build: { leaves: number };
+  /** A tree of `leaves` leaves, built and run; Dask runs `daskLeaves` leaves (it is slow) and is compared per node. */
+  big: { leaves: number; daskLeaves: number };
+}
+
+export type AnyParams = ScenarioParams[ScenarioName];
+
+export const DEFAULT_PARAMS: ScenarioParams = {
+  wide: { n: 10_000 },
+  tree: { leaves: 10_000 },
+  chain: { n: 1_000 },
+  dedup: { calls: 100_000, distinct: 1_000 },
+  rerun: { leaves: 10_000, joblibCalls: 2_000 },
+  cpu: { tasks: 8, ms: 250 },
+  hash: { mib: 256 },
+  build: { leaves: 10_000 },
+  // 500,000 leaves make the 999,999-node tree of the issue.
+  big: { leaves: 500_000, daskLeaves: 50_000 },
+};
+
+/** `--quick`: the same shapes, small enough that the whole run is a smoke check of under two minutes. */
+export const QUICK_PARAMS: ScenarioParams = {
+  wide: { n: 2_000 },
+  tree: { leaves: 2_000 },
+  chain: { n: 200 },
+  dedup: { calls: 20_000, distinct: 200 },
+  rerun: { leaves: 2_000, joblibCalls: 300 },
+  cpu: { tasks: 8, ms: 40 },
+  hash: { mib: 32 },
+  build: { leaves: 2_000 },
+  big: { leaves: 50_000, daskLeaves: 5_000 },
+};
+
+export interface Repeat {
+  /** Timed runs per variant. */
+  readonly runs: number;
+  /** Untimed runs first, so JIT compilation and worker start-up are not measured. */
+  readonly warmup: number;
+}
+
+export const DEFAULT_REPEAT: Repeat = { runs: 5, warmup: 1 };
+export const QUICK_REPEAT: Repeat = { runs: 2, warmup: 1 };
+
+export function isScenario(name: string): name is ScenarioName {
+  return (SCENARIOS as readonly string[]).includes(name);
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { buildRows, type Row } from '../../bench/rows.js';
+import { DEFAULT_PARAMS } from '../../bench/scenarios.js';
+import { evaluate, evaluateTargets, idealSpeedup, targets } from '../../bench/targets.js';
+import { failed, side } from './fixtures.js';
+
+function row(rows: Row[], id: string): Row {
+  const found = rows.find((r) => r.id === id);
+  if (!found) throw new Error(`no row ${id}`);
+  return found;
+}
+
+describe('result rows', () => {
+  it('turns ms per run into µs per task and takes ratios against the right Dask scheduler', () => {
+    // wide with n = 999 has 1,000 nodes: 1 ms is 1 µs per task.
+    const rows = buildRows('wide', { n: 999 }, {
+      memograph: side('memograph', 'wide', { workers: [3, 1, 2], main: [1, 1, 1], build: [5, 5, 5] }),
+      dask: side('dask', 'wide', { sync: [40, 30, 35], threads: [70, 60, 50] }),
+    });
+    const workers = row(rows, 'wide/workers');
+    expect(workers.memograph).toEqual({ median: 2, min: 1, max: 3, runs: 3 });
+    expect(workers.daskThreads).toEqual({ median: 60, min: 50, max: 70, runs: 3 });
+    expect(workers.ratio).toBe(30);
+    expect(workers.baselineName).toBe('threads');
+    const main = row(rows, 'wide/main');
+    expect(main.ratio).toBe(35);
+    expect(main.baselineName).toBe('sync');
+  });
+
+  it('counts a tree by its nodes, 2·leaves − 1', () => {
+    const rows = buildRows('tree', { leaves: 500 }, {
+      memograph: side('memograph', 'tree', { workers: [999], main: [999 * 2] }),
+      dask: side('dask', 'tree', { sync: [999 * 30], threads: [999 * 40] }),
+    });
+    expect((row(rows, 'tree/workers').memograph as { median: number }).median).toBeCloseTo(1000);
+    expect(row(rows, 'tree/workers').ratio).toBeCloseTo(40);
+    expect(row(rows, 'tree/main').ratio).toBeCloseTo(15);
+  });
+
+  it('charges dedup its build as well as its run, on both sides', () => {
+    const rows = buildRows('dedup', { calls: 1000, distinct: 10 }, {
+      memograph: side('memograph', 'dedup', { workers: [1, 2], build: [3, 2] }),
+      dask: side('dask', 'dedup', { sync: [1, 1], build: [7, 9], threads: [2, 2], buildThreads: [10, 12] }),
+    });
+    const dedup = row(rows, 'dedup/workers');
+    expect(dedup.memograph).toEqual({ median: 4, min: 4, max: 4, runs: 2 });
+    expect(dedup.daskSync).toMatchObject({ median: 9 });
+    expect(dedup.daskThreads).toMatchObject({ median: 13 });
+    expect(dedup.ratio).toBe(13 / 4);
+  });
+
+  it('pairs runs for speedups, and divides each side of big by its own tree', () => {
+    const cpu = buildRows('cpu', { tasks: 8, ms: 250 }, {
+      memograph: side('memograph', 'cpu', { one: [2000, 2100], all: [1000, 1400], bareAll: [1000, 1050] }),
+      dask: side('dask', 'cpu', { sync: [2000, 2000], threads: [2000, 2500] }),
+    });
+    expect(row(cpu, 'cpu').memograph).toEqual({ median: 1.75, min: 1.5, max: 2, runs: 2 });
+    expect(row(cpu, 'cpu').daskThreads).toMatchObject({ median: 0.9 });
+    expect(row(cpu, 'cpu/bare').memograph).toMatchObject({ median: 2 });
+    expect(row(cpu, 'cpu/bare').ratio).toBeUndefined();
+
+    const big = buildRows('big', { leaves: 5000, daskLeaves: 500 }, {
+      memograph: side('memograph', 'big', { total: [9999], rssBytes: [9999 * 512] }),
+      dask: side('dask', 'big', { total: [999 * 100], rssBytes: [999 * 2048] }),
+    });
+    expect(row(big, 'big/rss').memograph).toMatchObject({ median: 512 });
+    expect(row(big, 'big/rss').daskThreads).toMatchObject({ median: 2048 });
+    expect(row(big, 'big/rss').ratio).toBeCloseTo(4);
+    expect(row(big, 'big/time').ratio).toBeCloseTo(100);
+  });
+
+  it('measures hash as throughput, higher is better', () => {
+    const rows = buildRows('hash', { mib: 256 }, {
+      memograph: side('memograph', 'hash', { hash: [200] }),
+      dask: side('dask', 'hash', { tokenize: [400] }),
+    });
+    expect(row(rows, 'hash').memograph).toMatchObject({ median: 1280 });
+    expect(row(rows, 'hash').ratio).toBe(2);
+  });
+
+  it('marks a side that failed or is absent as missing, with no ratio', () => {
+    const rows = buildRows('rerun', { leaves: 10, joblibCalls: 10 }, {
+      memograph: side('memograph', 'rerun', { rerun: [1] }),
+      dask: failed('dask', 'rerun'),
+    });
+    expect(row(rows, 'rerun').daskSync).toBe('missing');
+    expect(row(rows, 'rerun').daskThreads).toBe('n/a');
+    expect(row(rows, 'rerun').ratio).toBeUndefined();
+    expect(row(buildRows('chain', { n: 5 }, {}), 'chain/workers').memograph).toBe('missing');
+  });
+});
+
+describe('targets', () => {
+  const all = targets(DEFAULT_PARAMS, 2);
+  const target = (rowId: string, on: 'ratio' | 'memograph') => all.find((t) => t.rowId === rowId && t.on === on)!;
+
+  it('holds every target of the issue', () => {
+    expect(all.map((t) => `${t.rowId}:${t.on}`)).toEqual([
+      'wide/workers:ratio',
+      'wide/main:ratio',
+      'tree/workers:ratio',
+      'tree/main:ratio',
+      'rerun:memograph',
+      'rerun:ratio',
+      'cpu:memograph',
+      'hash:ratio',
+      'build:ratio',
+      'big/rss:memograph',
+    ]);
+  });
+
+  it('asks for 1.9× on 2 cores and near-linear speedup on more', () => {
+    expect(idealSpeedup(8, 2)).toBe(2);
+    expect(idealSpeedup(8, 3)).toBeCloseTo(8 / 3);
+    expect(idealSpeedup(8, 16)).toBe(8);
+    expect(idealSpeedup(8, 1)).toBe(1);
+    expect(target('cpu', 'memograph').atLeast).toBeCloseTo(1.9);
+    expect(targets(DEFAULT_PARAMS, 8).find((t) => t.rowId === 'cpu')!.atLeast).toBeCloseTo(7.6);
+  });
+
+  it('judges ratios and absolute figures, at the boundary too', () => {
+    const rows = buildRows('rerun', { leaves: 500, joblibCalls: 10 }, {
+      // 999 nodes in 1.998 ms: exactly 2 µs per node, which is not under 2.
+      memograph: side('memograph', 'rerun', { rerun: [1.998] }),
+      dask: side('dask', 'rerun', { joblib: [1] }),
+    });
+    const rerun = row(rows, 'rerun');
+    expect(evaluate(target('rerun', 'memograph'), rerun)).toMatchObject({ status: 'missed', value: 2 });
+    expect(evaluate(target('rerun', 'ratio'), rerun)).toMatchObject({ status: 'met', value: 50 });
+
+    const big = row(buildRows('big', { leaves: 500, daskLeaves: 5 }, { memograph: side('memograph', 'big', { total: [1], rssBytes: [999 * 1024] }) }), 'big/rss');
+    expect(evaluate(target('big/rss', 'memograph'), big).status).toBe('met');
+  });
+
+  it('says `no data` when a figure is missing, and leaves out targets of scenarios not run', () => {
+    const rows = buildRows('build', { leaves: 10 }, { memograph: side('memograph', 'build', { build: [1] }) });
+    const results = evaluateTargets(all, rows);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ rowId: 'build', status: 'no data', value: undefined });
+  });
+});
