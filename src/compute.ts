@@ -23,5 +23,7 @@ export function compute(...args: unknown[]): Promise<unknown[]> {
   }
   const targets = (hasOptions ? args.slice(0, -1) : args) as Delayed<unknown>[];
   const options = (hasOptions ? last : {}) as ComputeOptions;
-  return startRun(targets, options).result;
+  // A promise of its own: `Run#result` is marked handled for callers who read only
+  // `settled`, but a rejected compute() that nobody awaits must still be reported.
+  return startRun(targets, options).result.then((values) => values);
 }

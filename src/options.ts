@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidArgumentError } from './errors.js';
 import type { RunSnapshot } from './scheduler/snapshots.js';
+import type { FailurePolicy } from './scheduler/state.js';
 import type { Store } from './store/store.js';
 
 /** Options of {@link compute} and {@link startRun}. */
@@ -36,6 +37,14 @@ export interface ComputeOptions {
    * @example { maxOldGenerationSizeMb: 512 }
    */
   workerResourceLimits?: ResourceLimits;
+  /**
+   * What a task failure does. `'fail-fast'`: nothing new starts and the run
+   * rejects at once. `'continue'`: everything that does not depend on a failure
+   * still runs; `Run#settled` tells what was computed and what failed, and a
+   * later run (after a fix) executes only what failed or did not run.
+   * @default 'fail-fast'
+   */
+  onFailure?: FailurePolicy;
   /** Called with a snapshot of the run every `snapshotIntervalMs` while it changes, and once at the end. */
   onSnapshot?: (snapshot: RunSnapshot) => void;
   /**
@@ -54,6 +63,7 @@ export interface ResolvedOptions {
   readonly workerResourceLimits: ResourceLimits | undefined;
   readonly onSnapshot: ((snapshot: RunSnapshot) => void) | undefined;
   readonly snapshotIntervalMs: number;
+  readonly onFailure: FailurePolicy;
 }
 
 const KNOWN = new Set([
@@ -65,6 +75,7 @@ const KNOWN = new Set([
   'workerResourceLimits',
   'onSnapshot',
   'snapshotIntervalMs',
+  'onFailure',
 ]);
 
 export function resolveOptions(options: ComputeOptions): ResolvedOptions {
@@ -72,6 +83,10 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     if (!KNOWN.has(key)) throw new InvalidArgumentError(`Unknown compute option \`${key}\``);
   }
   const { workers = availableParallelism(), cache = true, lockTimeoutMs = 0, snapshotIntervalMs = 100 } = options;
+  const { onFailure = 'fail-fast' } = options;
+  if (onFailure !== 'fail-fast' && onFailure !== 'continue') {
+    throw new InvalidArgumentError(`Expected \`onFailure\` to be 'fail-fast' or 'continue', got ${describe(onFailure)}`);
+  }
   expectInteger('workers', workers, 1);
   expectInteger('lockTimeoutMs', lockTimeoutMs, 0);
   expectInteger('snapshotIntervalMs', snapshotIntervalMs, 1);
@@ -95,6 +110,7 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     workerResourceLimits: options.workerResourceLimits,
     onSnapshot: options.onSnapshot,
     snapshotIntervalMs,
+    onFailure,
   };
 }
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, type TaskError } from './errors.js';
 import { InlineExecutor } from './executors/inline.js';
 import { closePools, sharedPool } from './executors/pools.js';
 import { Delayed } from './graph/delayed.js';
@@ -17,13 +17,34 @@ type Listener = (snapshot: RunSnapshot) => void;
 /** Runs still working (including tasks that outlived a failed run); `shutdown` waits for them. */
 const active = new Set<Promise<unknown>>();
 
+/** How a run ended: what it computed and what failed. */
+export interface RunOutcome<V extends unknown[]> {
+  /** Each target's value; `undefined` where the target failed or was skipped (see `available`). */
+  readonly values: { -readonly [K in keyof V]: V[K] | undefined };
+  /** Whether each target has a value. */
+  readonly available: readonly boolean[];
+  /** Every task failure, in the order they happened. */
+  readonly failures: readonly TaskError[];
+  /** The share of the run's nodes that have a result (executed, cached or shared), from 0 to 1. */
+  readonly completion: number;
+  readonly counts: RunCounts;
+}
+
 /**
  * One evaluation of some targets: its result, its live counts, and immutable
  * snapshots of every node's state that callers can read or subscribe to.
  */
 export class Run<V extends unknown[]> {
-  /** The targets' values, in order. Rejects with the first TaskError. */
+  /**
+   * The targets' values, in order. Rejects with the first TaskError: at once
+   * under `onFailure: 'fail-fast'`, after everything else has run under `'continue'`.
+   */
   readonly result: Promise<V>;
+  /**
+   * How the run ended, failures included; rejects only if the run could not
+   * start (a locked cache directory, say).
+   */
+  readonly settled: Promise<RunOutcome<V>>;
   readonly #loop: RunLoop;
   readonly #book: SnapshotBook;
   readonly #listeners = new Set<Listener>();
@@ -36,12 +57,20 @@ export class Run<V extends unknown[]> {
     this.#loop = new RunLoop({
       workers: () => sharedPool(options.workers, options.workerResourceLimits),
       main: new InlineExecutor(options.workers),
+      policy: options.onFailure,
     });
     this.#book = new SnapshotBook(Date.now());
     this.#intervalMs = options.snapshotIntervalMs;
     if (options.onSnapshot) this.subscribe(options.onSnapshot);
-    this.result = this.#execute(targets, options) as Promise<V>;
-    track(this.result.then(() => this.#loop.drained, () => this.#loop.drained));
+    this.settled = this.#execute(targets, options) as unknown as Promise<RunOutcome<V>>;
+    this.result = this.settled.then((outcome) => {
+      if (outcome.available.every(Boolean)) return outcome.values as V;
+      throw this.#loop.state.error ?? outcome.failures[0];
+    });
+    // A caller may read only `settled`: a rejected `result` nobody awaits must not
+    // crash the process as an unhandled rejection. Awaiting it still rejects.
+    this.result.catch(() => undefined);
+    track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained));
   }
 
   /** Counts so far: executed, cached, deduplicated, failed, and nodes per state. */
@@ -70,7 +99,7 @@ export class Run<V extends unknown[]> {
     for (const listener of this.#listeners) listener(before);
   }
 
-  async #execute(targets: readonly Delayed<unknown>[], options: ResolvedOptions): Promise<unknown[]> {
+  async #execute(targets: readonly Delayed<unknown>[], options: ResolvedOptions): Promise<RunOutcome<unknown[]>> {
     let store: Store | undefined = options.store;
     let release: (() => Promise<void>) | undefined;
     try {
@@ -80,21 +109,39 @@ export class Run<V extends unknown[]> {
         release = () => lease.release();
       }
       if (!options.cache) store = undefined;
-      const values = await this.#loop.run(targets, store);
-      await (release ? release() : store?.flush());
-      release = undefined;
-      this.#end('succeeded');
-      return values;
+      const results = await this.#loop.run(targets, store);
+      const state = this.#loop.state;
+      if (state.error) {
+        // Fail-fast or abort: answer now; running tasks finish and are stored in the background.
+        this.#releaseLater(release);
+        release = undefined;
+      } else {
+        await this.#loop.drained;
+        await (release ? release() : store?.flush());
+        release = undefined;
+      }
+      const available = results.map((result) => result !== undefined);
+      this.#end(available.every(Boolean) && !state.error ? 'succeeded' : 'failed');
+      const { done, cached } = state.counts.states;
+      return {
+        values: results.map((result) => result?.value()),
+        available,
+        failures: [...state.failures],
+        completion: state.counts.total === 0 ? 1 : (done + cached) / state.counts.total,
+        counts: this.counts,
+      };
     } catch (error) {
       this.#end('failed');
-      if (release) {
-        const done = release;
-        void this.#loop.drained.then(done).catch((flushError: unknown) => {
-          process.emitWarning(`memograph: results of a failed run could not be stored: ${String(flushError)}`);
-        });
-      }
+      this.#releaseLater(release);
       throw error;
     }
+  }
+
+  #releaseLater(release: (() => Promise<void>) | undefined): void {
+    if (!release) return;
+    void this.#loop.drained.then(release).catch((flushError: unknown) => {
+      process.emitWarning(`memograph: results of a failed run could not be stored: ${String(flushError)}`);
+    });
   }
 
   #end(status: RunStatus): void {

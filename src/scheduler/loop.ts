@@ -12,7 +12,7 @@ import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { NO_NODES, emptyState, expand, fail, finish, nodeFor, restore, setState, unrun, targetsAvailable, type RunState, type TaskNode } from './state.js';
+import { NO_NODES, emptyState, expand, fail, finish, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 
 const YIELD_EVERY_MS = 10;
@@ -22,6 +22,7 @@ export interface LoopOptions {
   readonly workers: () => Executor;
   /** Where `mainThread` tasks run. */
   readonly main: Executor;
+  readonly policy: FailurePolicy;
 }
 
 type Event =
@@ -39,7 +40,7 @@ interface Lane {
 }
 
 export class RunLoop {
-  readonly state: RunState = emptyState();
+  readonly state: RunState;
   readonly #options: LoopOptions;
   readonly #events = new EventQueue<Event>();
   readonly #lanes: Lane[];
@@ -54,6 +55,7 @@ export class RunLoop {
 
   constructor(options: LoopOptions) {
     this.#options = options;
+    this.state = emptyState(options.policy);
     this.#lanes = [
       { ready: this.state.readyOnWorkers, executor: options.workers, inFlight: 0 },
       { ready: this.state.readyOnMain, executor: () => options.main, inFlight: 0 },
@@ -65,8 +67,12 @@ export class RunLoop {
     return this.#drained;
   }
 
-  /** Compute the targets' values. Rejects with the first TaskError, without waiting for running tasks. */
-  async run(targets: readonly Delayed<unknown>[], store: Store | undefined): Promise<unknown[]> {
+  /**
+   * Compute the targets: their results, `undefined` where a target failed or was
+   * skipped. Under fail-fast it returns at the first failure (then `state.error`
+   * is set) without waiting for running tasks; see `drained`.
+   */
+  async run(targets: readonly Delayed<unknown>[], store: Store | undefined): Promise<(TaskResult | undefined)[]> {
     this.#store = store;
     this.state.keepUnstored = store !== undefined;
     const fresh: TaskNode[] = [];
@@ -81,10 +87,10 @@ export class RunLoop {
     try {
       await this.#explore(fresh, true);
       let lastYield = performance.now();
-      while (!targetsAvailable(this.state) && !this.state.error) {
+      while (!this.#finished()) {
         this.#dispatch();
         if (this.#inFlight() === 0 && this.#pending === 0) {
-          throw new Error('internal: the run has unfinished targets but nothing to wait for');
+          throw new Error('internal: the run has unfinished work but nothing to wait for');
         }
         this.#handle(await this.#events.next());
         // Main-thread tasks complete as microtasks; without a pause now and then,
@@ -97,8 +103,19 @@ export class RunLoop {
     } finally {
       this.#stop();
     }
-    if (this.state.error) throw this.state.error;
-    return targets.map((target) => this.state.nodes.get(target.cid)!.result!.value());
+    return targets.map((target) => this.state.nodes.get(target.cid)!.result);
+  }
+
+  /**
+   * Fail-fast: every target is settled, or the run was stopped. Continue: also
+   * nothing is left that could still run, so a re-run after a fix finds every
+   * result that did not depend on the failure in the cache.
+   */
+  #finished(): boolean {
+    if (this.state.error) return true;
+    if (!targetsSettled(this.state)) return false;
+    if (this.state.policy === 'fail-fast') return true;
+    return this.#inFlight() === 0 && this.#pending === 0 && this.#lanes.every((lane) => lane.ready.length === 0);
   }
 
   // ---- exploring -------------------------------------------------------------

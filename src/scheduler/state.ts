@@ -24,13 +24,16 @@
  * runs load(3); `finish` marks it done, t's last input arrived so t is pushed
  * on the ready stack, and load(3)'s result is released once t has finished.
  */
-import type { TaskError } from '../errors.js';
+import type { MemographError, TaskError } from '../errors.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { ResultRecord } from '../store/store.js';
 import type { TaskResult } from './task-result.js';
 
-/** Where a node is in its life. `cached` means served from the store. */
-export type NodeState = 'waiting' | 'ready' | 'running' | 'done' | 'cached' | 'failed';
+/**
+ * Where a node is in its life. `cached` means served from the store; `skipped`,
+ * that it will not run because an input failed.
+ */
+export type NodeState = 'waiting' | 'ready' | 'running' | 'done' | 'cached' | 'failed' | 'skipped';
 
 export interface TaskNode {
   readonly delayed: Delayed<unknown>;
@@ -67,6 +70,8 @@ export interface RunCounts {
   deduplicated: number;
   /** Tasks that failed. */
   failed: number;
+  /** Tasks that did not run because an input failed. */
+  skipped: number;
   /** Nodes in each state right now. */
   states: Record<NodeState, number>;
 }
@@ -80,8 +85,12 @@ export interface RunState {
   readonly counts: RunCounts;
   /** Nodes whose state changed since the last snapshot (each once: see `TaskNode.changed`). */
   changed: TaskNode[];
-  /** The first failure; once set, nothing new starts. */
-  error: TaskError | undefined;
+  /** Every task failure, in the order they happened. */
+  readonly failures: TaskError[];
+  /** What ends the run early: the first failure under fail-fast, or an abort. Once set, nothing new starts. */
+  error: MemographError | undefined;
+  /** Under `continue`, a failure stops only what depends on it. */
+  readonly policy: FailurePolicy;
   /**
    * Keep results that are not in the store until the run ends. A run with a store
    * may need a released result again (a cached node turns out corrupt and its
@@ -96,7 +105,10 @@ export interface RunState {
  */
 export const NO_NODES: TaskNode[] = Object.freeze([]) as unknown as TaskNode[];
 
-export function emptyState(): RunState {
+/** What a task failure does to the rest of the run. */
+export type FailurePolicy = 'fail-fast' | 'continue';
+
+export function emptyState(policy: FailurePolicy = 'fail-fast'): RunState {
   return {
     nodes: new Map(),
     targets: [],
@@ -108,10 +120,13 @@ export function emptyState(): RunState {
       cached: 0,
       deduplicated: 0,
       failed: 0,
-      states: { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0 },
+      skipped: 0,
+      states: { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0, skipped: 0 },
     },
     changed: [],
+    failures: [],
     error: undefined,
+    policy,
     keepUnstored: false,
   };
 }
@@ -203,6 +218,12 @@ export function restore(state: RunState, node: TaskNode, result: TaskResult): vo
  */
 export function unrun(state: RunState, node: TaskNode): void {
   setState(state, node, 'waiting');
+  if (node.deps.some((dep) => dep.state === 'failed' || dep.state === 'skipped')) {
+    setState(state, node, 'skipped');
+    state.counts.skipped++;
+    skipDependents(state, node);
+    return;
+  }
   node.missing = node.deps.filter((dep) => dep.result === undefined).length;
   if (node.missing === 0) makeReady(state, node);
 }
@@ -218,12 +239,28 @@ function drop(state: RunState, node: TaskNode): void {
   node.result = undefined;
 }
 
+/** The task failed: so will everything waiting on it, without running. */
 export function fail(state: RunState, node: TaskNode, error: TaskError): void {
   setState(state, node, 'failed');
   state.counts.failed++;
-  state.error ??= error;
+  state.failures.push(error);
+  if (state.policy === 'fail-fast') state.error ??= error;
+  skipDependents(state, node);
 }
 
-export function targetsAvailable(state: RunState): boolean {
-  return state.targets.every((target) => target.result !== undefined);
+function skipDependents(state: RunState, node: TaskNode): void {
+  const stack = [node];
+  while (stack.length > 0) {
+    for (const dependent of stack.pop()!.dependents) {
+      if (!dependent.expanded || dependent.state !== 'waiting') continue;
+      setState(state, dependent, 'skipped');
+      state.counts.skipped++;
+      stack.push(dependent);
+    }
+  }
+}
+
+/** Every target has its value, or will never have one. */
+export function targetsSettled(state: RunState): boolean {
+  return state.targets.every((t) => t.result !== undefined || t.state === 'failed' || t.state === 'skipped');
 }
