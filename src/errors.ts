@@ -10,6 +10,9 @@
 export type ErrorCode =
   | 'MEMOGRAPH_TASK_FAILED'
   | 'MEMOGRAPH_WORKER_CRASHED'
+  | 'MEMOGRAPH_TIMEOUT'
+  | 'MEMOGRAPH_RESOURCE_LIMIT'
+  | 'MEMOGRAPH_ABORTED'
   | 'MEMOGRAPH_UNHASHABLE'
   | 'MEMOGRAPH_NOT_SELF_CONTAINED'
   | 'MEMOGRAPH_INVALID_ARGUMENT'
@@ -66,6 +69,33 @@ export class TaskError extends MemographError implements TaskFailure {
 export class WorkerCrashedError extends TaskError {
   constructor(failure: TaskFailure, options?: { cause?: unknown }) {
     super(failure, { ...options, code: 'MEMOGRAPH_WORKER_CRASHED' });
+  }
+}
+
+/** A task ran past its `timeoutMs` and was stopped (its worker thread terminated). */
+export class TimeoutError extends TaskError {
+  readonly timeoutMs: number;
+
+  constructor(failure: TaskFailure, timeoutMs: number, options?: { cause?: unknown }) {
+    super(failure, { ...options, code: 'MEMOGRAPH_TIMEOUT' });
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A task's worker thread went over its resource limits (`workerResourceLimits`) and was terminated. */
+export class ResourceLimitError extends WorkerCrashedError {
+  constructor(failure: TaskFailure, options?: { cause?: unknown }) {
+    super(failure, options);
+    (this as { code: ErrorCode }).code = 'MEMOGRAPH_RESOURCE_LIMIT';
+  }
+}
+
+/** The run was aborted through its AbortSignal. What had finished stays cached. */
+export class AbortError extends MemographError {
+  constructor(reason?: unknown) {
+    super('MEMOGRAPH_ABORTED', `The run was aborted${reason instanceof Error ? `: ${reason.message}` : reason !== undefined ? `: ${String(reason)}` : ''}`, {
+      cause: reason,
+    });
   }
 }
 

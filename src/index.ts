@@ -4,10 +4,11 @@ export type { DelayedArgs, DelayedFunction, MaybeDelayed } from './graph/delayed
 export type { DelayedOptions } from './graph/task-function.js';
 export { compute } from './compute.js';
 export { Run, startRun, shutdown } from './run.js';
-export type { Values } from './run.js';
+export type { RunOutcome, Values } from './run.js';
+export type { RetryOptions, TaskPolicies } from './scheduler/policies.js';
 export type { ComputeOptions } from './options.js';
 export type { RunSnapshot, NodeView, RunStatus } from './scheduler/snapshots.js';
-export type { NodeState, RunCounts } from './scheduler/state.js';
+export type { FailurePolicy, NodeState, RunCounts } from './scheduler/state.js';
 export { registerEncoder, tokenize } from './hash/public.js';
 export { FORMAT_VERSION } from './hash/call-address.js';
 export { LevelStore } from './store/level-store.js';
@@ -17,6 +18,9 @@ export {
   MemographError,
   TaskError,
   WorkerCrashedError,
+  TimeoutError,
+  ResourceLimitError,
+  AbortError,
   UnhashableError,
   InvalidArgumentError,
   NotSelfContainedError,

@@ -3,6 +3,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidArgumentError } from './errors.js';
 import type { RunSnapshot } from './scheduler/snapshots.js';
 import type { FailurePolicy } from './scheduler/state.js';
+import { checkTimeout, resolveRetry, type ResolvedRetry, type RetryOptions } from './scheduler/policies.js';
 import type { Store } from './store/store.js';
 
 /** Options of {@link compute} and {@link startRun}. */
@@ -45,6 +46,16 @@ export interface ComputeOptions {
    * @default 'fail-fast'
    */
   onFailure?: FailurePolicy;
+  /** Retry failed tasks whose function sets no `retry` of its own: attempts, or the full options. */
+  retry?: number | RetryOptions;
+  /** Time limit for tasks whose function sets no `timeoutMs` of its own. */
+  timeoutMs?: number;
+  /**
+   * Abort the run: nothing new starts, running worker tasks are stopped (their
+   * threads terminated), and the run rejects with an AbortError. What had
+   * finished stays cached.
+   */
+  signal?: AbortSignal;
   /** Called with a snapshot of the run every `snapshotIntervalMs` while it changes, and once at the end. */
   onSnapshot?: (snapshot: RunSnapshot) => void;
   /**
@@ -64,6 +75,9 @@ export interface ResolvedOptions {
   readonly onSnapshot: ((snapshot: RunSnapshot) => void) | undefined;
   readonly snapshotIntervalMs: number;
   readonly onFailure: FailurePolicy;
+  readonly retry: ResolvedRetry | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly signal: AbortSignal | undefined;
 }
 
 const KNOWN = new Set([
@@ -76,6 +90,9 @@ const KNOWN = new Set([
   'onSnapshot',
   'snapshotIntervalMs',
   'onFailure',
+  'retry',
+  'timeoutMs',
+  'signal',
 ]);
 
 export function resolveOptions(options: ComputeOptions): ResolvedOptions {
@@ -111,7 +128,15 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     onSnapshot: options.onSnapshot,
     snapshotIntervalMs,
     onFailure,
+    retry: resolveRetry(options.retry, ''),
+    timeoutMs: checkTimeout(options.timeoutMs, ''),
+    signal: checkSignal(options.signal),
   };
+}
+
+function checkSignal(signal: unknown): AbortSignal | undefined {
+  if (signal === undefined || signal instanceof AbortSignal) return signal;
+  throw new InvalidArgumentError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
 }
 
 function expectInteger(name: string, value: unknown, min: number): void {

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type TaskError } from './errors.js';
+import { AbortError, InvalidArgumentError, type TaskError } from './errors.js';
 import { InlineExecutor } from './executors/inline.js';
 import { closePools, sharedPool } from './executors/pools.js';
 import { Delayed } from './graph/delayed.js';
@@ -58,6 +58,8 @@ export class Run<V extends unknown[]> {
       workers: () => sharedPool(options.workers, options.workerResourceLimits),
       main: new InlineExecutor(options.workers),
       policy: options.onFailure,
+      retry: options.retry,
+      timeoutMs: options.timeoutMs,
     });
     this.#book = new SnapshotBook(Date.now());
     this.#intervalMs = options.snapshotIntervalMs;
@@ -71,6 +73,19 @@ export class Run<V extends unknown[]> {
     // crash the process as an unhandled rejection. Awaiting it still rejects.
     this.result.catch(() => undefined);
     track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained));
+  }
+
+  /** Start no new task until `resume()`; tasks already running finish. */
+  pause(): void {
+    this.#loop.pause();
+  }
+
+  resume(): void {
+    this.#loop.resume();
+  }
+
+  get paused(): boolean {
+    return this.#loop.paused;
   }
 
   /** Counts so far: executed, cached, deduplicated, failed, and nodes per state. */
@@ -102,7 +117,11 @@ export class Run<V extends unknown[]> {
   async #execute(targets: readonly Delayed<unknown>[], options: ResolvedOptions): Promise<RunOutcome<unknown[]>> {
     let store: Store | undefined = options.store;
     let release: (() => Promise<void>) | undefined;
+    const { signal } = options;
+    const onAbort = () => this.#loop.abort(new AbortError(signal?.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (signal?.aborted) throw new AbortError(signal.reason);
       if (!store && options.cache) {
         const lease = await acquireStore(resolveCacheDir(options.cacheDir), { lockTimeoutMs: options.lockTimeoutMs });
         store = lease.store;
@@ -134,6 +153,8 @@ export class Run<V extends unknown[]> {
       this.#end('failed');
       this.#releaseLater(release);
       throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 

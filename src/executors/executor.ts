@@ -22,6 +22,8 @@ export interface ExecutableTask {
   readonly inputs: readonly TaskInput[];
   /** The result goes to the store, which will want its CID. */
   readonly stored: boolean;
+  /** Stop the task after this long (such a task travels in a batch of its own). */
+  readonly timeoutMs?: number;
 }
 
 export type Outcome =
@@ -37,5 +39,9 @@ export type Outcome =
 export interface Executor {
   /** How many batches may be in flight at once. */
   readonly slots: number;
-  run(tasks: readonly ExecutableTask[]): Promise<Outcome[]>;
+  /**
+   * Run a batch. When `signal` aborts, running tasks are stopped where the
+   * executor can stop them and come back not run (`skipped`).
+   */
+  run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]>;
 }

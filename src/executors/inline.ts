@@ -1,4 +1,4 @@
-import { TaskError } from '../errors.js';
+import { TaskError, TimeoutError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { setAtPath } from './fill-inputs.js';
@@ -11,16 +11,47 @@ export class InlineExecutor implements Executor {
     this.slots = slots;
   }
 
-  async run(tasks: readonly ExecutableTask[]): Promise<Outcome[]> {
+  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const task of tasks) {
+      if (signal?.aborted) {
+        outcomes.push({ id: task.id, ok: false, skipped: true, durationMs: 0 });
+        continue;
+      }
       // A sync function's outcome is ready at once; awaiting it anyway would cost
       // a trip through the microtask queue per task.
       const outcome = runInline(task, outcomes);
-      outcomes.push(outcome instanceof Promise ? await outcome : outcome);
+      outcomes.push(outcome instanceof Promise ? await settleWithin(task, outcome, signal) : outcome);
     }
     return outcomes;
   }
+}
+
+/**
+ * The main thread cannot be interrupted: past its time limit, or when the run is
+ * aborted, an async task is abandoned (its promise is no longer awaited).
+ */
+function settleWithin(task: ExecutableTask, outcome: Promise<Outcome>, signal: AbortSignal | undefined): Promise<Outcome> {
+  const { timeoutMs } = task;
+  if (timeoutMs === undefined && !signal) return outcome;
+  return new Promise((resolve) => {
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => resolve(timedOut(task, timeoutMs)), timeoutMs);
+    const onAbort = () => resolve({ id: task.id, ok: false, skipped: true, durationMs: 0 });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void outcome.then(resolve).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+function timedOut(task: ExecutableTask, timeoutMs: number): Outcome {
+  const failure = {
+    taskName: task.task.name,
+    cid: task.cid,
+    originalMessage: `it ran longer than its limit of ${timeoutMs} ms and was abandoned (the main thread cannot stop it)`,
+  };
+  return { id: task.id, ok: false, error: new TimeoutError(failure, timeoutMs), durationMs: timeoutMs };
 }
 
 function runInline(task: ExecutableTask, earlier: readonly Outcome[]): Outcome | Promise<Outcome> {
@@ -44,6 +75,8 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[]): Outcome |
       (thrown: unknown) => failed(task, thrown, started),
     );
   }
+  // A synchronous task cannot be stopped midway; past its limit its result is refused.
+  if (task.timeoutMs !== undefined && performance.now() - started > task.timeoutMs) return timedOut(task, task.timeoutMs);
   return succeeded(task, value, started);
 }
 

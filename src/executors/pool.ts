@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
-import { TaskError, WorkerCrashedError } from '../errors.js';
+import { ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
@@ -36,14 +36,22 @@ export class PoolExecutor implements Executor {
     });
   }
 
-  async run(tasks: readonly ExecutableTask[]): Promise<Outcome[]> {
+  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
+    if (signal?.aborted) return tasks.map(notRun);
     const message = toMessage(tasks);
+    // A task with a time limit travels alone; aborting piscina's task terminates its worker.
+    const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
+    const timer = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [signal, timer].filter((s): s is AbortSignal => s !== undefined);
     let reply: BatchReply;
     try {
       const transferList = [message.inputs.buffer as ArrayBuffer];
       if (message.payload instanceof Uint8Array) transferList.push(message.payload.buffer as ArrayBuffer);
-      reply = (await this.#pool.run(message, { transferList })) as BatchReply;
+      const abort = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+      reply = (await this.#pool.run(message, { transferList, signal: abort ?? null })) as BatchReply;
     } catch (crash) {
+      if (signal?.aborted) return tasks.map(notRun);
+      if (timer?.aborted) return [timeoutOutcome(tasks[0]!, timeoutMs!)];
       // The worker died. Piscina replaces it; run the batch's tasks one by one so
       // only the task that kills its worker fails. Fused tasks cannot run without
       // their batch: they come back not run, and the scheduler sends them again.
@@ -52,7 +60,7 @@ export class PoolExecutor implements Executor {
           tasks.map((task) =>
             task.inputs.some((input) => input.fromTask !== undefined)
               ? { id: task.id, ok: false as const, skipped: true as const, durationMs: 0 as const }
-              : this.run([task]).then(([outcome]) => outcome!),
+              : this.run([task], signal).then(([outcome]) => outcome!),
           ),
         );
       }
@@ -156,11 +164,28 @@ function toOutcomes(tasks: readonly ExecutableTask[], outcome: BatchOutcome, res
   });
 }
 
+function notRun(task: ExecutableTask): Outcome {
+  return { id: task.id, ok: false, skipped: true, durationMs: 0 };
+}
+
+function timeoutOutcome(task: ExecutableTask, timeoutMs: number): Outcome {
+  const failure = {
+    taskName: task.task.name,
+    cid: task.cid,
+    originalMessage: `it ran longer than its limit of ${timeoutMs} ms and its worker thread was stopped`,
+  };
+  return { id: task.id, ok: false, error: new TimeoutError(failure, timeoutMs), durationMs: timeoutMs };
+}
+
 function crashOutcome(task: ExecutableTask, crash: unknown): Outcome {
   const message = crash instanceof Error ? crash.message : String(crash);
   if (crash instanceof Error && crash.name === 'DataCloneError') {
     const failure = { taskName: task.task.name, cid: task.cid, originalMessage: `its arguments cannot be sent to a worker thread: ${message}` };
     return { id: task.id, ok: false, error: new TaskError(failure, { cause: crash }), durationMs: 0 };
+  }
+  if (crash instanceof Error && (crash as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    const failure = { taskName: task.task.name, cid: task.cid, originalMessage: `its worker thread went over its memory limit: ${message}` };
+    return { id: task.id, ok: false, error: new ResourceLimitError(failure, { cause: crash }), durationMs: 0 };
   }
   const error = new WorkerCrashedError(
     { taskName: task.task.name, cid: task.cid, originalMessage: `its worker thread died: ${message}` },

@@ -1,9 +1,10 @@
 import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '../errors.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
+import { checkTimeout, resolveRetry, type ResolvedRetry, type TaskPolicies } from '../scheduler/policies.js';
 
 /** Options of {@link delayed}. */
-export interface DelayedOptions {
+export interface DelayedOptions extends TaskPolicies {
   /**
    * Name shown in errors, snapshots and the cache; part of the function's identity.
    * @default fn.name, or 'anonymous'
@@ -64,6 +65,10 @@ export interface TaskFunction {
   readonly placement: FunctionPlacement;
   /** Results of this function may be cached. */
   readonly cache: boolean;
+  /** This function's own retry policy (the run's default applies when unset). */
+  readonly retry: ResolvedRetry | undefined;
+  /** This function's own time limit per task, in milliseconds. */
+  readonly timeoutMs: number | undefined;
   readonly durations: DurationEstimate;
 }
 
@@ -81,6 +86,8 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     key: identityKey(identity),
     placement: placementOf(fn, name, options),
     cache: options.cache ?? true,
+    retry: resolveRetry(options.retry, ''),
+    timeoutMs: checkTimeout(options.timeoutMs, ''),
     durations: { count: 0, meanMs: 0 },
   };
 }

@@ -40,11 +40,16 @@ export function nextIsShort(ready: readonly TaskNode[]): boolean {
  * costs one round trip instead of one per level (dask fuses linear chains for the
  * same reason). Only known-short tasks join, within the same budget.
  */
-export function takeBatch(ready: TaskNode[], freeSlots: number, fuse = false): TaskNode[] {
+export function takeBatch(
+  ready: TaskNode[],
+  freeSlots: number,
+  fuse = false,
+  alone: (node: TaskNode) => boolean = () => false,
+): TaskNode[] {
   const first = ready.pop()!;
   const batch = [first];
   let estimated = estimateOf(first);
-  if (estimated === undefined) return batch;
+  if (estimated === undefined || alone(first)) return batch;
   const limit = Math.min(MAX_BATCH, Math.ceil((ready.length + 1) / Math.max(1, freeSlots)));
   // How many of each waiting dependent's missing inputs the batch holds so far.
   const inBatch = fuse ? new Map<TaskNode, number>() : undefined;
@@ -60,7 +65,7 @@ export function takeBatch(ready: TaskNode[], freeSlots: number, fuse = false): T
         if (held !== dependent.missing || batch.length >= MAX_BATCH) continue;
         if (dependent.delayed.task.placement.kind !== first.delayed.task.placement.kind) continue;
         const cost = estimateOf(dependent);
-        if (cost === undefined || estimated! + cost > BATCH_BUDGET_MS) continue;
+        if (cost === undefined || estimated! + cost > BATCH_BUDGET_MS || alone(dependent)) continue;
         batch.push(dependent);
         estimated! += cost;
       }
@@ -70,7 +75,7 @@ export function takeBatch(ready: TaskNode[], freeSlots: number, fuse = false): T
   let taken = 1;
   while (taken < limit && batch.length < MAX_BATCH && ready.length > 0) {
     const next = estimateOf(ready[ready.length - 1]!);
-    if (next === undefined || estimated + next > BATCH_BUDGET_MS) break;
+    if (next === undefined || estimated + next > BATCH_BUDGET_MS || alone(ready[ready.length - 1]!)) break;
     const node = ready.pop()!;
     batch.push(node);
     taken++;

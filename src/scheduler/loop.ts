@@ -10,9 +10,10 @@ import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/
 import { templateOf } from '../executors/fill-inputs.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
+import { retryDelay, shouldRetry, type ResolvedRetry } from './policies.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { NO_NODES, emptyState, expand, fail, finish, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
+import { NO_NODES, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 
 const YIELD_EVERY_MS = 10;
@@ -23,6 +24,9 @@ export interface LoopOptions {
   /** Where `mainThread` tasks run. */
   readonly main: Executor;
   readonly policy: FailurePolicy;
+  /** Run-wide defaults for tasks whose function sets none. */
+  readonly retry: ResolvedRetry | undefined;
+  readonly timeoutMs: number | undefined;
 }
 
 type Event =
@@ -30,7 +34,9 @@ type Event =
   | { readonly kind: 'lane-broken'; readonly lane: Lane; readonly batch: TaskNode[]; readonly error: unknown }
   | { readonly kind: 'loaded'; readonly node: TaskNode; readonly bytes: Uint8Array | undefined }
   | { readonly kind: 'joined'; readonly node: TaskNode; readonly settlement: Settlement }
-  | { readonly kind: 'explored'; readonly error?: unknown };
+  | { readonly kind: 'explored'; readonly error?: unknown }
+  | { readonly kind: 'retry'; readonly node: TaskNode }
+  | { readonly kind: 'wake' };
 
 /** An executor with its ready stack and the batches it has in flight. */
 interface Lane {
@@ -50,6 +56,9 @@ export class RunLoop {
   readonly #duplicates = new Set<Delayed<unknown>>();
   #drained: Promise<void> = Promise.resolve();
   #stopped = false;
+  #paused = false;
+  /** Aborted when the run is: executors stop the tasks they are running. */
+  readonly #abort = new AbortController();
   /** The cache; `undefined` when caching is off. */
   #store: Store | undefined;
 
@@ -89,7 +98,7 @@ export class RunLoop {
       let lastYield = performance.now();
       while (!this.#finished()) {
         this.#dispatch();
-        if (this.#inFlight() === 0 && this.#pending === 0) {
+        if (this.#inFlight() === 0 && this.#pending === 0 && !this.#paused) {
           throw new Error('internal: the run has unfinished work but nothing to wait for');
         }
         this.#handle(await this.#events.next());
@@ -104,6 +113,29 @@ export class RunLoop {
       this.#stop();
     }
     return targets.map((target) => this.state.nodes.get(target.cid)!.result);
+  }
+
+  /** Start nothing new until `resume`; running tasks carry on. */
+  pause(): void {
+    this.#paused = true;
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#events.push({ kind: 'wake' });
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Stop the run: nothing new starts, running tasks are stopped, and `run` returns with `state.error` set. */
+  abort(error: MemographError): void {
+    if (this.state.error && this.#abort.signal.aborted) return;
+    this.state.error ??= error;
+    this.#abort.abort(error);
+    this.#events.push({ kind: 'wake' });
   }
 
   /**
@@ -214,19 +246,21 @@ export class RunLoop {
   }
 
   #dispatch(): void {
+    if (this.#paused) return;
     for (const lane of this.#lanes) {
       while (lane.ready.length > 0 && !this.state.error) {
         const executor = lane.executor();
         const free = executor.slots - lane.inFlight;
-        if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && nextIsShort(lane.ready))) break;
-        const batch = takeBatch(lane.ready, Math.max(1, free), lane === this.#lanes[0]);
+        const queueable = nextIsShort(lane.ready) && this.#timeoutOf(lane.ready[lane.ready.length - 1]!) === undefined;
+        if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && queueable)) break;
+        const batch = takeBatch(lane.ready, Math.max(1, free), lane === this.#lanes[0], this.#travelsAlone);
         const positions = new Map<TaskNode, number>();
         const tasks = batch.map((node, i) => {
           positions.set(node, i);
           return this.#executable(node, i, positions);
         });
         lane.inFlight++;
-        executor.run(tasks).then(
+        executor.run(tasks, this.#abort.signal).then(
           (outcomes) => this.#events.push({ kind: 'outcomes', lane, batch, outcomes }),
           (error: unknown) => this.#events.push({ kind: 'lane-broken', lane, batch, error }),
         );
@@ -249,6 +283,7 @@ export class RunLoop {
         return dep.result ? { path: link.path, result: dep.result } : { path: link.path, fromTask: positions.get(dep)! };
       }),
       stored: this.#store !== undefined && delayed.task.cache,
+      timeoutMs: this.#timeoutOf(node),
     };
   }
 
@@ -273,6 +308,12 @@ export class RunLoop {
       case 'explored':
         this.#pending--;
         if (event.error) throw event.error;
+        return;
+      case 'retry':
+        this.#pending--;
+        if (event.node.state === 'waiting' && !this.state.error) makeReadyAgain(this.state, event.node);
+        return;
+      case 'wake':
         return;
     }
   }
@@ -319,9 +360,26 @@ export class RunLoop {
   }
 
   #failNode(node: TaskNode, error: TaskError): void {
+    node.attempts++;
+    const retry = node.delayed.task.retry ?? this.#options.retry;
+    if (!this.#stopped && shouldRetry(retry, node.attempts, error)) {
+      // Its inputs stay held (it has not finished), so it can simply run again.
+      setState(this.state, node, 'waiting');
+      this.state.counts.retried++;
+      this.#pending++;
+      setTimeout(() => this.#events.push({ kind: 'retry', node }), retryDelay(retry!, node.attempts));
+      return;
+    }
     fail(this.state, node, error);
     this.#settle(node, { kind: 'failed', error });
   }
+
+  #timeoutOf(node: TaskNode): number | undefined {
+    return node.delayed.task.timeoutMs ?? this.#options.timeoutMs;
+  }
+
+  /** A task with a time limit travels alone: stopping it must not stop others. */
+  readonly #travelsAlone = (node: TaskNode): boolean => this.#timeoutOf(node) !== undefined;
 
   #settle(node: TaskNode, settlement: Settlement): void {
     if (!node.claimed) return;

@@ -57,6 +57,8 @@ export interface TaskNode {
   claimed: boolean;
   /** Listed in `RunState.changed` since the last snapshot. */
   changed: boolean;
+  /** Attempts that failed so far (retries). */
+  attempts: number;
 }
 
 export interface RunCounts {
@@ -72,6 +74,8 @@ export interface RunCounts {
   failed: number;
   /** Tasks that did not run because an input failed. */
   skipped: number;
+  /** Failed attempts that were retried. */
+  retried: number;
   /** Nodes in each state right now. */
   states: Record<NodeState, number>;
 }
@@ -121,6 +125,7 @@ export function emptyState(policy: FailurePolicy = 'fail-fast'): RunState {
       deduplicated: 0,
       failed: 0,
       skipped: 0,
+      retried: 0,
       states: { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0, skipped: 0 },
     },
     changed: [],
@@ -148,6 +153,7 @@ export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: Tas
     record: undefined,
     claimed: false,
     changed: true,
+    attempts: 0,
   };
   state.nodes.set(delayed.cid, node);
   state.counts.total++;
@@ -210,6 +216,11 @@ export function restore(state: RunState, node: TaskNode, result: TaskResult): vo
       makeReady(state, dependent);
     }
   }
+}
+
+/** A waiting task whose inputs are all available (a retry after its delay) is ready again. */
+export function makeReadyAgain(state: RunState, node: TaskNode): void {
+  if (node.missing === 0) makeReady(state, node);
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   delayed,
   InvalidArgumentError,
   NotSelfContainedError,
+  ResourceLimitError,
   shutdown,
   startRun,
   StoreLockedError,
@@ -86,7 +87,9 @@ describe('a task that kills its worker', () => {
     const run = startRun([hog(), fine(1)], limits);
     const error = await run.result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WorkerCrashedError);
-    expect((error as Error).message).toMatch(/Task "hog" .* memory/);
+    expect(error).toBeInstanceOf(ResourceLimitError);
+    expect((error as ResourceLimitError).code).toBe('MEMOGRAPH_RESOURCE_LIMIT');
+    expect((error as Error).message).toMatch(/Task "hog" .* memory limit/);
     expect(await compute(fine(2), limits)).toEqual([3]);
   });
 });
