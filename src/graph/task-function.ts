@@ -69,6 +69,12 @@ export interface TaskFunction {
   readonly retry: ResolvedRetry | undefined;
   /** This function's own time limit per task, in milliseconds. */
   readonly timeoutMs: number | undefined;
+  /**
+   * For tasks with effects outside their value (files they write): called with
+   * the cached value before a cache hit is served, to put those effects back.
+   * If it throws, the hit is treated as a miss and the task runs again.
+   */
+  readonly onCacheHit?: (value: unknown) => void | Promise<void>;
   readonly durations: DurationEstimate;
 }
 

@@ -36,6 +36,7 @@ type Event =
   | { readonly kind: 'joined'; readonly node: TaskNode; readonly settlement: Settlement }
   | { readonly kind: 'explored'; readonly error?: unknown }
   | { readonly kind: 'retry'; readonly node: TaskNode }
+  | { readonly kind: 'reinstated'; readonly node: TaskNode; readonly result: TaskResult | undefined }
   | { readonly kind: 'wake' };
 
 /** An executor with its ready stack and the batches it has in flight. */
@@ -309,6 +310,11 @@ export class RunLoop {
         this.#pending--;
         if (event.error) throw event.error;
         return;
+      case 'reinstated':
+        this.#pending--;
+        if (event.result) this.#servedFromCache(event.node, event.result);
+        else this.#forgetStored(event.node);
+        return;
       case 'retry':
         this.#pending--;
         if (event.node.state === 'waiting' && !this.state.error) makeReadyAgain(this.state, event.node);
@@ -392,13 +398,33 @@ export class RunLoop {
       const result = TaskResult.fromBytes(bytes, node.record!.resultCid);
       if (node.state === 'done' || node.state === 'cached') {
         restore(this.state, node, result);
-      } else {
-        this.state.counts.cached++;
-        finish(this.state, node, result, 'cached');
+        return;
       }
+      const reinstate = node.delayed.task.onCacheHit;
+      if (!reinstate) {
+        this.#servedFromCache(node, result);
+        return;
+      }
+      // The task has effects outside its value (files it wrote): put them back first.
+      this.#pending++;
+      Promise.resolve()
+        .then(() => reinstate(result.value()))
+        .then(
+          () => this.#events.push({ kind: 'reinstated', node, result }),
+          () => this.#events.push({ kind: 'reinstated', node, result: undefined }),
+        );
       return;
     }
-    // The record points at bytes that are missing or corrupt: forget it and compute.
+    this.#forgetStored(node);
+  }
+
+  #servedFromCache(node: TaskNode, result: TaskResult): void {
+    this.state.counts.cached++;
+    finish(this.state, node, result, 'cached');
+  }
+
+  /** The record points at bytes that are missing or corrupt (or effects that cannot be put back): compute. */
+  #forgetStored(node: TaskNode): void {
     if (node.expanded) throw new Error(`internal: stored result of ${node.delayed} vanished while in use`);
     void this.#store?.deleteRecord(node.delayed.cid).catch(() => undefined);
     node.record = undefined;
