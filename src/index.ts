@@ -4,7 +4,8 @@ export type { DelayedArgs, DelayedFunction, MaybeDelayed } from './graph/delayed
 export type { DelayedOptions } from './graph/task-function.js';
 export { compute } from './compute.js';
 export { Run, startRun, shutdown } from './run.js';
-export type { RunOutcome, Values } from './run.js';
+export type { FunctionStatus, RunOutcome, StatusReport, Values } from './run.js';
+export type { RunEvent, RunEventType, RunHooks } from './scheduler/events.js';
 export type { RetryOptions, TaskPolicies } from './scheduler/policies.js';
 export type { ComputeOptions } from './options.js';
 export type { RunSnapshot, NodeView, RunStatus } from './scheduler/snapshots.js';

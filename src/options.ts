@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidArgumentError } from './errors.js';
+import type { RunEvent, RunHooks } from './scheduler/events.js';
 import type { RunSnapshot } from './scheduler/snapshots.js';
 import type { FailurePolicy } from './scheduler/state.js';
 import { checkTimeout, resolveRetry, type ResolvedRetry, type RetryOptions } from './scheduler/policies.js';
@@ -56,6 +57,10 @@ export interface ComputeOptions {
    * finished stays cached.
    */
   signal?: AbortSignal;
+  /** Called with every event of the run (see RunEvent). */
+  onEvent?: (event: RunEvent) => void;
+  /** Callbacks before each task starts, after it finishes, and when one fails for good. */
+  hooks?: RunHooks;
   /** Called with a snapshot of the run every `snapshotIntervalMs` while it changes, and once at the end. */
   onSnapshot?: (snapshot: RunSnapshot) => void;
   /**
@@ -78,6 +83,8 @@ export interface ResolvedOptions {
   readonly retry: ResolvedRetry | undefined;
   readonly timeoutMs: number | undefined;
   readonly signal: AbortSignal | undefined;
+  readonly onEvent: ((event: RunEvent) => void) | undefined;
+  readonly hooks: RunHooks | undefined;
 }
 
 const KNOWN = new Set([
@@ -93,6 +100,8 @@ const KNOWN = new Set([
   'retry',
   'timeoutMs',
   'signal',
+  'onEvent',
+  'hooks',
 ]);
 
 export function resolveOptions(options: ComputeOptions): ResolvedOptions {
@@ -131,7 +140,14 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
     signal: checkSignal(options.signal),
+    onEvent: checkFunction('onEvent', options.onEvent),
+    hooks: options.hooks,
   };
+}
+
+function checkFunction<F>(name: string, value: F | undefined): F | undefined {
+  if (value === undefined || typeof value === 'function') return value;
+  throw new InvalidArgumentError(`Expected \`${name}\` to be a function, got ${describe(value)}`);
 }
 
 function checkSignal(signal: unknown): AbortSignal | undefined {

@@ -3,7 +3,8 @@ import { InlineExecutor } from './executors/inline.js';
 import { closePools, sharedPool } from './executors/pools.js';
 import { Delayed } from './graph/delayed.js';
 import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './options.js';
-import { RunLoop } from './scheduler/loop.js';
+import type { RunEvent, RunHooks } from './scheduler/events.js';
+import { RunLoop, type EventSink } from './scheduler/loop.js';
 import { SnapshotBook, type RunSnapshot, type RunStatus } from './scheduler/snapshots.js';
 import type { RunCounts } from './scheduler/state.js';
 import { acquireStore, resolveCacheDir } from './store/open.js';
@@ -16,6 +17,29 @@ type Listener = (snapshot: RunSnapshot) => void;
 
 /** Runs still working (including tasks that outlived a failed run); `shutdown` waits for them. */
 const active = new Set<Promise<unknown>>();
+
+/** Duration statistics of one function's tasks in a run, in milliseconds. */
+export interface FunctionStatus {
+  readonly count: number;
+  readonly totalMs: number;
+  readonly meanMs: number;
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+/** What `Run#status()` tells. */
+export interface StatusReport {
+  readonly counts: RunCounts;
+  readonly paused: boolean;
+  /** Tasks running now; `since` is when each started (ms since the epoch). */
+  readonly running: readonly { readonly cid: string; readonly name: string; readonly since: number }[];
+  /** Served from the cache, out of all nodes served or executed (0 when none yet). */
+  readonly cacheHitRate: number;
+  /** By function name, over the tasks this run executed. */
+  readonly functions: Readonly<Record<string, FunctionStatus>>;
+  /** The largest V8 heap in use reported by a worker thread after a batch. */
+  readonly peakWorkerHeapBytes: number;
+}
 
 /** How a run ended: what it computed and what failed. */
 export interface RunOutcome<V extends unknown[]> {
@@ -50,6 +74,8 @@ export class Run<V extends unknown[]> {
   readonly #listeners = new Set<Listener>();
   readonly #intervalMs: number;
   #status: RunStatus = 'running';
+  readonly #eventListeners = new Set<(event: RunEvent) => void>();
+  readonly #sink: EventSink = sinkOf(this.#eventListeners);
   #timer: NodeJS.Timeout | undefined;
 
   /** @internal Use {@link startRun}. */
@@ -60,7 +86,10 @@ export class Run<V extends unknown[]> {
       policy: options.onFailure,
       retry: options.retry,
       timeoutMs: options.timeoutMs,
+      events: this.#sink,
     });
+    if (options.onEvent) this.#eventListeners.add(options.onEvent);
+    if (options.hooks) this.#eventListeners.add(hookListener(options.hooks));
     this.#book = new SnapshotBook(Date.now());
     this.#intervalMs = options.snapshotIntervalMs;
     if (options.onSnapshot) this.subscribe(options.onSnapshot);
@@ -73,6 +102,71 @@ export class Run<V extends unknown[]> {
     // crash the process as an unhandled rejection. Awaiting it still rejects.
     this.result.catch(() => undefined);
     track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained));
+  }
+
+  /** Hear of every event of the run from now on (see RunEvent). Returns a function that stops it. */
+  onEvent(listener: (event: RunEvent) => void): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  /**
+   * The run's events from now on, as an async iterator that ends when the run
+   * does. Events are buffered until read.
+   * @example for await (const event of run.events()) if (event.type === 'failed') console.error(event.error);
+   */
+  async *events(): AsyncGenerator<RunEvent, void, undefined> {
+    const buffer: RunEvent[] = [];
+    let wake: (() => void) | undefined;
+    const stop = this.onEvent((event) => {
+      buffer.push(event);
+      wake?.();
+    });
+    let ended = false;
+    void this.settled.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => {
+      ended = true;
+      wake?.();
+    });
+    try {
+      for (;;) {
+        while (buffer.length > 0) yield buffer.shift()!;
+        if (ended) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      stop();
+    }
+  }
+
+  /**
+   * Where the run stands now: counts per state, running tasks and since when,
+   * the cache hit rate, duration statistics per function, and the largest worker
+   * heap seen.
+   */
+  status(): StatusReport {
+    const counts = this.counts;
+    const running = [...this.#loop.running].map(([node, since]) => ({
+      cid: node.delayed.cid,
+      name: node.delayed.task.name,
+      since,
+    }));
+    const functions: Record<string, FunctionStatus> = {};
+    for (const [name, stats] of this.#loop.functionStats) {
+      functions[name] = { ...stats, meanMs: stats.totalMs / stats.count };
+    }
+    const looked = counts.cached + counts.executed;
+    return {
+      counts,
+      paused: this.paused,
+      running,
+      cacheHitRate: looked === 0 ? 0 : counts.cached / looked,
+      functions,
+      peakWorkerHeapBytes: this.#loop.peakWorkerHeapBytes,
+    };
   }
 
   /** Start no new task until `resume()`; tasks already running finish. */
@@ -171,6 +265,32 @@ export class Run<V extends unknown[]> {
     this.#timer = undefined;
     if (this.#listeners.size > 0) this.#publish();
   }
+}
+
+function sinkOf(listeners: ReadonlySet<(event: RunEvent) => void>): EventSink {
+  return {
+    get active() {
+      return listeners.size > 0;
+    },
+    emit(event) {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          // A listener's bug must not break the run it watches.
+          process.emitWarning(`memograph: a run event listener threw: ${String(error)}`);
+        }
+      }
+    },
+  };
+}
+
+function hookListener(hooks: RunHooks): (event: RunEvent) => void {
+  return (event) => {
+    if (event.type === 'started') hooks.beforeTask?.(event);
+    else if (event.type === 'finished') hooks.afterTask?.(event);
+    else if (event.type === 'failed') hooks.onFailure?.(event);
+  };
 }
 
 function track(work: Promise<unknown>): void {

@@ -27,7 +27,16 @@ export interface ExecutableTask {
 }
 
 export type Outcome =
-  | { readonly id: number; readonly ok: true; readonly result: TaskResult; readonly durationMs: number }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly result: TaskResult;
+      readonly durationMs: number;
+      /** The thread that ran it: a worker's thread id, or 0 for the main thread. */
+      readonly workerId?: number;
+      /** That worker's heap in use after its batch. */
+      readonly heapUsedBytes?: number;
+    }
   | { readonly id: number; readonly ok: false; readonly error: TaskError; readonly durationMs: number }
   /** Not run: an input from earlier in the same batch failed or was not run. */
   | { readonly id: number; readonly ok: false; readonly error?: undefined; readonly skipped: true; readonly durationMs: 0 };

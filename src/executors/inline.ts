@@ -81,7 +81,7 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[]): Outcome |
 }
 
 function succeeded(task: ExecutableTask, value: unknown, started: number): Outcome {
-  return { id: task.id, ok: true, result: TaskResult.fromValue(value), durationMs: performance.now() - started };
+  return { id: task.id, ok: true, result: TaskResult.fromValue(value), durationMs: performance.now() - started, workerId: 0 };
 }
 
 function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome {

@@ -66,7 +66,7 @@ export class PoolExecutor implements Executor {
       }
       return [crashOutcome(tasks[0]!, crash)];
     }
-    return toOutcomes(tasks, unpackValue(reply.outcome) as BatchOutcome, reply.results);
+    return toOutcomes(tasks, reply, unpackValue(reply.outcome) as BatchOutcome);
   }
 
   close(): Promise<void> {
@@ -141,7 +141,8 @@ function functionRef(task: TaskFunction, sources: Record<string, string>): Funct
   return { kind: 'source', key: task.key };
 }
 
-function toOutcomes(tasks: readonly ExecutableTask[], outcome: BatchOutcome, results: Uint8Array): Outcome[] {
+function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome: BatchOutcome): Outcome[] {
+  const { results, threadId: workerId, heapUsedBytes } = reply;
   const failures = new Map(outcome.failures.map((failure) => [failure.index, failure]));
   let offset = 0;
   return tasks.map((task, i): Outcome => {
@@ -151,7 +152,8 @@ function toOutcomes(tasks: readonly ExecutableTask[], outcome: BatchOutcome, res
     if (length >= 0) {
       const bytes = results.subarray(offset, offset + length);
       offset += length;
-      return { id: task.id, ok: true, result: TaskResult.fromBytes(bytes, outcome.resultCids?.[i] ?? undefined), durationMs };
+      const result = TaskResult.fromBytes(bytes, outcome.resultCids?.[i] ?? undefined);
+      return { id: task.id, ok: true, result, durationMs, workerId, heapUsedBytes };
     }
     const failure = failures.get(i)!;
     const error = new TaskError({

@@ -89,4 +89,8 @@ export interface BatchReply {
   readonly outcome: Uint8Array;
   /** The results of the successful tasks, back to back. */
   readonly results: Uint8Array;
+  /** The worker's thread id, for events and status. */
+  readonly threadId: number;
+  /** The worker's V8 heap in use after the batch, for status. */
+  readonly heapUsedBytes: number;
 }

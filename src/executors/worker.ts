@@ -2,6 +2,8 @@
  * Worker-thread entry: runs batches of tasks sent by the pool executor.
  * It knows only the message types of protocol.ts.
  */
+import { getHeapStatistics } from 'node:v8';
+import { threadId } from 'node:worker_threads';
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import { setAtPath } from './fill-inputs.js';
@@ -82,7 +84,12 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
     }
   }
   const outcome: BatchOutcome = { lengths, durationsMs, resultCids, failures };
-  return { outcome: packValue(outcome, 'outcome'), results: concat(results, size) };
+  return {
+    outcome: packValue(outcome, 'outcome'),
+    results: concat(results, size),
+    threadId,
+    heapUsedBytes: getHeapStatistics().used_heap_size,
+  };
 }
 
 /** Whether every input taken from an earlier task of the batch is there (that task succeeded). */

@@ -10,6 +10,7 @@ import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/
 import { templateOf } from '../executors/fill-inputs.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
+import type { RunEvent } from './events.js';
 import { retryDelay, shouldRetry, type ResolvedRetry } from './policies.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
@@ -27,6 +28,22 @@ export interface LoopOptions {
   /** Run-wide defaults for tasks whose function sets none. */
   readonly retry: ResolvedRetry | undefined;
   readonly timeoutMs: number | undefined;
+  /** Where events go; none are built while it is inactive. */
+  readonly events?: EventSink;
+}
+
+/** Receives a run's events; `active` says whether anyone listens right now. */
+export interface EventSink {
+  readonly active: boolean;
+  emit(event: RunEvent): void;
+}
+
+/** Duration statistics of one function's tasks in a run. */
+export interface FunctionStats {
+  count: number;
+  totalMs: number;
+  minMs: number;
+  maxMs: number;
 }
 
 type Event =
@@ -58,6 +75,9 @@ export class RunLoop {
   #drained: Promise<void> = Promise.resolve();
   #stopped = false;
   #paused = false;
+  readonly #running = new Map<TaskNode, number>();
+  readonly #functions = new Map<string, FunctionStats>();
+  #peakWorkerHeap = 0;
   /** Aborted when the run is: executors stop the tasks they are running. */
   readonly #abort = new AbortController();
   /** The cache; `undefined` when caching is off. */
@@ -66,6 +86,19 @@ export class RunLoop {
   constructor(options: LoopOptions) {
     this.#options = options;
     this.state = emptyState(options.policy);
+    const sink = options.events;
+    if (sink) {
+      const emit = (event: RunEvent) => sink.emit(event);
+      this.state.onTransition = (node, next) => {
+        if (!sink.active) return;
+        const base = { cid: node.delayed.cid, name: node.delayed.task.name, at: Date.now() };
+        if (next === 'ready') emit({ type: 'queued', ...base });
+        else if (next === 'running' && node.claimed) {
+          emit({ type: 'started', ...base, onMainThread: node.delayed.task.placement.kind === 'main' });
+        } else if (next === 'cached') emit({ type: 'cached', ...base });
+        else if (next === 'skipped') emit({ type: 'skipped', ...base });
+      };
+    }
     this.#lanes = [
       { ready: this.state.readyOnWorkers, executor: options.workers, inFlight: 0 },
       { ready: this.state.readyOnMain, executor: () => options.main, inFlight: 0 },
@@ -96,6 +129,7 @@ export class RunLoop {
     }
     try {
       await this.#explore(fresh, true);
+      this.#emitIf(() => ({ type: 'graph', total: this.state.counts.total, at: Date.now() }));
       let lastYield = performance.now();
       while (!this.#finished()) {
         this.#dispatch();
@@ -272,6 +306,7 @@ export class RunLoop {
   /** `positions`: where the batch's earlier tasks are, for inputs a fused batch computes itself. */
   #executable(node: TaskNode, index: number, positions: ReadonlyMap<TaskNode, number>): ExecutableTask {
     setState(this.state, node, 'running');
+    this.#running.set(node, Date.now());
     const { delayed } = node;
     const links = delayed.links;
     return {
@@ -296,7 +331,10 @@ export class RunLoop {
         return;
       case 'lane-broken':
         event.lane.inFlight--;
-        for (const node of event.batch) this.#failNode(node, executorFailure(node, event.error));
+        for (const node of event.batch) {
+          this.#running.delete(node);
+          this.#failNode(node, executorFailure(node, event.error));
+        }
         return;
       case 'loaded':
         this.#pending--;
@@ -325,6 +363,7 @@ export class RunLoop {
   }
 
   #complete(node: TaskNode, outcome: Outcome): void {
+    this.#running.delete(node);
     if (!outcome.ok && outcome.error === undefined) {
       unrun(this.state, node);
       // After the run has stopped nobody will start it again: let waiters have it.
@@ -361,6 +400,16 @@ export class RunLoop {
       node.record = record;
     }
     this.state.counts.executed++;
+    this.#account(node, outcome.durationMs, outcome.heapUsedBytes);
+    this.#emitIf(() => ({
+      type: 'finished',
+      cid: node.delayed.cid,
+      name: node.delayed.task.name,
+      at: Date.now(),
+      durationMs: outcome.durationMs,
+      workerId: outcome.workerId,
+      shared: false,
+    }));
     finish(this.state, node, result, 'done');
     this.#settle(node, { kind: 'done', result });
   }
@@ -373,11 +422,53 @@ export class RunLoop {
       setState(this.state, node, 'waiting');
       this.state.counts.retried++;
       this.#pending++;
-      setTimeout(() => this.#events.push({ kind: 'retry', node }), retryDelay(retry!, node.attempts));
+      const delayMs = retryDelay(retry!, node.attempts);
+      this.#emitIf(() => ({ type: 'retried', ...this.#about(node), attempt: node.attempts, delayMs, error }));
+      setTimeout(() => this.#events.push({ kind: 'retry', node }), delayMs);
       return;
     }
+    this.#emitIf(() => ({ type: 'failed', ...this.#about(node), error }));
     fail(this.state, node, error);
     this.#settle(node, { kind: 'failed', error });
+  }
+
+  /** Build and send an event only if someone listens: `make` is not called otherwise. */
+  #emitIf(make: () => RunEvent): void {
+    const sink = this.#options.events;
+    if (sink?.active) sink.emit(make());
+  }
+
+  #about(node: TaskNode): { cid: string; name: string; at: number } {
+    return { cid: node.delayed.cid, name: node.delayed.task.name, at: Date.now() };
+  }
+
+  #account(node: TaskNode, durationMs: number, heapUsedBytes: number | undefined): void {
+    const name = node.delayed.task.name;
+    const stats = this.#functions.get(name);
+    if (stats) {
+      stats.count++;
+      stats.totalMs += durationMs;
+      stats.minMs = Math.min(stats.minMs, durationMs);
+      stats.maxMs = Math.max(stats.maxMs, durationMs);
+    } else {
+      this.#functions.set(name, { count: 1, totalMs: durationMs, minMs: durationMs, maxMs: durationMs });
+    }
+    if (heapUsedBytes !== undefined && heapUsedBytes > this.#peakWorkerHeap) this.#peakWorkerHeap = heapUsedBytes;
+  }
+
+  /** Tasks running now, with when each started (ms since the epoch). */
+  get running(): ReadonlyMap<TaskNode, number> {
+    return this.#running;
+  }
+
+  /** Duration statistics per function name, of the tasks this run executed. */
+  get functionStats(): ReadonlyMap<string, FunctionStats> {
+    return this.#functions;
+  }
+
+  /** The largest worker heap in use seen after a batch. */
+  get peakWorkerHeapBytes(): number {
+    return this.#peakWorkerHeap;
   }
 
   #timeoutOf(node: TaskNode): number | undefined {
@@ -432,7 +523,10 @@ export class RunLoop {
   }
 
   #joined(node: TaskNode, settlement: Settlement): void {
-    if (settlement.kind === 'done') finish(this.state, node, settlement.result, 'done');
+    if (settlement.kind === 'done') {
+      this.#emitIf(() => ({ type: 'finished', ...this.#about(node), durationMs: 0, shared: true }));
+      finish(this.state, node, settlement.result, 'done');
+    }
     else if (settlement.kind === 'failed') fail(this.state, node, settlement.error);
     else {
       setState(this.state, node, 'waiting');

@@ -95,6 +95,8 @@ export interface RunState {
   error: MemographError | undefined;
   /** Under `continue`, a failure stops only what depends on it. */
   readonly policy: FailurePolicy;
+  /** Told of every state change, when someone listens to the run's events. */
+  onTransition: ((node: TaskNode, next: NodeState) => void) | undefined;
   /**
    * Keep results that are not in the store until the run ends. A run with a store
    * may need a released result again (a cached node turns out corrupt and its
@@ -132,6 +134,7 @@ export function emptyState(policy: FailurePolicy = 'fail-fast'): RunState {
     failures: [],
     error: undefined,
     policy,
+    onTransition: undefined,
     keepUnstored: false,
   };
 }
@@ -167,6 +170,7 @@ export function setState(state: RunState, node: TaskNode, next: NodeState): void
   state.counts.states[node.state]--;
   state.counts.states[next]++;
   node.state = next;
+  state.onTransition?.(node, next);
   if (!node.changed) {
     node.changed = true;
     state.changed.push(node);

@@ -23,14 +23,21 @@ describe('retries', () => {
       },
       { mainThread: true, retry: { attempts: 3, delayMs: 1_000, backoff: 3 }, name: 'flaky' },
     );
+    // Only setTimeout is faked: let the loop's other turns (setImmediate) run for real.
+    const settle = async () => {
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
     const run = startRun([flaky()], { cache: false });
-    await vi.advanceTimersByTimeAsync(0);
+    await settle();
     expect(attempts).toBe(1);
     await vi.advanceTimersByTimeAsync(999);
+    await settle();
     expect(attempts).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
+    await settle();
     expect(attempts).toBe(2);
     await vi.advanceTimersByTimeAsync(2_999);
+    await settle();
     expect(attempts).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(await run.result).toEqual([3]);

@@ -1,0 +1,45 @@
+/**
+ * What a run reports as it goes: one event per step in a task's life. Events are
+ * built only when someone listens (`onEvent`, `hooks`, `Run#events()`), so a
+ * run nobody watches pays nothing for them.
+ */
+import type { TaskError } from '../errors.js';
+
+interface TaskEventBase {
+  /** The task's call CID. */
+  readonly cid: string;
+  /** The task's display name. */
+  readonly name: string;
+  /** When it happened (ms since the epoch). */
+  readonly at: number;
+}
+
+export type RunEvent =
+  /** The graph has been explored: `total` nodes will be computed, loaded or shared. */
+  | { readonly type: 'graph'; readonly total: number; readonly at: number }
+  /** Its inputs are all available: it waits for a free worker. */
+  | (TaskEventBase & { readonly type: 'queued' })
+  /** Handed to a worker thread, or started on the main thread. */
+  | (TaskEventBase & { readonly type: 'started'; readonly onMainThread: boolean })
+  /**
+   * It computed its result (`shared`: another run in this process computed it).
+   * `workerId` is the worker's thread id (0 for the main thread).
+   */
+  | (TaskEventBase & { readonly type: 'finished'; readonly durationMs: number; readonly workerId?: number; readonly shared: boolean })
+  /** Served from the cache. */
+  | (TaskEventBase & { readonly type: 'cached' })
+  /** An attempt failed and another follows after `delayMs`. */
+  | (TaskEventBase & { readonly type: 'retried'; readonly attempt: number; readonly delayMs: number; readonly error: TaskError })
+  /** It failed for good. */
+  | (TaskEventBase & { readonly type: 'failed'; readonly error: TaskError })
+  /** It will not run: an input failed. */
+  | (TaskEventBase & { readonly type: 'skipped' });
+
+export type RunEventType = RunEvent['type'];
+
+/** Plugin-style callbacks, called on the main thread; an error thrown by one is reported as a warning, never fails the run. */
+export interface RunHooks {
+  beforeTask?(event: Extract<RunEvent, { type: 'started' }>): void;
+  afterTask?(event: Extract<RunEvent, { type: 'finished' }>): void;
+  onFailure?(event: Extract<RunEvent, { type: 'failed' }>): void;
+}
