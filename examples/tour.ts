@@ -67,6 +67,23 @@ try {
   if (error instanceof UnhashableError) console.log(error.code, error.path);
 }
 
+// --- Failures under 'continue', retries, events and status. ---------------------
+const shaky = delayed(
+  function shaky(x: number) {
+    if (x < 0) throw new Error('negative');
+    return x;
+  },
+  { retry: 2 },
+);
+const shakyRun = startRun([shaky(1), shaky(-1)], { cache: false, onFailure: 'continue' });
+let finishedEvents = 0;
+shakyRun.onEvent((event) => {
+  if (event.type === 'finished') finishedEvents++;
+});
+const { values, failures, completion } = await shakyRun.settled;
+console.log('continue:', values, failures.map((f) => f.originalMessage), 'retried', shakyRun.counts.retried);
+console.log('events: finished', finishedEvents, '| completion', completion, '| functions', Object.keys(shakyRun.status().functions));
+
 // --- Hash any value the way arguments are hashed. -------------------------------
 console.log('tokenize equal for any key order:', tokenize({ a: 1, b: 2 }) === tokenize({ b: 2, a: 1 }));
 

@@ -42,6 +42,8 @@ describe('examples', () => {
     expect(out).toContain('counts: 2 executed, 0 cached');
     expect(out).toContain('MEMOGRAPH_TASK_FAILED explode no 1');
     expect(out).toContain('MEMOGRAPH_UNHASHABLE args[0].cb');
+    expect(out).toContain("continue: [ 1, undefined ] [ 'negative' ] retried 1");
+    expect(out).toContain("events: finished 1 | completion 0.5 | functions [ 'shaky' ]");
     expect(out).toContain('tokenize equal for any key order: true');
   });
 });
