@@ -81,7 +81,10 @@ export class Run<V extends unknown[]> {
   /** @internal Use {@link startRun}. */
   constructor(targets: readonly Delayed<unknown>[], options: ResolvedOptions) {
     this.#loop = new RunLoop({
-      workers: () => sharedPool(options.workers, options.workerResourceLimits),
+      workers: (memoryLimitMb) =>
+        memoryLimitMb === undefined
+          ? sharedPool(options.workers, options.workerResourceLimits)
+          : sharedPool(options.workers, { ...options.workerResourceLimits, maxOldGenerationSizeMb: memoryLimitMb }, 0),
       main: new InlineExecutor(options.workers),
       policy: options.onFailure,
       retry: options.retry,

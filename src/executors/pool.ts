@@ -10,6 +10,8 @@ import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef,
 export interface PoolOptions {
   readonly workers: number;
   readonly resourceLimits?: ResourceLimits;
+  /** Threads started at once and kept while idle. @default workers */
+  readonly minThreads?: number;
 }
 
 // From source (tests, tsx) this module is .ts and the worker entry must first
@@ -29,7 +31,7 @@ export class PoolExecutor implements Executor {
     this.slots = options.workers;
     this.#pool = new Piscina({
       filename: workerFile.href,
-      minThreads: options.workers,
+      minThreads: options.minThreads ?? options.workers,
       maxThreads: options.workers,
       // A crash or limit in one worker must not take down the others.
       resourceLimits: options.resourceLimits,

@@ -8,11 +8,15 @@ import { PoolExecutor } from './pool.js';
  */
 const pools = new Map<string, PoolExecutor>();
 
-export function sharedPool(workers: number, resourceLimits: ResourceLimits | undefined): PoolExecutor {
-  const key = `${workers}:${JSON.stringify(resourceLimits ?? {})}`;
+/**
+ * `minThreads`: threads started at once and kept; pools for tasks with their own
+ * memory limit start none until such a task comes.
+ */
+export function sharedPool(workers: number, resourceLimits: ResourceLimits | undefined, minThreads = workers): PoolExecutor {
+  const key = `${workers}:${minThreads}:${JSON.stringify(resourceLimits ?? {})}`;
   let pool = pools.get(key);
   if (!pool) {
-    pool = new PoolExecutor({ workers, resourceLimits });
+    pool = new PoolExecutor({ workers, resourceLimits, minThreads });
     pools.set(key, pool);
   }
   return pool;

@@ -69,6 +69,8 @@ export interface TaskFunction {
   readonly retry: ResolvedRetry | undefined;
   /** This function's own time limit per task, in milliseconds. */
   readonly timeoutMs: number | undefined;
+  /** This function's heap limit per task, in MB (its tasks run on workers with that limit). */
+  readonly memoryLimitMb: number | undefined;
   /**
    * For tasks with effects outside their value (files they write): called with
    * the cached value before a cache hit is served, to put those effects back.
@@ -94,6 +96,7 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     cache: options.cache ?? true,
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
+    memoryLimitMb: checkMemoryLimit(options),
     durations: { count: 0, meanMs: 0 },
   };
 }
@@ -119,6 +122,16 @@ function placementOf(fn: Function, name: string, options: DelayedOptions): Funct
   }
   if (analysis.freeNames.length > 0) throw new NotSelfContainedError(name, analysis.freeNames);
   return { kind: 'source', expression: analysis.expression };
+}
+
+function checkMemoryLimit(options: DelayedOptions): number | undefined {
+  const limit = options.memoryLimitMb;
+  if (limit === undefined) return undefined;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 16) {
+    throw new InvalidArgumentError(`Expected \`memoryLimitMb\` to be an integer from 16 and up, got \`${String(limit)}\` (${typeof limit})`);
+  }
+  if (options.mainThread) throw new InvalidArgumentError('Option `memoryLimitMb` needs a worker: it cannot limit a `mainThread` task');
+  return limit;
 }
 
 function validateOptions(options: DelayedOptions): void {

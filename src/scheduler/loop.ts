@@ -20,8 +20,11 @@ import { TaskResult } from './task-result.js';
 const YIELD_EVERY_MS = 10;
 
 export interface LoopOptions {
-  /** Where tasks for worker threads run; asked for only when the run has such a task. */
-  readonly workers: () => Executor;
+  /**
+   * Where tasks for worker threads run, given a task's own heap limit in MB (a pool
+   * of workers with that limit) or none; asked for only when the run has such a task.
+   */
+  readonly workers: (memoryLimitMb: number | undefined) => Executor;
   /** Where `mainThread` tasks run. */
   readonly main: Executor;
   readonly policy: FailurePolicy;
@@ -59,7 +62,7 @@ type Event =
 /** An executor with its ready stack and the batches it has in flight. */
 interface Lane {
   readonly ready: TaskNode[];
-  readonly executor: () => Executor;
+  readonly executor: (node: TaskNode) => Executor;
   inFlight: number;
 }
 
@@ -100,7 +103,7 @@ export class RunLoop {
       };
     }
     this.#lanes = [
-      { ready: this.state.readyOnWorkers, executor: options.workers, inFlight: 0 },
+      { ready: this.state.readyOnWorkers, executor: (node) => options.workers(node.delayed.task.memoryLimitMb), inFlight: 0 },
       { ready: this.state.readyOnMain, executor: () => options.main, inFlight: 0 },
     ];
   }
@@ -284,7 +287,7 @@ export class RunLoop {
     if (this.#paused) return;
     for (const lane of this.#lanes) {
       while (lane.ready.length > 0 && !this.state.error) {
-        const executor = lane.executor();
+        const executor = lane.executor(lane.ready[lane.ready.length - 1]!);
         const free = executor.slots - lane.inFlight;
         const queueable = nextIsShort(lane.ready) && this.#timeoutOf(lane.ready[lane.ready.length - 1]!) === undefined;
         if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && queueable)) break;
@@ -475,8 +478,12 @@ export class RunLoop {
     return node.delayed.task.timeoutMs ?? this.#options.timeoutMs;
   }
 
-  /** A task with a time limit travels alone: stopping it must not stop others. */
-  readonly #travelsAlone = (node: TaskNode): boolean => this.#timeoutOf(node) !== undefined;
+  /**
+   * A task with a time limit travels alone: stopping it must not stop others. So
+   * does one with a memory limit, which runs on a pool of workers with that limit.
+   */
+  readonly #travelsAlone = (node: TaskNode): boolean =>
+    this.#timeoutOf(node) !== undefined || node.delayed.task.memoryLimitMb !== undefined;
 
   #settle(node: TaskNode, settlement: Settlement): void {
     if (!node.claimed) return;

@@ -30,6 +30,12 @@ export interface TaskPolicies {
    * be interrupted. Fails with a TimeoutError.
    */
   timeoutMs?: number;
+  /**
+   * Heap limit in MB for each task of this function: it runs on a worker with that
+   * limit, and going over it fails the task with a ResourceLimitError while other
+   * tasks carry on. Worker tasks only.
+   */
+  memoryLimitMb?: number;
 }
 
 export interface ResolvedRetry {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { AbortError, compute, delayed, InvalidArgumentError, shutdown, startRun, TimeoutError, type Delayed } from '../../src/index.js';
+import { AbortError, compute, delayed, InvalidArgumentError, ResourceLimitError, shutdown, startRun, TimeoutError, type Delayed } from '../../src/index.js';
 import { retryDelay, resolveRetry } from '../../src/scheduler/policies.js';
 import { tempDir } from '../helpers.js';
 
@@ -176,5 +176,27 @@ describe('pause and resume', () => {
     run.resume();
     expect(await run.result).toEqual([21]);
     expect(run.counts.executed).toBe(21);
+  });
+});
+
+describe('memory limits per task', () => {
+  it('fail only the task that goes over its limit, with a ResourceLimitError', async () => {
+    const hog = delayed(
+      function hog(mb: number) {
+        const keep: number[][] = [];
+        for (let i = 0; i < mb; i++) keep.push(new Array(131_072).fill(i));
+        return keep.length;
+      },
+      { memoryLimitMb: 64 },
+    );
+    const fine = delayed((x: number) => x + 1);
+    const run = startRun([hog(4), hog(10_000), fine(1), fine(2)], { cache: false, onFailure: 'continue' });
+    const outcome = await run.settled;
+    expect(outcome.values).toEqual([4, undefined, 2, 3]);
+    expect(outcome.failures).toHaveLength(1);
+    expect(outcome.failures[0]).toBeInstanceOf(ResourceLimitError);
+    expect(outcome.failures[0]!.message).toMatch(/Task "hog" .* memory limit/);
+    expect(() => delayed((x: number) => x, { memoryLimitMb: 8 })).toThrow('Expected `memoryLimitMb` to be an integer from 16 and up, got `8` (number)');
+    expect(() => delayed((x: number) => x, { memoryLimitMb: 64, mainThread: true })).toThrow(/cannot limit a `mainThread` task/);
   });
 });
