@@ -2,6 +2,7 @@ import { TaskError, TimeoutError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { setAtPath } from './fill-inputs.js';
+import { withTaskSignal } from './task-signal.js';
 
 /** Runs tasks on the main thread, for functions marked `mainThread: true`. */
 export class InlineExecutor implements Executor {
@@ -20,8 +21,9 @@ export class InlineExecutor implements Executor {
       }
       // A sync function's outcome is ready at once; awaiting it anyway would cost
       // a trip through the microtask queue per task.
-      const outcome = runInline(task, outcomes);
-      outcomes.push(outcome instanceof Promise ? await settleWithin(task, outcome, signal) : outcome);
+      const stop = new AbortController();
+      const outcome = runInline(task, outcomes, stop.signal);
+      outcomes.push(outcome instanceof Promise ? await settleWithin(task, outcome, signal, stop) : outcome);
     }
     return outcomes;
   }
@@ -31,12 +33,27 @@ export class InlineExecutor implements Executor {
  * The main thread cannot be interrupted: past its time limit, or when the run is
  * aborted, an async task is abandoned (its promise is no longer awaited).
  */
-function settleWithin(task: ExecutableTask, outcome: Promise<Outcome>, signal: AbortSignal | undefined): Promise<Outcome> {
+function settleWithin(
+  task: ExecutableTask,
+  outcome: Promise<Outcome>,
+  signal: AbortSignal | undefined,
+  stop: AbortController,
+): Promise<Outcome> {
   const { timeoutMs } = task;
   if (timeoutMs === undefined && !signal) return outcome;
   return new Promise((resolve) => {
-    const timer = timeoutMs === undefined ? undefined : setTimeout(() => resolve(timedOut(task, timeoutMs)), timeoutMs);
-    const onAbort = () => resolve({ id: task.id, ok: false, skipped: true, durationMs: 0 });
+    // The task's own signal (currentTaskSignal) tells it to stop what it can stop.
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stop.abort(new Error(`time limit of ${timeoutMs} ms`));
+            resolve(timedOut(task, timeoutMs));
+          }, timeoutMs);
+    const onAbort = () => {
+      stop.abort(signal?.reason);
+      resolve({ id: task.id, ok: false, skipped: true, durationMs: 0 });
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     void outcome.then(resolve).finally(() => {
       clearTimeout(timer);
@@ -49,12 +66,12 @@ function timedOut(task: ExecutableTask, timeoutMs: number): Outcome {
   const failure = {
     taskName: task.task.name,
     cid: task.cid,
-    originalMessage: `it ran longer than its limit of ${timeoutMs} ms and was abandoned (the main thread cannot stop it)`,
+    originalMessage: `it ran longer than its limit of ${timeoutMs} ms and was told to stop (currentTaskSignal); the main thread does not wait for it`,
   };
   return { id: task.id, ok: false, error: new TimeoutError(failure, timeoutMs), durationMs: timeoutMs };
 }
 
-function runInline(task: ExecutableTask, earlier: readonly Outcome[]): Outcome | Promise<Outcome> {
+function runInline(task: ExecutableTask, earlier: readonly Outcome[], signal: AbortSignal): Outcome | Promise<Outcome> {
   const started = performance.now();
   let value: unknown;
   try {
@@ -65,7 +82,7 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[]): Outcome |
       else if (source?.ok) setAtPath(args, path, source.result.value());
       else return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     }
-    value = (task.task.fn as (...a: unknown[]) => unknown)(...args);
+    value = withTaskSignal(signal, () => (task.task.fn as (...a: unknown[]) => unknown)(...args));
   } catch (thrown) {
     return failed(task, thrown, started);
   }

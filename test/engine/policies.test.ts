@@ -109,7 +109,7 @@ describe('timeouts', () => {
     const never = delayed(() => new Promise<number>(() => undefined), { mainThread: true, name: 'never' });
     const error = await compute(never(), { cache: false, timeoutMs: 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect((error as Error).message).toMatch(/abandoned/);
+    expect((error as Error).message).toMatch(/told to stop \(currentTaskSignal\)/);
   });
 });
 
