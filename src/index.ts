@@ -4,6 +4,7 @@ export type { DelayedArgs, DelayedFunction, MaybeDelayed } from './graph/delayed
 export type { DelayedOptions } from './graph/task-function.js';
 export { compute } from './compute.js';
 export { Run, startRun, shutdown } from './run.js';
+export { currentTaskSignal } from './executors/task-signal.js';
 export type { FunctionStatus, RunOutcome, StatusReport, Values } from './run.js';
 export type { RunEvent, RunEventType, RunHooks } from './scheduler/events.js';
 export type { RetryOptions, TaskPolicies } from './scheduler/policies.js';
@@ -29,3 +30,13 @@ export {
   StoreCorruptError,
 } from './errors.js';
 export type { ErrorCode, TaskFailure } from './errors.js';
+export { file, dir, isFileValue, isDirValue } from './files/file-value.js';
+export type { FileValue, DirValue } from './files/file-value.js';
+export { command, Command } from './commands/command.js';
+export type { CommandOptions } from './commands/command.js';
+export { CommandExitError } from './commands/run-command.js';
+export type { CommandArg, CommandInput, CommandOutput, CommandResult } from './commands/spec.js';
+export { grid, pointLabel } from './sweeps/grid.js';
+export type { Axes, GridOptions, Point, PointOf } from './sweeps/grid.js';
+export { sweep, Sweep } from './sweeps/sweep.js';
+export type { PointFailure, PointResult, SweepEntry } from './sweeps/sweep.js';
