@@ -2,7 +2,7 @@ import { TaskError, TimeoutError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { setAtPath } from './fill-inputs.js';
-import { withTaskSignal } from './task-signal.js';
+import { TaskStop, withTaskStop } from './task-signal.js';
 
 /** Runs tasks on the main thread, for functions marked `mainThread: true`. */
 export class InlineExecutor implements Executor {
@@ -21,8 +21,8 @@ export class InlineExecutor implements Executor {
       }
       // A sync function's outcome is ready at once; awaiting it anyway would cost
       // a trip through the microtask queue per task.
-      const stop = new AbortController();
-      const outcome = runInline(task, outcomes, stop.signal);
+      const stop = new TaskStop();
+      const outcome = runInline(task, outcomes, stop);
       outcomes.push(outcome instanceof Promise ? await settleWithin(task, outcome, signal, stop) : outcome);
     }
     return outcomes;
@@ -37,7 +37,7 @@ function settleWithin(
   task: ExecutableTask,
   outcome: Promise<Outcome>,
   signal: AbortSignal | undefined,
-  stop: AbortController,
+  stop: TaskStop,
 ): Promise<Outcome> {
   const { timeoutMs } = task;
   if (timeoutMs === undefined && !signal) return outcome;
@@ -47,11 +47,11 @@ function settleWithin(
       timeoutMs === undefined
         ? undefined
         : setTimeout(() => {
-            stop.abort(new Error(`time limit of ${timeoutMs} ms`));
+            stop.stop(new Error(`time limit of ${timeoutMs} ms`));
             resolve(timedOut(task, timeoutMs));
           }, timeoutMs);
     const onAbort = () => {
-      stop.abort(signal?.reason);
+      stop.stop(signal?.reason);
       resolve({ id: task.id, ok: false, skipped: true, durationMs: 0 });
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -71,7 +71,7 @@ function timedOut(task: ExecutableTask, timeoutMs: number): Outcome {
   return { id: task.id, ok: false, error: new TimeoutError(failure, timeoutMs), durationMs: timeoutMs };
 }
 
-function runInline(task: ExecutableTask, earlier: readonly Outcome[], signal: AbortSignal): Outcome | Promise<Outcome> {
+function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: TaskStop): Outcome | Promise<Outcome> {
   const started = performance.now();
   let value: unknown;
   try {
@@ -82,7 +82,7 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], signal: Ab
       else if (source?.ok) setAtPath(args, path, source.result.value());
       else return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     }
-    value = withTaskSignal(signal, () => (task.task.fn as (...a: unknown[]) => unknown)(...args));
+    value = withTaskStop(stop, () => (task.task.fn as (...a: unknown[]) => unknown)(...args));
   } catch (thrown) {
     return failed(task, thrown, started);
   }
