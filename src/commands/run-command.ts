@@ -50,12 +50,29 @@ const STDERR_TAIL_CHARS = 4_000;
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+/**
+ * A command runs as the leader of its own process group, so stopping it stops
+ * whatever it started too (a shell's background jobs, a tool's helpers), and
+ * none of them can hold its output pipes open after it is gone.
+ */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) {
+      process.kill(-child.pid, signal);
+      return;
+    }
+  } catch {
+    // The group is gone already, or this platform has no process groups.
+  }
+  child.kill(signal);
+}
+
 function track(child: ChildProcess): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     // Synchronous kills only: this runs while the process exits.
     process.once('exit', () => {
-      for (const c of live) c.kill('SIGKILL');
+      for (const c of live) killGroup(c, 'SIGKILL');
     });
   }
   live.add(child);
@@ -121,7 +138,14 @@ function spawnAndWait(
       reject(new AbortError(runtime.signal.reason));
       return;
     }
-    const child = spawn(executable, args, { cwd, env, argv0: shell ? 'sh' : argv0, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+    const child = spawn(executable, args, {
+      cwd,
+      env,
+      argv0: shell ? 'sh' : argv0,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      shell: false,
+      detached: process.platform !== 'win32', // its own process group: see killGroup
+    });
     track(child);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -133,8 +157,8 @@ function spawnAndWait(
     const stop = (why: Error) => {
       if (stopped) return;
       stopped = why;
-      child.kill('SIGTERM');
-      grace = setTimeout(() => child.kill('SIGKILL'), runtime.killGraceMs);
+      killGroup(child, 'SIGTERM');
+      grace = setTimeout(() => killGroup(child, 'SIGKILL'), runtime.killGraceMs);
       grace.unref();
     };
     const timer =

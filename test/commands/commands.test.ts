@@ -287,3 +287,24 @@ describe('stopping a running command', () => {
     expect(alive(pid)).toBe(false);
   });
 });
+
+describe('stopping a command that started processes of its own', () => {
+  it('stops the whole process group, so no grandchild outlives it', async () => {
+    const pidFile = join(tmp.path, 'grandchild.pid');
+    // The shell starts a background sleep (a grandchild) and waits for it.
+    const parent = command(['sh', '-c', 'sleep 1000 & echo $! > "$1"; wait', 'sh', pidFile], { cache: false, timeoutMs: 300 });
+    const error = await compute(parent, { cache: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TimeoutError);
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    const alive = () => {
+      try {
+        process.kill(grandchild, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive()) await sleep(20);
+    expect(alive()).toBe(false);
+  });
+});
