@@ -16,6 +16,7 @@ import { restoreOutputs } from '../files/outputs.js';
 import { Delayed } from '../graph/delayed.js';
 import { describeFunction, type TaskFunction } from '../graph/task-function.js';
 import type { RetryOptions } from '../scheduler/policies.js';
+import { memoryLimitSupported } from './memory-watch.js';
 import { programIdentity } from './program.js';
 import { replay, runCommand, type RuntimeOptions } from './run-command.js';
 import type { CommandArg, CommandInput, CommandOutput, CommandResult, CommandSpec } from './spec.js';
@@ -55,6 +56,11 @@ export interface CommandOptions {
   replay?: boolean;
   /** Kill the program (SIGTERM, then SIGKILL) after this many milliseconds; fails with a TimeoutError. */
   timeoutMs?: number;
+  /**
+   * Kill the program, and everything it started, when their resident memory goes
+   * over this many MB (sampled every 50 ms; Linux). The task fails with a ResourceLimitError.
+   */
+  memoryLimitMb?: number;
   /** Kill the program when this signal aborts (pass the run's `signal`). */
   signal?: AbortSignal;
   /** Retry a failed command. */
@@ -132,6 +138,7 @@ export function command(argv: readonly CommandArg[], options: CommandOptions = {
     signal: options.signal,
     replay: options.replay ?? false,
     killGraceMs: 2_000,
+    memoryLimitMb: checkCommandMemoryLimit(options.memoryLimitMb),
   };
   // The run's abort and time limit reach the child through the task's signal.
   const run = (s: CommandSpec) => {
@@ -199,4 +206,13 @@ function checkEnv(env: CommandOptions['env']): Record<string, string> {
     out[key] = String(value);
   }
   return out;
+}
+
+function checkCommandMemoryLimit(limit: unknown): number | undefined {
+  if (limit === undefined) return undefined;
+  if (typeof limit !== 'number' || !Number.isFinite(limit) || limit <= 0) {
+    throw new InvalidArgumentError(`Expected \`memoryLimitMb\` to be a positive number, got \`${String(limit)}\` (${typeof limit})`);
+  }
+  if (!memoryLimitSupported()) throw new InvalidArgumentError('A command memoryLimitMb needs Linux (/proc)');
+  return limit;
 }

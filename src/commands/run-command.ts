@@ -17,6 +17,7 @@ import { AbortError, MemographError } from '../errors.js';
 import { hashFileSync } from '../files/file-hash.js';
 import { dir, isDirValue, isFileValue, type DirValue, type FileValue } from '../files/file-value.js';
 import { captureOutputs } from '../files/outputs.js';
+import { watchMemory } from './memory-watch.js';
 import { resolveProgram } from './program.js';
 import type { CommandResult, CommandSpec } from './spec.js';
 
@@ -26,6 +27,18 @@ export interface RuntimeOptions {
   readonly signal: AbortSignal | undefined;
   readonly replay: boolean;
   readonly killGraceMs: number;
+  /** Kill the command's process group when its resident memory goes over this (see memory-watch.ts). */
+  readonly memoryLimitMb?: number;
+}
+
+/** A command's process group went over its memory limit and was killed. Its task fails with a ResourceLimitError. */
+export class CommandMemoryError extends MemographError {
+  constructor(program: string, limitMb: number, residentMb: number) {
+    super(
+      'MEMOGRAPH_RESOURCE_LIMIT',
+      `${program} went over its memory limit of ${limitMb} MB (${residentMb} MB resident) and was killed`,
+    );
+  }
 }
 
 /** A command exited with a non-zero code or was killed by a signal. The TaskError's `cause`. */
@@ -170,8 +183,16 @@ function spawnAndWait(
           );
     const onAbort = () => stop(new AbortError(runtime.signal?.reason));
     runtime.signal?.addEventListener('abort', onAbort, { once: true });
+    const { memoryLimitMb } = runtime;
+    const unwatch =
+      memoryLimitMb === undefined || child.pid === undefined
+        ? undefined
+        : watchMemory(child.pid, memoryLimitMb, (residentMb) =>
+            stop(new CommandMemoryError(argv0, memoryLimitMb, residentMb)),
+          );
 
     const cleanUp = () => {
+      unwatch?.();
       clearTimeout(timer);
       clearTimeout(grace);
       runtime.signal?.removeEventListener('abort', onAbort);

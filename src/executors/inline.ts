@@ -1,4 +1,4 @@
-import { TaskError, TimeoutError } from '../errors.js';
+import { ResourceLimitError, TaskError, TimeoutError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { setAtPath } from './fill-inputs.js';
@@ -104,5 +104,8 @@ function succeeded(task: ExecutableTask, value: unknown, started: number): Outco
 function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome {
   const error = thrown instanceof Error ? thrown : new Error(`non-Error thrown: ${String(thrown)}`);
   const failure = { taskName: task.task.name, cid: task.cid, originalMessage: error.message, originalStack: error.stack };
-  return { id: task.id, ok: false, error: new TaskError(failure, { cause: thrown }), durationMs: performance.now() - started };
+  // A main-thread task that enforced a resource limit itself (a command's memory watch) says so by its code.
+  const overLimit = (thrown as { code?: unknown } | undefined)?.code === 'MEMOGRAPH_RESOURCE_LIMIT';
+  const taskError = overLimit ? new ResourceLimitError(failure, { cause: thrown }) : new TaskError(failure, { cause: thrown });
+  return { id: task.id, ok: false, error: taskError, durationMs: performance.now() - started };
 }

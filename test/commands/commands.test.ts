@@ -7,6 +7,7 @@ import {
   compute,
   file,
   MemoryStore,
+  ResourceLimitError,
   shutdown,
   startRun,
   TaskError,
@@ -306,5 +307,21 @@ describe('stopping a command that started processes of its own', () => {
     };
     while (alive()) await sleep(20);
     expect(alive()).toBe(false);
+  });
+});
+
+describe('a memory limit on a command', () => {
+  it('kills a program whose process group goes over it, failing only that task with a ResourceLimitError', async () => {
+    // Grows by 20 MB of touched memory every 20 ms until killed.
+    const hog = command(
+      ['node', '-e', 'const keep = []; setInterval(() => keep.push(Buffer.alloc(20 * 1024 * 1024, 1)), 20);'],
+      { cache: false, memoryLimitMb: 150, name: 'hog' },
+    );
+    const fine = command(['node', '-e', 'process.stdout.write("ok")'], { cache: false, name: 'fine' });
+    const outcome = await startRun([hog, fine], { cache: false, onFailure: 'continue' }).settled;
+    expect(outcome.available).toEqual([false, true]);
+    expect(outcome.failures[0]).toBeInstanceOf(ResourceLimitError);
+    expect(outcome.failures[0]!.message).toMatch(/went over its memory limit of 150 MB/);
+    expect(() => command(['node'], { memoryLimitMb: -1 })).toThrow('Expected `memoryLimitMb` to be a positive number, got `-1` (number)');
   });
 });
