@@ -4,6 +4,7 @@ import { ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from 
 import { TaskResult } from '../scheduler/task-result.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
+import { joinBytes } from './join-bytes.js';
 import type { TaskFunction } from '../graph/task-function.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, Path } from './protocol.js';
 
@@ -119,12 +120,7 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
       inputSpans.push(offset, bytes.byteLength);
     }
   }
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const joined = joinBytes(chunks, size);
   const payload: BatchPayload = { functions, functionOf, args, inputCounts, inputPaths, inputSpans, inputFrom };
   let encoded: Uint8Array | BatchPayload;
   try {

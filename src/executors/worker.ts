@@ -7,6 +7,7 @@ import { threadId } from 'node:worker_threads';
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import { setAtPath } from './fill-inputs.js';
+import { joinBytes } from './join-bytes.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -86,7 +87,7 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
   const outcome: BatchOutcome = { lengths, durationsMs, resultCids, failures };
   return {
     outcome: packValue(outcome, 'outcome'),
-    results: concat(results, size),
+    results: joinBytes(results, size),
     threadId,
     heapUsedBytes: getHeapStatistics().used_heap_size,
   };
@@ -104,20 +105,6 @@ function inputsReady(payload: BatchPayload, start: number, end: number, lengths:
 function report(index: number, error: unknown): FailureReport {
   if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack };
   return { index, name: 'Error', message: `non-Error thrown: ${String(error)}` };
-}
-
-/**
- * A fresh buffer of exactly this size: Buffer.concat may hand out a slice of a
- * shared pool, and cloning a slice clones the whole pool.
- */
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  const joined = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return joined;
 }
 
 function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): AnyFunction | Promise<AnyFunction> {
