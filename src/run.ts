@@ -152,13 +152,13 @@ export class Run<V extends unknown[]> {
    */
   status(): StatusReport {
     const counts = this.counts;
-    const running = [...this.#loop.running].map(([node, since]) => ({
+    const running = [...this.#loop.stats.running].map(([node, since]) => ({
       cid: node.delayed.cid,
       name: node.delayed.task.name,
       since,
     }));
     const functions: Record<string, FunctionStatus> = {};
-    for (const [name, stats] of this.#loop.functionStats) {
+    for (const [name, stats] of this.#loop.stats.functions) {
       functions[name] = { ...stats, meanMs: stats.totalMs / stats.count };
     }
     const looked = counts.cached + counts.executed;
@@ -168,7 +168,7 @@ export class Run<V extends unknown[]> {
       running,
       cacheHitRate: looked === 0 ? 0 : counts.cached / looked,
       functions,
-      peakWorkerHeapBytes: this.#loop.peakWorkerHeapBytes,
+      peakWorkerHeapBytes: this.#loop.stats.peakWorkerHeapBytes,
     };
   }
 

@@ -12,6 +12,7 @@ import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import type { RunEvent } from './events.js';
 import { retryDelay, shouldRetry, type ResolvedRetry } from './policies.js';
+import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
 import { NO_NODES, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
@@ -41,13 +42,6 @@ export interface EventSink {
   emit(event: RunEvent): void;
 }
 
-/** Duration statistics of one function's tasks in a run. */
-export interface FunctionStats {
-  count: number;
-  totalMs: number;
-  minMs: number;
-  maxMs: number;
-}
 
 type Event =
   | { readonly kind: 'outcomes'; readonly lane: Lane; readonly batch: TaskNode[]; readonly outcomes: Outcome[] }
@@ -78,9 +72,8 @@ export class RunLoop {
   #drained: Promise<void> = Promise.resolve();
   #stopped = false;
   #paused = false;
-  readonly #running = new Map<TaskNode, number>();
-  readonly #functions = new Map<string, FunctionStats>();
-  #peakWorkerHeap = 0;
+  /** What `Run#status()` reports. */
+  readonly stats = new RunStats();
   /** Aborted when the run is: executors stop the tasks they are running. */
   readonly #abort = new AbortController();
   /** The cache; `undefined` when caching is off. */
@@ -309,7 +302,7 @@ export class RunLoop {
   /** `positions`: where the batch's earlier tasks are, for inputs a fused batch computes itself. */
   #executable(node: TaskNode, index: number, positions: ReadonlyMap<TaskNode, number>): ExecutableTask {
     setState(this.state, node, 'running');
-    this.#running.set(node, Date.now());
+    this.stats.started(node);
     const { delayed } = node;
     const links = delayed.links;
     return {
@@ -335,7 +328,7 @@ export class RunLoop {
       case 'lane-broken':
         event.lane.inFlight--;
         for (const node of event.batch) {
-          this.#running.delete(node);
+          this.stats.stopped(node);
           this.#failNode(node, executorFailure(node, event.error));
         }
         return;
@@ -366,7 +359,7 @@ export class RunLoop {
   }
 
   #complete(node: TaskNode, outcome: Outcome): void {
-    this.#running.delete(node);
+    this.stats.stopped(node);
     if (!outcome.ok && outcome.error === undefined) {
       unrun(this.state, node);
       // After the run has stopped nobody will start it again: let waiters have it.
@@ -403,7 +396,7 @@ export class RunLoop {
       node.record = record;
     }
     this.state.counts.executed++;
-    this.#account(node, outcome.durationMs, outcome.heapUsedBytes);
+    this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
     this.#emitIf(() => ({
       type: 'finished',
       cid: node.delayed.cid,
@@ -443,35 +436,6 @@ export class RunLoop {
 
   #about(node: TaskNode): { cid: string; name: string; at: number } {
     return { cid: node.delayed.cid, name: node.delayed.task.name, at: Date.now() };
-  }
-
-  #account(node: TaskNode, durationMs: number, heapUsedBytes: number | undefined): void {
-    const name = node.delayed.task.name;
-    const stats = this.#functions.get(name);
-    if (stats) {
-      stats.count++;
-      stats.totalMs += durationMs;
-      stats.minMs = Math.min(stats.minMs, durationMs);
-      stats.maxMs = Math.max(stats.maxMs, durationMs);
-    } else {
-      this.#functions.set(name, { count: 1, totalMs: durationMs, minMs: durationMs, maxMs: durationMs });
-    }
-    if (heapUsedBytes !== undefined && heapUsedBytes > this.#peakWorkerHeap) this.#peakWorkerHeap = heapUsedBytes;
-  }
-
-  /** Tasks running now, with when each started (ms since the epoch). */
-  get running(): ReadonlyMap<TaskNode, number> {
-    return this.#running;
-  }
-
-  /** Duration statistics per function name, of the tasks this run executed. */
-  get functionStats(): ReadonlyMap<string, FunctionStats> {
-    return this.#functions;
-  }
-
-  /** The largest worker heap in use seen after a batch. */
-  get peakWorkerHeapBytes(): number {
-    return this.#peakWorkerHeap;
   }
 
   #timeoutOf(node: TaskNode): number | undefined {
