@@ -34,6 +34,13 @@ export interface DelayedOptions extends TaskPolicies {
    */
   exportName?: string;
   /**
+   * Files each task writes, relative to the working directory. After the task
+   * succeeds their bytes are stored with its result; on a cache hit any of them
+   * that is missing or differs on disk is written back. A task that does not
+   * write one fails.
+   */
+  outputs?: readonly string[];
+  /**
    * Whether results of this function are read from and written to the cache.
    * Turn it off for tasks whose value must be fresh on every run (a measurement,
    * a clock, a download of changing data); other runs in this process still share
@@ -71,6 +78,8 @@ export interface TaskFunction {
   readonly timeoutMs: number | undefined;
   /** This function's heap limit per task, in MB (its tasks run on workers with that limit). */
   readonly memoryLimitMb: number | undefined;
+  /** Files each task writes, stored with its result and restored on a cache hit. */
+  readonly outputs: readonly string[] | undefined;
   /**
    * For tasks with effects outside their value (files they write): called with
    * the cached value before a cache hit is served, to put those effects back.
@@ -97,6 +106,7 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
     memoryLimitMb: checkMemoryLimit(options),
+    outputs: checkOutputs(options.outputs),
     durations: { count: 0, meanMs: 0 },
   };
 }
@@ -122,6 +132,14 @@ function placementOf(fn: Function, name: string, options: DelayedOptions): Funct
   }
   if (analysis.freeNames.length > 0) throw new NotSelfContainedError(name, analysis.freeNames);
   return { kind: 'source', expression: analysis.expression };
+}
+
+function checkOutputs(outputs: unknown): readonly string[] | undefined {
+  if (outputs === undefined) return undefined;
+  if (!Array.isArray(outputs) || outputs.some((path) => typeof path !== 'string' || path === '')) {
+    throw new InvalidArgumentError(`Expected \`outputs\` to be an array of file paths, got \`${JSON.stringify(outputs)}\``);
+  }
+  return [...outputs];
 }
 
 function checkMemoryLimit(options: DelayedOptions): number | undefined {

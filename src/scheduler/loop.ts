@@ -8,6 +8,7 @@ import { MemographError, TaskError } from '../errors.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../executors/fill-inputs.js';
+import { captureDeclared, restoreDeclared } from '../files/declared-outputs.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import type { RunEvent } from './events.js';
@@ -384,6 +385,13 @@ export class RunLoop {
     }
     if (store) {
       const bytes = result.bytes();
+      let declared: ReturnType<typeof captureDeclared> | undefined;
+      try {
+        declared = node.delayed.task.outputs && captureDeclared(node.delayed.task.outputs);
+      } catch (error) {
+        this.#failNode(node, taskFailure(node, (error as Error).message, error));
+        return;
+      }
       const record: ResultRecord = {
         resultCid: result.resultCid(),
         encoding: VALUE_ENCODING,
@@ -391,8 +399,9 @@ export class RunLoop {
         durationMs: outcome.durationMs,
         fn: node.delayed.task.name,
         createdAt: Date.now(),
+        ...(declared && { outputs: declared.outputs }),
       };
-      store.putResult(node.delayed.cid, record, bytes);
+      store.putResult(node.delayed.cid, record, bytes, declared?.attachments);
       node.record = record;
     }
     this.state.counts.executed++;
@@ -463,14 +472,19 @@ export class RunLoop {
         return;
       }
       const reinstate = node.delayed.task.onCacheHit;
-      if (!reinstate) {
+      const outputs = node.record!.outputs;
+      const store = this.#store!;
+      if (!reinstate && !outputs) {
         this.#servedFromCache(node, result);
         return;
       }
       // The task has effects outside its value (files it wrote): put them back first.
       this.#pending++;
       Promise.resolve()
-        .then(() => reinstate(result.value()))
+        .then(async () => {
+          if (outputs && !(await restoreDeclared(store, outputs))) throw new Error('stored output bytes are missing');
+          await reinstate?.(result.value());
+        })
         .then(
           () => this.#events.push({ kind: 'reinstated', node, result }),
           () => this.#events.push({ kind: 'reinstated', node, result: undefined }),
@@ -536,6 +550,10 @@ export class RunLoop {
       if (event.kind === 'outcomes' || event.kind === 'lane-broken') this.#handle(event);
     }
   }
+}
+
+function taskFailure(node: TaskNode, message: string, cause: unknown): TaskError {
+  return new TaskError({ taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: message }, { cause });
 }
 
 function unstorable(node: TaskNode, error: unknown): TaskError {

@@ -32,7 +32,7 @@ import { bytesMatch, checkPut } from './integrity.js';
 import { checkStoreDirectory } from './level-directory.js';
 import { ownBytes } from './own-bytes.js';
 import { decodeRecord, encodeRecord, ownRecord } from './record-codec.js';
-import type { ResultRecord, Store } from './store.js';
+import type { Attachment, ResultRecord, Store } from './store.js';
 
 export const LEVEL_LAYOUT = {
   version: '1',
@@ -178,15 +178,17 @@ export class LevelStore implements Store {
     return undefined;
   }
 
-  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array): void {
+  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments: readonly Attachment[] = []): void {
     this.#assertOpen();
     checkPut(callCid, record, bytes);
     const open = this.#open;
     open.records.set(callCid, ownRecord(record));
     // First bytes win within a generation; across generations the write skips bytes on disk.
-    if (!open.bytes.has(record.resultCid)) {
-      open.bytes.set(record.resultCid, ownBytes(bytes));
-      open.size += bytes.byteLength;
+    // Attachments share the result keyspace (CID → bytes) and its batch.
+    for (const { cid, bytes: held } of [{ cid: record.resultCid, bytes }, ...attachments]) {
+      if (open.bytes.has(cid)) continue;
+      open.bytes.set(cid, ownBytes(held));
+      open.size += held.byteLength;
     }
     if (open.records.size >= FLUSH_ENTRIES || open.size >= FLUSH_BYTES) {
       // Close the generation now: a synchronous burst must still be written in bounded batches.

@@ -7,7 +7,7 @@ import { MemographError } from '../errors.js';
 import { bytesMatch, checkPut } from './integrity.js';
 import { ownBytes } from './own-bytes.js';
 import { ownRecord } from './record-codec.js';
-import type { ResultRecord, Store } from './store.js';
+import type { Attachment, ResultRecord, Store } from './store.js';
 
 export class MemoryStore implements Store {
   readonly location = 'memory:';
@@ -34,12 +34,14 @@ export class MemoryStore implements Store {
     return undefined;
   }
 
-  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array): void {
+  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments: readonly Attachment[] = []): void {
     this.#assertOpen();
     checkPut(callCid, record, bytes);
     this.#records.set(callCid, ownRecord(record));
     // Bytes are named by their hash: ones already held are identical (or caught on read).
-    if (!this.#bytes.has(record.resultCid)) this.#bytes.set(record.resultCid, ownBytes(bytes));
+    for (const { cid, bytes: held } of [{ cid: record.resultCid, bytes }, ...attachments]) {
+      if (!this.#bytes.has(cid)) this.#bytes.set(cid, ownBytes(held));
+    }
   }
 
   async deleteRecord(callCid: string): Promise<void> {

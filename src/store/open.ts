@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { MemographError } from '../errors.js';
 import { LevelStore, type LevelStoreOptions } from './level-store.js';
-import type { ResultRecord, Store } from './store.js';
+import type { Attachment, ResultRecord, Store } from './store.js';
 
 /** The cache directory to use: the option, else MEMOGRAPH_CACHE_DIR, else `./.memograph`; always absolute. */
 export function resolveCacheDir(option?: string): string {
@@ -120,9 +120,9 @@ class LeasedStore implements Store {
     return this.#shared.getBytes(resultCid);
   }
 
-  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array): void {
+  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments?: readonly Attachment[]): void {
     this.#assertLeased();
-    this.#shared.putResult(callCid, record, bytes);
+    this.#shared.putResult(callCid, record, bytes, attachments);
   }
 
   deleteRecord(callCid: string): Promise<void> {

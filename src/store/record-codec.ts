@@ -1,6 +1,7 @@
 /**
  * How a {@link ResultRecord} is stored on disk: a msgpack array with a leading format
- * number, `[1, resultCid, encoding, size, durationMs, fn, createdAt]`. An array (not a map)
+ * number, `[1, resultCid, encoding, size, durationMs, fn, createdAt]`, and, for a task
+ * with declared output files, an eighth field: a map of path → CID. An array (not a map)
  * keeps the record small and its field order fixed; the leading number lets a later
  * layout add fields without guessing. Plain msgpack (no records extension), so any
  * msgpack reader can inspect a store.
@@ -18,7 +19,7 @@ const packr = new Packr({ useRecords: false, variableMapSize: true });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 export function encodeRecord(record: ResultRecord): Uint8Array {
-  return packr.pack([
+  const fields: unknown[] = [
     RECORD_FORMAT,
     record.resultCid,
     record.encoding,
@@ -26,7 +27,9 @@ export function encodeRecord(record: ResultRecord): Uint8Array {
     record.durationMs,
     record.fn,
     record.createdAt,
-  ]);
+  ];
+  if (record.outputs) fields.push({ ...record.outputs });
+  return packr.pack(fields);
 }
 
 export function decodeRecord(bytes: Uint8Array): ResultRecord | undefined {
@@ -36,8 +39,9 @@ export function decodeRecord(bytes: Uint8Array): ResultRecord | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields) || fields.length !== 7 || fields[0] !== RECORD_FORMAT) return undefined;
-  const [, resultCid, encoding, size, durationMs, fn, createdAt] = fields as unknown[];
+  if (!Array.isArray(fields) || (fields.length !== 7 && fields.length !== 8) || fields[0] !== RECORD_FORMAT) return undefined;
+  const [, resultCid, encoding, size, durationMs, fn, createdAt, outputs] = fields as unknown[];
+  if (fields.length === 8 && !isOutputMap(outputs)) return undefined;
   if (
     typeof resultCid !== 'string' ||
     encoding !== VALUE_ENCODING ||
@@ -49,7 +53,13 @@ export function decodeRecord(bytes: Uint8Array): ResultRecord | undefined {
   ) {
     return undefined;
   }
-  return { resultCid, encoding, size: size as number, durationMs, fn, createdAt };
+  const record: ResultRecord = { resultCid, encoding: VALUE_ENCODING, size: size as number, durationMs, fn, createdAt };
+  return fields.length === 8 ? { ...record, outputs: outputs as Record<string, string> } : record;
+}
+
+function isOutputMap(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((cid) => typeof cid === 'string' && cid !== '');
 }
 
 /**
@@ -57,7 +67,7 @@ export function decodeRecord(bytes: Uint8Array): ResultRecord | undefined {
  * back is the same from memory, from a pending batch and from disk.
  */
 export function ownRecord(record: ResultRecord): ResultRecord {
-  return {
+  const own = {
     resultCid: record.resultCid,
     encoding: record.encoding,
     size: record.size,
@@ -65,4 +75,5 @@ export function ownRecord(record: ResultRecord): ResultRecord {
     fn: record.fn,
     createdAt: record.createdAt,
   };
+  return record.outputs ? { ...own, outputs: { ...record.outputs } } : own;
 }

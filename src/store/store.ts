@@ -23,6 +23,17 @@ export interface ResultRecord {
   readonly fn: string;
   /** When the result was stored (ms since the epoch). */
   readonly createdAt: number;
+  /**
+   * Files the task wrote and declared (`outputs`): path → CID (raw, sha256) of the
+   * bytes, which are stored beside the result and put back on a cache hit.
+   */
+  readonly outputs?: Readonly<Record<string, string>>;
+}
+
+/** Bytes stored beside a result under their own CID (a task's output files). */
+export interface Attachment {
+  readonly cid: string;
+  readonly bytes: Uint8Array;
 }
 
 export interface Store {
@@ -42,10 +53,11 @@ export interface Store {
    */
   getBytes(resultCid: string): Promise<Uint8Array | undefined>;
   /**
-   * Record a result. May be buffered; a later `getRecordSync`/`getRecords`/`getBytes`
+   * Record a result, with the bytes of the files it lists in `outputs`, in one
+   * atomic write. May be buffered; a later `getRecordSync`/`getRecords`/`getBytes`
    * in this process sees it at once, and `flush()` makes it durable.
    */
-  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array): void;
+  putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments?: readonly Attachment[]): void;
   /** Forget a call record (its bytes may be shared, so they stay). */
   deleteRecord(callCid: string): Promise<void>;
   /** Make every buffered write durable. */

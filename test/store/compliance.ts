@@ -184,6 +184,19 @@ export function runStoreCompliance(
       expect(await store.getBytes(record.resultCid)).toEqual(bytes);
     });
 
+    it('stores attachments beside a result in the same write, and keeps the record\'s outputs', async () => {
+      const file = new TextEncoder().encode('an output file');
+      const fileCid = cidOf(RAW, file);
+      const { record, bytes } = result('with outputs');
+      const withOutputs = { ...record, outputs: { 'out/a.txt': fileCid } };
+      store.putResult(callCid('outputs'), withOutputs, bytes, [{ cid: fileCid, bytes: file }]);
+      expect(store.getRecordSync?.(callCid('outputs'))?.outputs).toEqual({ 'out/a.txt': fileCid });
+      expect(await store.getBytes(fileCid)).toEqual(file);
+      await store.flush();
+      expect(await store.getRecords([callCid('outputs')])).toEqual([withOutputs]);
+      expect(await store.getBytes(fileCid)).toEqual(file);
+    });
+
     it('flushes on close and refuses work afterwards', async () => {
       const { record, bytes } = result('last');
       store.putResult(callCid(1), record, bytes);

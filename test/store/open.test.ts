@@ -5,7 +5,29 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreCorruptError, StoreLockedError } from '../../src/errors.js';
 import { LevelStore } from '../../src/store/level-store.js';
 import { acquireStore, resolveCacheDir } from '../../src/store/open.js';
-import { callCid, result } from './compliance.js';
+import { callCid, result, runStoreCompliance } from './compliance.js';
+
+// What a run uses is the lease's view of the shared store: it must behave like a Store too.
+runStoreCompliance(
+  'StoreLease',
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), 'memograph-lease-'));
+    let lease = await acquireStore(join(root, 'cache'));
+    return {
+      store: lease.store,
+      async reopen() {
+        await lease.release();
+        lease = await acquireStore(join(root, 'cache'));
+        return lease.store;
+      },
+      async cleanup() {
+        await lease.release().catch(() => undefined);
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+  },
+  { persistent: true },
+);
 
 describe('acquireStore', () => {
   let root: string;
