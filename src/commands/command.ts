@@ -12,7 +12,6 @@ import { basename, isAbsolute, join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { isDirValue, isFileValue, normalisePath } from '../files/file-value.js';
 import { currentTaskSignal } from '../executors/task-signal.js';
-import { restoreOutputs } from '../files/outputs.js';
 import { Delayed } from '../graph/delayed.js';
 import { describeFunction, type TaskFunction } from '../graph/task-function.js';
 import type { RetryOptions } from '../scheduler/policies.js';
@@ -159,12 +158,15 @@ export function command(argv: readonly CommandArg[], options: CommandOptions = {
     ...base,
     // The display name is not part of the identity: renaming a command re-runs nothing.
     name: options.name ?? (shell ? 'sh' : basename(program)),
-    onCacheHit: (value) => {
-      const result = value as CommandResult;
-      const paths = Object.keys(result.outputs);
-      restoreOutputs({ files: paths.map((p) => result.outputs[p]!), contents: paths.map((p) => result.contents[p]!) });
-      if (runtime.replay) replay(result.stdout, result.stderr);
-    },
+    // Output files are stored beside the result and put back on a cache hit by the
+    // scheduler, as for any task that declares outputs.
+    outputs: outputs.length > 0 ? outputs : undefined,
+    onCacheHit: runtime.replay
+      ? (value) => {
+          const result = value as CommandResult;
+          replay(result.stdout, result.stderr);
+        }
+      : undefined,
   };
   return new Command(task, [spec]);
 }

@@ -11,12 +11,11 @@
  * exits are killed too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { AbortError, MemographError } from '../errors.js';
 import { hashFileSync } from '../files/file-hash.js';
-import { dir, isDirValue, isFileValue, type DirValue, type FileValue } from '../files/file-value.js';
-import { captureOutputs } from '../files/outputs.js';
+import { dir, file, isDirValue, isFileValue, type DirValue, type FileValue } from '../files/file-value.js';
 import { watchMemory } from './memory-watch.js';
 import { resolveProgram } from './program.js';
 import type { CommandResult, CommandSpec } from './spec.js';
@@ -121,15 +120,14 @@ export async function runCommand(spec: CommandSpec, runtime: RuntimeOptions): Pr
   if (exitCode !== 0) {
     throw new CommandExitError(spec.shell ? 'sh -c' : argv[0]!, exitCode, signal, tail(stderr));
   }
-  const captured = captureOutputs(spec.outputs);
   const outputs: Record<string, FileValue> = {};
-  const contents: Record<string, Uint8Array> = {};
   spec.declared.forEach((declared, i) => {
-    outputs[declared] = captured.files[i]!;
-    contents[declared] = captured.contents[i]!;
+    const path = spec.outputs[i]!;
+    if (!existsSync(resolve(path))) throw new Error(`${argv[0]}: its declared output ${path} was not written`);
+    outputs[declared] = file(path);
   });
   if (runtime.replay) replay(stdout, stderr);
-  return { exitCode: 0, stdout, stderr, outputs, contents };
+  return { exitCode: 0, stdout, stderr, outputs };
 }
 
 export function replay(stdout: string, stderr: string): void {

@@ -56,11 +56,9 @@ export interface CommandResult {
   readonly exitCode: 0;
   readonly stdout: string;
   readonly stderr: string;
-  /** Each declared output, by its path as declared. */
-  readonly outputs: Readonly<Record<string, FileValue>>;
   /**
-   * The bytes of each output, by declared path: stored with the result so that a
-   * cache hit can put missing or changed outputs back.
+   * Each declared output, by its path as declared. Their bytes are stored beside
+   * the result, and a cache hit puts missing or changed outputs back.
    */
-  readonly contents: Readonly<Record<string, Uint8Array>>;
+  readonly outputs: Readonly<Record<string, FileValue>>;
 }
