@@ -5,6 +5,8 @@ export type { DelayedOptions } from './graph/task-function.js';
 export { compute } from './compute.js';
 export { Run, startRun, shutdown } from './run.js';
 export { currentTaskSignal } from './executors/task-signal.js';
+export { visualize } from './visualize/visualize.js';
+export type { VisualizeFormat, VisualizeOptions } from './visualize/visualize.js';
 export type { FunctionStatus, RunOutcome, StatusReport, Values } from './run.js';
 export type { RunEvent, RunEventType, RunHooks } from './scheduler/events.js';
 export type { RetryOptions, TaskPolicies } from './scheduler/policies.js';

@@ -1,0 +1,104 @@
+/**
+ * The picture's model: the nodes and edges of a graph as it should be drawn.
+ * Up to a limit every call is a node, labelled with its function's name and a
+ * short CID; past it, calls collapse into one node per function name (with how
+ * many calls it stands for and their states), so a 100,000-node graph still
+ * gives a picture a person can read.
+ */
+import { Delayed } from '../graph/delayed.js';
+import type { RunSnapshot } from '../scheduler/snapshots.js';
+import type { NodeState } from '../scheduler/state.js';
+
+export interface ViewNode {
+  readonly id: string;
+  readonly label: string;
+  /** The state that colours it: for a collapsed node, the most telling of its calls' states. */
+  readonly state: NodeState | 'unknown';
+  /** How many calls it stands for (1 unless collapsed). */
+  readonly calls: number;
+}
+
+export interface ViewEdge {
+  readonly from: string;
+  readonly to: string;
+  /** How many call-to-call edges it stands for (1 unless collapsed). */
+  readonly count: number;
+}
+
+export interface ViewGraph {
+  readonly nodes: readonly ViewNode[];
+  readonly edges: readonly ViewEdge[];
+  readonly collapsed: boolean;
+}
+
+/** A CID shortened for labels: its last 8 characters (the first ones are the same for every call). */
+export function shortCid(cid: string): string {
+  return cid.slice(-8);
+}
+
+/** When several states meet in one collapsed node, the one to show: failures first, then work not done. */
+const PRECEDENCE: readonly (NodeState | 'unknown')[] = ['failed', 'skipped', 'running', 'ready', 'waiting', 'unknown', 'done', 'cached'];
+
+export function buildViewGraph(
+  targets: readonly Delayed<unknown>[],
+  options: { snapshot?: RunSnapshot; collapseAbove: number },
+): ViewGraph {
+  // Every distinct call, and each call's distinct inputs, found from the targets down.
+  const calls = new Map<string, Delayed<unknown>>();
+  const inputs = new Map<string, string[]>();
+  const stack = [...targets];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (calls.has(node.cid)) continue;
+    calls.set(node.cid, node);
+    const deps: string[] = [];
+    for (const link of node.links) {
+      const dep = link.node as Delayed<unknown>;
+      if (!deps.includes(dep.cid)) deps.push(dep.cid);
+      if (!calls.has(dep.cid)) stack.push(dep);
+    }
+    inputs.set(node.cid, deps);
+  }
+  const stateOf = (cid: string): NodeState | 'unknown' => options.snapshot?.nodes[cid]?.state ?? 'unknown';
+
+  if (calls.size <= options.collapseAbove) {
+    const nodes = [...calls.values()].map((call) => ({
+      id: call.cid,
+      label: `${call.name} ${shortCid(call.cid)}`,
+      state: stateOf(call.cid),
+      calls: 1,
+    }));
+    const edges = [...inputs].flatMap(([to, deps]) => deps.map((from) => ({ from, to, count: 1 })));
+    return { nodes, edges, collapsed: false };
+  }
+
+  const groups = new Map<string, { calls: number; states: Set<NodeState | 'unknown'> }>();
+  for (const call of calls.values()) {
+    const group = groups.get(call.name) ?? { calls: 0, states: new Set() };
+    group.calls++;
+    group.states.add(stateOf(call.cid));
+    groups.set(call.name, group);
+  }
+  const edgeCounts = new Map<string, number>();
+  for (const [to, deps] of inputs) {
+    for (const from of deps) {
+      const key = `${calls.get(from)!.name}\u0000${calls.get(to)!.name}`;
+      edgeCounts.set(key, (edgeCounts.get(key) ?? 0) + 1);
+    }
+  }
+  const nodes = [...groups].map(([name, group]) => ({
+    id: name,
+    label: `${name} ×${group.calls}`,
+    state: PRECEDENCE.find((state) => group.states.has(state)) ?? 'unknown',
+    calls: group.calls,
+  }));
+  const edges = [...edgeCounts].map(([key, count]) => {
+    const [from, to] = key.split('\u0000') as [string, string];
+    return { from, to, count };
+  });
+  return { nodes, edges, collapsed: true };
+}
+
+export function isDelayed(value: unknown): value is Delayed<unknown> {
+  return value instanceof Delayed;
+}

@@ -1,0 +1,99 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { delayed, InvalidArgumentError, shutdown, startRun, visualize, type Delayed } from '../../src/index.js';
+
+afterAll(() => shutdown());
+
+const load = delayed(function load(n: number) {
+  return n;
+});
+const add = delayed(function add(a: number, b: number) {
+  return a + b;
+});
+const boom = delayed(function boom(x: number): number {
+  throw new Error(`boom ${x}`);
+}, { mainThread: true });
+
+const short = (d: Delayed<unknown>) => d.cid.slice(-8);
+
+describe('visualize', () => {
+  it('draws Mermaid: a node per call, labelled with name and short CID, edges from inputs to dependents', () => {
+    const a = load(1);
+    const b = load(2);
+    const top = add(a, b);
+    expect(visualize(top)).toBe(
+      [
+        'flowchart TB',
+        `  n0["add ${short(top)}"]:::unknown`,
+        `  n1["load ${short(b)}"]:::unknown`,
+        `  n2["load ${short(a)}"]:::unknown`,
+        // Edges of a node follow its arguments' order: load(1) first.
+        '  n2 --> n0',
+        '  n1 --> n0',
+        '  classDef unknown fill:#ffffff,stroke:#555555',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('draws Graphviz DOT with the same nodes and edges', () => {
+    const a = load(3);
+    const top = add(a, a);
+    expect(visualize(top, { format: 'dot' })).toBe(
+      [
+        'digraph memograph {',
+        '  rankdir=TB;',
+        '  node [shape=box, style="rounded,filled", color="#555555", fontname="Helvetica"];',
+        `  "${top.cid}" [label="add ${short(top)}", fillcolor="#ffffff"];`,
+        `  "${a.cid}" [label="load ${short(a)}", fillcolor="#ffffff"];`,
+        `  "${a.cid}" -> "${top.cid}";`,
+        '}',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('colours nodes by their state after a run: ran, from the cache, failed, skipped', async () => {
+    const ok = add(load(10), load(11));
+    const failing = add(boom(1), load(12));
+    const run = startRun([ok, failing], { cache: false, onFailure: 'continue' });
+    await run.settled;
+    const mermaid = visualize([ok, failing], { snapshot: run.snapshot() });
+    expect(mermaid).toContain(`["boom ${short(boom(1))}"]:::failed`);
+    expect(mermaid).toContain(`["add ${short(failing)}"]:::skipped`);
+    expect(mermaid).toContain(`["add ${short(ok)}"]:::done`);
+    expect(mermaid).toContain('classDef failed fill:#f4a6a6');
+
+    const svg = visualize([ok, failing], { format: 'svg', snapshot: run.snapshot() });
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<g class="node /g)).toHaveLength(6);
+    expect(svg.match(/<path class="edge"/g)).toHaveLength(4);
+    expect(svg).toContain('<g class="node failed"><title>');
+    expect(svg).toContain('fill="#f4a6a6"');
+  });
+
+  it('collapses a large graph into one node per function, with counts', () => {
+    const inc = delayed(function inc(x: number) {
+      return x + 1;
+    });
+    const sum = delayed(function sum(...xs: number[]) {
+      return xs.length;
+    });
+    const big = sum(...Array.from({ length: 10_000 }, (_, i) => inc(i)));
+    expect(visualize(big)).toBe(
+      [
+        'flowchart TB',
+        '  n0["sum ×1"]:::unknown',
+        '  n1["inc ×10000"]:::unknown',
+        '  n1 -->|10000| n0',
+        '  classDef unknown fill:#ffffff,stroke:#555555',
+        '',
+      ].join('\n'),
+    );
+    expect(visualize(big, { format: 'svg' }).match(/<g class="node /g)).toHaveLength(2);
+  });
+
+  it('refuses a format or target it does not know', () => {
+    expect(() => visualize(load(1), { format: 'png' as never })).toThrow(InvalidArgumentError);
+    expect(() => visualize(42 as never)).toThrow('Expected target 0 to be a Delayed value, got number');
+  });
+});
