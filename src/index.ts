@@ -6,6 +6,8 @@ export { compute } from './compute.js';
 export { Run, startRun, shutdown } from './run.js';
 export { currentTaskSignal } from './executors/task-signal.js';
 export { visualize } from './visualize/visualize.js';
+export { showProgress } from './progress/progress.js';
+export type { ProgressOptions } from './progress/progress.js';
 export type { VisualizeFormat, VisualizeOptions } from './visualize/visualize.js';
 export type { FunctionStatus, RunOutcome, StatusReport, Values } from './run.js';
 export type { RunEvent, RunEventType, RunHooks } from './scheduler/events.js';

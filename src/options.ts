@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidArgumentError } from './errors.js';
+import type { ProgressOptions } from './progress/progress.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
 import type { RunSnapshot } from './scheduler/snapshots.js';
 import type { FailurePolicy } from './scheduler/state.js';
@@ -57,6 +58,12 @@ export interface ComputeOptions {
    * finished stays cached.
    */
   signal?: AbortSignal;
+  /**
+   * Show the run's progress: a live bar on a terminal, a plain line every few
+   * seconds in CI or when piped (on stderr unless `stream` says otherwise).
+   * @default false
+   */
+  progress?: boolean | ProgressOptions;
   /** Called with every event of the run (see RunEvent). */
   onEvent?: (event: RunEvent) => void;
   /** Callbacks before each task starts, after it finishes, and when one fails for good. */
@@ -85,6 +92,7 @@ export interface ResolvedOptions {
   readonly signal: AbortSignal | undefined;
   readonly onEvent: ((event: RunEvent) => void) | undefined;
   readonly hooks: RunHooks | undefined;
+  readonly progress: ProgressOptions | undefined;
 }
 
 const KNOWN = new Set([
@@ -102,6 +110,7 @@ const KNOWN = new Set([
   'signal',
   'onEvent',
   'hooks',
+  'progress',
 ]);
 
 export function resolveOptions(options: ComputeOptions): ResolvedOptions {
@@ -142,6 +151,7 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     signal: checkSignal(options.signal),
     onEvent: checkFunction('onEvent', options.onEvent),
     hooks: options.hooks,
+    progress: options.progress === true ? {} : options.progress || undefined,
   };
 }
 

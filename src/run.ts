@@ -4,6 +4,7 @@ import { closePools, sharedPool } from './executors/pools.js';
 import { Delayed } from './graph/delayed.js';
 import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './options.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
+import { showProgress } from './progress/progress.js';
 import { RunLoop, type EventSink } from './scheduler/loop.js';
 import { SnapshotBook, type RunSnapshot, type RunStatus } from './scheduler/snapshots.js';
 import type { RunCounts } from './scheduler/state.js';
@@ -97,6 +98,7 @@ export class Run<V extends unknown[]> {
     this.#intervalMs = options.snapshotIntervalMs;
     if (options.onSnapshot) this.subscribe(options.onSnapshot);
     this.settled = this.#execute(targets, options) as unknown as Promise<RunOutcome<V>>;
+    if (options.progress) showProgress(this as unknown as Run<unknown[]>, options.progress);
     this.result = this.settled.then((outcome) => {
       if (outcome.available.every(Boolean)) return outcome.values as V;
       throw this.#loop.state.error ?? outcome.failures[0];
