@@ -496,6 +496,7 @@ export class RunLoop {
 
   #servedFromCache(node: TaskNode, result: TaskResult): void {
     this.state.counts.cached++;
+    this.state.counts.savedMs += node.record?.durationMs ?? 0;
     finish(this.state, node, result, 'cached');
   }
 

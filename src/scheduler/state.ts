@@ -76,6 +76,8 @@ export interface RunCounts {
   skipped: number;
   /** Failed attempts that were retried. */
   retried: number;
+  /** Compute time the cache saved: the recorded durations of the results served from it, in ms. */
+  savedMs: number;
   /** Nodes in each state right now. */
   states: Record<NodeState, number>;
 }
@@ -128,6 +130,7 @@ export function emptyState(policy: FailurePolicy = 'fail-fast'): RunState {
       failed: 0,
       skipped: 0,
       retried: 0,
+      savedMs: 0,
       states: { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0, skipped: 0 },
     },
     changed: [],

@@ -35,6 +35,9 @@ describe('compute', () => {
     expect(await second.result).toEqual([499500]);
     // A cached target is one lookup: nothing below it is even looked at.
     expect(second.counts).toMatchObject({ executed: 0, cached: 1, total: 1 });
+    // The time the cache saved is the recorded compute time of what it served.
+    expect(second.counts.savedMs).toBeGreaterThan(0);
+    expect(first.counts.savedMs).toBe(0);
     expect(await t.compute({ cacheDir: dir })).toBe(499500);
   });
 
