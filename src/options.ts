@@ -151,7 +151,15 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     signal: checkSignal(options.signal),
     onEvent: checkFunction('onEvent', options.onEvent),
     hooks: options.hooks,
-    progress: options.progress === true ? {} : options.progress || undefined,
+    // MEMOGRAPH_PROGRESS=1 (set by `memograph run`) shows progress for runs that do not say.
+    progress:
+      options.progress === undefined
+        ? process.env.MEMOGRAPH_PROGRESS === '1'
+          ? {}
+          : undefined
+        : options.progress === true
+          ? {}
+          : options.progress || undefined,
   };
 }
 

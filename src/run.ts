@@ -5,6 +5,7 @@ import { Delayed } from './graph/delayed.js';
 import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './options.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
 import { showProgress } from './progress/progress.js';
+import { reportRun } from './run-report.js';
 import { RunLoop, type EventSink } from './scheduler/loop.js';
 import { SnapshotBook, type RunSnapshot, type RunStatus } from './scheduler/snapshots.js';
 import type { RunCounts } from './scheduler/state.js';
@@ -107,6 +108,10 @@ export class Run<V extends unknown[]> {
     // crash the process as an unhandled rejection. Awaiting it still rejects.
     this.result.catch(() => undefined);
     track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained));
+    void this.settled.then(
+      () => reportRun(this.counts),
+      () => reportRun(this.counts),
+    );
   }
 
   /** Hear of every event of the run from now on (see RunEvent). Returns a function that stops it. */

@@ -129,6 +129,30 @@ export class LevelStore implements Store {
     return raw === undefined ? undefined : decodeRecord(raw);
   }
 
+  /**
+   * Every call record on disk (buffered writes are flushed first), for listing a
+   * cache. Unreadable records are skipped, as reads treat them as misses.
+   */
+  async *records(): AsyncGenerator<[callCid: string, record: ResultRecord]> {
+    await this.flush();
+    for await (const [key, raw] of this.#db.iterator({ gte: 'c/', lt: 'c0' })) {
+      const record = decodeRecord(raw);
+      if (record) yield [key.slice(2), record];
+    }
+  }
+
+  /** How many stored byte strings (results and output files) there are, and their total size. */
+  async storedBytes(): Promise<{ count: number; bytes: number }> {
+    await this.flush();
+    let count = 0;
+    let bytes = 0;
+    for await (const value of this.#db.values({ gte: 'r/', lt: 'r0' })) {
+      count++;
+      bytes += value.byteLength;
+    }
+    return { count, bytes };
+  }
+
   async getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]> {
     this.#assertOpen();
     const results = new Array<ResultRecord | undefined>(callCids.length);

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * The `memograph` command. Exit codes: 0 ok, 1 task failures or a failed
+ * command, 2 a usage problem. Errors go to stderr without a stack trace unless
+ * --verbose; colours only on a terminal and never with NO_COLOR (picocolors).
+ */
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { MemographError } from '../errors.js';
+import { resolveCacheDir } from '../store/open.js';
+import { UsageProblem, cacheClear, cacheList, cacheStats } from './cache-commands.js';
+import { runScript } from './run-command.js';
+
+const program = new Command('memograph')
+  .description('A lazy, content-addressed computation engine: run scripts, look into the cache.')
+  .option('--verbose', 'show stack traces of errors')
+  .exitOverride();
+
+program
+  .command('run')
+  .description('run a script (TypeScript or JavaScript) with progress, then summarise what ran and what came from the cache')
+  .argument('<script>', 'the script to run')
+  .argument('[args...]', 'arguments for the script (after --)')
+  .option('--no-progress', 'do not show progress')
+  .action(async (script: string, args: string[], options: { progress: boolean }) => {
+    process.exitCode = await runScript(script, args, options);
+  });
+
+const cache = program
+  .command('cache')
+  .description('look into the cache directory')
+  .option('--cache-dir <dir>', 'the cache directory (default: $MEMOGRAPH_CACHE_DIR or ./.memograph)')
+  .option('--json', 'print JSON for scripts');
+
+const cacheOptions = () => {
+  const { cacheDir, json } = cache.opts<{ cacheDir?: string; json?: boolean }>();
+  return { cacheDir: resolveCacheDir(cacheDir), json: json ?? false };
+};
+cache
+  .command('stats')
+  .description('entries, stored values and size, by function')
+  .action(async () => console.log(await cacheStats(cacheOptions())));
+cache
+  .command('ls')
+  .description('every entry: CID, function, size, age, compute time')
+  .action(async () => console.log(await cacheList(cacheOptions())));
+cache
+  .command('clear')
+  .description('delete the cache directory (asks first unless --yes)')
+  .option('--yes', 'do not ask')
+  .action(async (options: { yes?: boolean }) => console.log(await cacheClear({ ...cacheOptions(), yes: options.yes ?? false })));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version end here too, with code 0; everything else is a usage error.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else {
+    const verbose = program.opts<{ verbose?: boolean }>().verbose;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${pc.red('memograph:')} ${verbose && error instanceof Error ? error.stack : message}\n`);
+    process.exitCode = error instanceof UsageProblem ? 2 : error instanceof MemographError ? 1 : 1;
+  }
+}

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the CLI as a user would, in a child process with no stdin. */
+function memograph(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', cli, ...args],
+      { cwd: root, env: { ...process.env, MEMOGRAPH_CACHE_DIR: `${dir.path}/cache`, ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end();
+  });
+}
+
+describe('memograph run', () => {
+  it('runs a script with progress and summarises what executed and what came from the cache', async () => {
+    const first = await memograph(['run', 'examples/quickstart.ts']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/9 executed, 0 from the cache/);
+    expect(first.stderr).toMatch(/^\[memograph\] 9\/9 done \| cached 0 \| running 0 \| failed 0 \| /m);
+    expect(first.stderr).toMatch(/memograph: 9 executed, 0 from the cache, 0 deduplicated, 0 failed in \d+\.\d s; the cache saved \d+\.\d s of compute/);
+
+    const second = await memograph(['run', 'examples/quickstart.ts', '--no-progress']);
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toMatch(/\[memograph\]/);
+    expect(second.stderr).toMatch(/memograph: 0 executed, 1 from the cache/);
+  });
+
+  it('exits with 1 when tasks fail, and says so', async () => {
+    const result = await memograph(['run', 'test/fixtures/cli-failing.ts', '--no-progress']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/memograph: 1 executed, 0 from the cache, 0 deduplicated, 1 failed/);
+  });
+
+  it('colours only when allowed: never with NO_COLOR', async () => {
+    const coloured = await memograph(['run', 'examples/quickstart.ts', '--no-progress'], { FORCE_COLOR: '1' });
+    expect(coloured.stderr).toMatch(/\u001b\[/);
+    const plain = await memograph(['run', 'examples/quickstart.ts', '--no-progress'], { FORCE_COLOR: '1', NO_COLOR: '1' });
+    expect(plain.stderr).not.toMatch(/\u001b\[/);
+  });
+});
+
+describe('memograph cache', () => {
+  it('reports stats and lists entries, as text and as JSON', async () => {
+    const stats = JSON.parse((await memograph(['cache', '--json', 'stats'])).stdout) as {
+      entries: number;
+      byFunction: Record<string, { entries: number }>;
+    };
+    expect(stats.entries).toBeGreaterThanOrEqual(9);
+    expect(stats.byFunction.countInside?.entries).toBe(8);
+    const list = JSON.parse((await memograph(['cache', '--json', 'ls'])).stdout) as { cid: string; fn: string }[];
+    expect(list.filter((entry) => entry.fn === 'estimatePi')).toHaveLength(1);
+    expect((await memograph(['cache', 'stats'])).stdout).toMatch(/countInside: 8 entries/);
+  });
+
+  it('clears only when told to, and refuses to ask with no terminal', async () => {
+    const refused = await memograph(['cache', 'clear']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Refusing to delete .* without --yes/);
+    expect(existsSync(`${dir.path}/cache`)).toBe(true);
+    const cleared = await memograph(['cache', '--json', 'clear', '--yes']);
+    expect(cleared.code).toBe(0);
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ cleared: true });
+    expect(existsSync(`${dir.path}/cache`)).toBe(false);
+    const missing = await memograph(['cache', 'stats']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No cache at /);
+  });
+
+  it('exits with 2 on a usage error and 0 for --help', async () => {
+    expect((await memograph(['nonsense'])).code).toBe(2);
+    const help = await memograph(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: memograph/);
+  });
+});
