@@ -1,9 +1,11 @@
 /** `memograph cache stats|ls|clear`: look into a cache directory, or empty it. */
 import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { inspect } from 'node:util';
 import pc from 'picocolors';
 import { LevelStore } from '../store/level-store.js';
 import type { ResultRecord } from '../store/store.js';
+import { unpackValue } from '../store/value-codec.js';
 
 export interface CacheOptions {
   readonly cacheDir: string;
@@ -90,4 +92,56 @@ function formatAge(ms: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h`;
   return `${Math.floor(s / 86400)}d`;
+}
+
+export async function cacheShow(options: CacheOptions & { cid: string }): Promise<string> {
+  return withStore(options.cacheDir, async (store) => {
+    const record = store.getRecordSync(options.cid);
+    if (!record) throw new UsageProblem(`No entry ${options.cid} in ${options.cacheDir}`);
+    const bytes = await store.getBytes(record.resultCid);
+    const value = bytes === undefined ? undefined : unpackValue(bytes);
+    if (options.json) {
+      return JSON.stringify({ cid: options.cid, ...record, preview: bytes === undefined ? null : preview(value) }, null, 2);
+    }
+    return [
+      `${pc.bold(options.cid)}`,
+      `function    ${record.fn}`,
+      `result      ${record.resultCid} (${formatBytes(record.size)}, ${record.encoding})`,
+      `computed in ${record.durationMs.toFixed(1)} ms, stored ${new Date(record.createdAt).toISOString()}`,
+      ...(record.outputs ? Object.entries(record.outputs).map(([path, cid]) => `output      ${path} = ${cid}`) : []),
+      bytes === undefined ? pc.red('value       missing or corrupt: the next run computes it again') : `value       ${preview(value)}`,
+    ].join('\n');
+  });
+}
+
+/** Re-hash every stored result and output file; with `repair`, forget the entries that point at bad bytes. */
+export async function cacheVerify(options: CacheOptions & { repair: boolean }): Promise<{ text: string; bad: number }> {
+  return withStore(options.cacheDir, async (store) => {
+    const bad: { cid: string; fn: string; problem: string }[] = [];
+    let checked = 0;
+    for await (const [cid, record] of store.records()) {
+      checked++;
+      const cids = [record.resultCid, ...Object.values(record.outputs ?? {})];
+      for (const stored of cids) {
+        const state = await store.checkBytes(stored);
+        if (state !== 'ok') {
+          bad.push({ cid, fn: record.fn, problem: `${stored === record.resultCid ? 'result' : 'output'} ${stored} is ${state}` });
+          break;
+        }
+      }
+    }
+    if (options.repair) for (const entry of bad) await store.deleteRecord(entry.cid);
+    const text = options.json
+      ? JSON.stringify({ checked, bad, repaired: options.repair ? bad.length : 0 }, null, 2)
+      : [
+          `${checked} entries checked, ${bad.length} bad${options.repair && bad.length > 0 ? ' (dropped: they will be computed again)' : ''}`,
+          ...bad.map((entry) => `  ${entry.cid} ${entry.fn}: ${entry.problem}`),
+        ].join('\n');
+    return { text, bad: options.repair ? 0 : bad.length };
+  });
+}
+
+function preview(value: unknown): string {
+  const text = inspect(value, { depth: 2, maxArrayLength: 10, maxStringLength: 200, breakLength: Infinity });
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 }

@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { MemographError } from '../errors.js';
 import { resolveCacheDir } from '../store/open.js';
-import { UsageProblem, cacheClear, cacheList, cacheStats } from './cache-commands.js';
+import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';
 import { runScript } from './run-command.js';
 
 const program = new Command('memograph')
@@ -44,6 +44,20 @@ cache
   .command('ls')
   .description('every entry: CID, function, size, age, compute time')
   .action(async () => console.log(await cacheList(cacheOptions())));
+cache
+  .command('show')
+  .description("one entry's record and a preview of its value")
+  .argument('<cid>', 'the call CID')
+  .action(async (cid: string) => console.log(await cacheShow({ ...cacheOptions(), cid })));
+cache
+  .command('verify')
+  .description('re-hash stored results and output files; report (and with --repair, drop) entries whose bytes are bad')
+  .option('--repair', 'drop the bad entries, so they are computed again')
+  .action(async (options: { repair?: boolean }) => {
+    const { text, bad } = await cacheVerify({ ...cacheOptions(), repair: options.repair ?? false });
+    console.log(text);
+    if (bad > 0) process.exitCode = 1;
+  });
 cache
   .command('clear')
   .description('delete the cache directory (asks first unless --yes)')

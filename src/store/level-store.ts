@@ -141,6 +141,17 @@ export class LevelStore implements Store {
     }
   }
 
+  /**
+   * Whether the bytes stored under `cid` are there and hash to it, without the
+   * side effects of getBytes (which drops corrupt bytes): for `cache verify`.
+   */
+  async checkBytes(cid: string): Promise<'ok' | 'missing' | 'corrupt'> {
+    await this.flush();
+    const stored = await this.#db.get(LEVEL_LAYOUT.resultKey(cid)).catch(() => undefined);
+    if (stored === undefined) return 'missing';
+    return bytesMatch(cid, stored) ? 'ok' : 'corrupt';
+  }
+
   /** How many stored byte strings (results and output files) there are, and their total size. */
   async storedBytes(): Promise<{ count: number; bytes: number }> {
     await this.flush();

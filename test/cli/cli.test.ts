@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ClassicLevel } from 'classic-level';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,40 @@ describe('memograph cache', () => {
     const list = JSON.parse((await memograph(['cache', '--json', 'ls'])).stdout) as { cid: string; fn: string }[];
     expect(list.filter((entry) => entry.fn === 'estimatePi')).toHaveLength(1);
     expect((await memograph(['cache', 'stats'])).stdout).toMatch(/countInside: 8 entries/);
+  });
+
+  it("shows one entry's record and a preview of its value", async () => {
+    const list = JSON.parse((await memograph(['cache', '--json', 'ls'])).stdout) as { cid: string; fn: string }[];
+    const pi = list.find((entry) => entry.fn === 'estimatePi')!;
+    const shown = await memograph(['cache', 'show', pi.cid]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/function {4}estimatePi/);
+    expect(shown.stdout).toMatch(/value {7}3\.14/);
+    const missing = await memograph(['cache', 'show', 'bafyreinotthere']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/No entry bafyreinotthere/);
+  });
+
+  it('verifies stored bytes, reports a corrupt entry, and drops it with --repair', async () => {
+    expect((await memograph(['cache', 'verify'])).stdout).toMatch(/^\d+ entries checked, 0 bad/);
+    const list = JSON.parse((await memograph(['cache', '--json', 'ls'])).stdout) as { cid: string; resultCid: string; fn: string }[];
+    const victim = list.find((entry) => entry.fn === 'estimatePi')!;
+    const db = new ClassicLevel<string, Uint8Array>(`${dir.path}/cache`, { valueEncoding: 'view' });
+    await db.open();
+    await db.put(`r/${victim.resultCid}`, new TextEncoder().encode('not the stored value'));
+    await db.close();
+
+    const found = await memograph(['cache', '--json', 'verify']);
+    expect(found.code).toBe(1);
+    const report = JSON.parse(found.stdout) as { bad: { cid: string; problem: string }[] };
+    expect(report.bad).toEqual([{ cid: victim.cid, fn: 'estimatePi', problem: `result ${victim.resultCid} is corrupt` }]);
+
+    const repaired = await memograph(['cache', 'verify', '--repair']);
+    expect(repaired.code).toBe(0);
+    expect(repaired.stdout).toMatch(/1 bad \(dropped/);
+    expect((await memograph(['cache', 'verify'])).stdout).toMatch(/0 bad/);
+    // The next run computes the dropped entry again, and only it.
+    expect((await memograph(['run', 'examples/quickstart.ts', '--no-progress'])).stderr).toMatch(/memograph: 1 executed, 8 from the cache/);
   });
 
   it('clears only when told to, and refuses to ask with no terminal', async () => {
