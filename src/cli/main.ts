@@ -9,6 +9,7 @@ import pc from 'picocolors';
 import { MemographError } from '../errors.js';
 import { resolveCacheDir } from '../store/open.js';
 import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';
+import { graphPicture } from './graph-command.js';
 import { runScript } from './run-command.js';
 
 const program = new Command('memograph')
@@ -24,6 +25,23 @@ program
   .option('--no-progress', 'do not show progress')
   .action(async (script: string, args: string[], options: { progress: boolean }) => {
     process.exitCode = await runScript(script, args, options);
+  });
+
+program
+  .command('graph')
+  .description("draw the graph a script exports as default (Mermaid, DOT or SVG); with a cache, colour what it holds")
+  .argument('<script>', 'a script whose default export is a Delayed (or an array of them)')
+  .option('--format <format>', 'mermaid, dot or svg', 'mermaid')
+  .option('--cache-dir <dir>', 'colour nodes the cache holds (default: $MEMOGRAPH_CACHE_DIR or ./.memograph, if present)')
+  .action(async (script: string, options: { format: string; cacheDir?: string }) => {
+    if (!['mermaid', 'dot', 'svg'].includes(options.format)) {
+      throw new UsageProblem(`Expected --format to be mermaid, dot or svg, got \`${options.format}\``);
+    }
+    const picture = await graphPicture(script, {
+      format: options.format as 'mermaid' | 'dot' | 'svg',
+      cacheDir: resolveCacheDir(options.cacheDir),
+    });
+    process.stdout.write(picture);
   });
 
 const cache = program

@@ -1,0 +1,62 @@
+/**
+ * `memograph graph <script>`: a picture of the graph a script builds. The
+ * script's default export is the target (a Delayed, or an array of them); the
+ * script must build its graph without computing it when imported.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Delayed } from '../graph/delayed.js';
+import type { RunSnapshot } from '../scheduler/snapshots.js';
+import { LevelStore } from '../store/level-store.js';
+import { visualize, type VisualizeFormat } from '../visualize/visualize.js';
+import { UsageProblem } from './cache-commands.js';
+
+let typeScriptLoaded = false;
+
+/** The targets a script exports by default. */
+export async function loadTargets(script: string): Promise<Delayed<unknown>[]> {
+  const path = resolve(script);
+  if (!existsSync(path)) throw new UsageProblem(`No script at ${path}`);
+  if (!typeScriptLoaded) {
+    typeScriptLoaded = true;
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  const exported = module.default;
+  const targets = Array.isArray(exported) ? exported : [exported];
+  if (targets.length === 0 || !targets.every((target) => target instanceof Delayed)) {
+    throw new UsageProblem(`${script} must export its target as default: a Delayed value or an array of them`);
+  }
+  return targets as Delayed<unknown>[];
+}
+
+/**
+ * With a cache directory: colour each node 'cached' if the cache holds its
+ * result, without running anything (a node below a cached one is still drawn).
+ */
+export async function graphPicture(
+  script: string,
+  options: { format: VisualizeFormat; cacheDir: string | undefined },
+): Promise<string> {
+  const targets = await loadTargets(script);
+  let snapshot: RunSnapshot | undefined;
+  if (options.cacheDir && existsSync(options.cacheDir)) {
+    const store = await LevelStore.open(options.cacheDir);
+    try {
+      const nodes: Record<string, { name: string; state: 'cached' | 'waiting' }> = {};
+      const stack = [...targets];
+      while (stack.length > 0) {
+        const node = stack.pop()!;
+        if (nodes[node.cid]) continue;
+        nodes[node.cid] = { name: node.name, state: store.getRecordSync(node.cid) ? 'cached' : 'waiting' };
+        for (const link of node.links) stack.push(link.node as Delayed<unknown>);
+      }
+      snapshot = { nodes } as unknown as RunSnapshot;
+    } finally {
+      await store.close();
+    }
+  }
+  return visualize(targets, { format: options.format, snapshot });
+}
