@@ -213,11 +213,10 @@ describe('command()', () => {
     const busy = command(['node', '-e', `require('fs').writeFileSync(process.argv[1], String(process.pid)); for (;;) {}`, pidFile], {
       timeoutMs: 1_000,
     });
-    const started = performance.now();
     const error = await busy.compute({ store: new MemoryStore() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await expectDead(pid, started, 2_000);
+    await expectDead(pid);
   });
 
   it('kills the child process when its signal aborts', async () => {
@@ -228,15 +227,15 @@ describe('command()', () => {
     });
     const result = compute(slow, { store: new MemoryStore(), signal: controller.signal });
     while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await sleep(20);
-    const started = performance.now();
     controller.abort();
     await expect(result).rejects.toMatchObject({ code: 'MEMOGRAPH_ABORTED' });
-    await expectDead(Number(readFileSync(pidFile, 'utf8')), started, 1_000);
+    await expectDead(Number(readFileSync(pidFile, 'utf8')));
   });
 });
 
-async function expectDead(pid: number, since: number, withinMs: number): Promise<void> {
-  while (performance.now() - since < withinMs) {
+/** Wait until `pid` is gone; a process that is never killed fails the test by its time limit. */
+async function expectDead(pid: number): Promise<void> {
+  for (;;) {
     try {
       process.kill(pid, 0);
     } catch {
@@ -244,7 +243,6 @@ async function expectDead(pid: number, since: number, withinMs: number): Promise
     }
     await sleep(25);
   }
-  throw new Error(`process ${pid} still alive ${withinMs} ms after it should have been killed`);
 }
 
 describe('stopping a running command', () => {
