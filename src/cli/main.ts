@@ -9,6 +9,8 @@ import pc from 'picocolors';
 import { MemographError } from '../errors.js';
 import { resolveCacheDir } from '../store/open.js';
 import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';
+import { existsSync } from 'node:fs';
+import { cacheGc, parseAge, parseSize } from './gc-command.js';
 import { graphPicture } from './graph-command.js';
 import { runScript } from './run-command.js';
 
@@ -75,6 +77,18 @@ cache
     const { text, bad } = await cacheVerify({ ...cacheOptions(), repair: options.repair ?? false });
     console.log(text);
     if (bad > 0) process.exitCode = 1;
+  });
+cache
+  .command('gc')
+  .description('evict entries, least recently used first, until under --max-size; and any unused for --older-than')
+  .option('--max-size <size>', 'keep the stored values under this size, e.g. 2GB or 500MiB')
+  .option('--older-than <age>', 'evict entries not used for this long, e.g. 30d, 12h or 90m')
+  .action(async (options: { maxSize?: string; olderThan?: string }) => {
+    const maxSize = options.maxSize === undefined ? undefined : parseSize(options.maxSize, '--max-size');
+    const olderThanMs = options.olderThan === undefined ? undefined : parseAge(options.olderThan, '--older-than');
+    const { cacheDir, json } = cacheOptions();
+    if (!existsSync(cacheDir)) throw new UsageProblem(`No cache at ${cacheDir}`);
+    console.log(await cacheGc({ cacheDir, json, maxSize, olderThanMs }));
   });
 cache
   .command('clear')

@@ -495,6 +495,7 @@ export class RunLoop {
   }
 
   #servedFromCache(node: TaskNode, result: TaskResult): void {
+    this.#store?.markUsed?.(node.delayed.cid);
     this.state.counts.cached++;
     this.state.counts.savedMs += node.record?.durationMs ?? 0;
     finish(this.state, node, result, 'cached');

@@ -38,6 +38,7 @@ export const LEVEL_LAYOUT = {
   version: '1',
   callKey: (callCid: string) => `c/${callCid}`,
   resultKey: (resultCid: string) => `r/${resultCid}`,
+  usedKey: (callCid: string) => `u/${callCid}`,
   layoutKey: 'm/layout',
 } as const;
 
@@ -67,6 +68,8 @@ interface Pending {
   readonly bytes: Map<string, Uint8Array>;
   /** Bytes held, to close the generation at FLUSH_BYTES. */
   size: number;
+  /** call CID → when it was last served from the cache (ms since the epoch), for `cache gc`. */
+  readonly used: Map<string, number>;
 }
 
 export class LevelStore implements Store {
@@ -139,6 +142,48 @@ export class LevelStore implements Store {
       const record = decodeRecord(raw);
       if (record) yield [key.slice(2), record];
     }
+  }
+
+  /** Note that `callCid`'s result was served from the cache now: `cache gc` evicts the least recently used first. */
+  markUsed(callCid: string, at = Date.now()): void {
+    this.#assertOpen();
+    this.#open.used.set(callCid, at);
+    this.#scheduleWrite();
+  }
+
+  /** When each entry was last served from the cache (entries never served are absent). */
+  async lastUsed(): Promise<Map<string, number>> {
+    await this.flush();
+    const used = new Map<string, number>();
+    for await (const [key, raw] of this.#db.iterator({ gte: 'u/', lt: 'u0' })) used.set(key.slice(2), decodeUsed(raw));
+    return used;
+  }
+
+  /** The size of every stored value (results and output files), by CID. */
+  async storedSizes(): Promise<Map<string, number>> {
+    await this.flush();
+    const sizes = new Map<string, number>();
+    for await (const [key, value] of this.#db.iterator({ gte: 'r/', lt: 'r0' })) sizes.set(key.slice(2), value.byteLength);
+    return sizes;
+  }
+
+  /** Remove stored bytes (results, output files) that no record refers to; returns how many bytes were freed. */
+  async dropUnreferencedBytes(): Promise<number> {
+    await this.flush();
+    const referenced = new Set<string>();
+    for await (const [, record] of this.records()) {
+      referenced.add(record.resultCid);
+      for (const cid of Object.values(record.outputs ?? {})) referenced.add(cid);
+    }
+    let freed = 0;
+    const batch = this.#db.batch();
+    for await (const [key, value] of this.#db.iterator({ gte: 'r/', lt: 'r0' })) {
+      if (referenced.has(key.slice(2))) continue;
+      batch.del(key);
+      freed += value.byteLength;
+    }
+    await batch.write();
+    return freed;
   }
 
   /**
@@ -327,9 +372,14 @@ export class LevelStore implements Store {
         for (const key of deletions) batch.del(key);
         for (const resultCid of absent) batch.put(LEVEL_LAYOUT.resultKey(resultCid), generation.bytes.get(resultCid)!);
         for (const [callCid, record] of generation.records) {
-          if (record === null) batch.del(LEVEL_LAYOUT.callKey(callCid));
-          else batch.put(LEVEL_LAYOUT.callKey(callCid), encodeRecord(record));
+          if (record === null) {
+            batch.del(LEVEL_LAYOUT.callKey(callCid));
+            batch.del(LEVEL_LAYOUT.usedKey(callCid));
+          } else {
+            batch.put(LEVEL_LAYOUT.callKey(callCid), encodeRecord(record));
+          }
         }
+        for (const [callCid, at] of generation.used) batch.put(LEVEL_LAYOUT.usedKey(callCid), encodeUsed(at));
       } catch (error) {
         await batch.close(); // an open batch would hold up db.close()
         throw error;
@@ -374,7 +424,7 @@ export class LevelStore implements Store {
 }
 
 function emptyPending(): Pending {
-  return { records: new Map(), bytes: new Map(), size: 0 };
+  return { records: new Map(), bytes: new Map(), size: 0, used: new Map() };
 }
 
 async function openLocked(location: string, lockTimeoutMs: number): Promise<Db> {
@@ -433,4 +483,13 @@ async function checkLayout(db: Db, location: string): Promise<void> {
 function levelCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+function encodeUsed(at: number): Uint8Array {
+  return new TextEncoder().encode(String(Math.round(at)));
+}
+
+function decodeUsed(raw: Uint8Array): number {
+  const at = Number(new TextDecoder().decode(raw));
+  return Number.isFinite(at) ? at : 0;
 }

@@ -120,6 +120,11 @@ class LeasedStore implements Store {
     return this.#shared.getBytes(resultCid);
   }
 
+  markUsed(callCid: string, at?: number): void {
+    this.#assertLeased();
+    this.#shared.markUsed?.(callCid, at);
+  }
+
   putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments?: readonly Attachment[]): void {
     this.#assertLeased();
     this.#shared.putResult(callCid, record, bytes, attachments);

@@ -58,6 +58,11 @@ export interface Store {
    * in this process sees it at once, and `flush()` makes it durable.
    */
   putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments?: readonly Attachment[]): void;
+  /**
+   * Note that a call's result was just served from the cache, so that eviction can
+   * go least recently used first. Stores without eviction need not implement it.
+   */
+  markUsed?(callCid: string, at?: number): void;
   /** Forget a call record (its bytes may be shared, so they stay). */
   deleteRecord(callCid: string): Promise<void>;
   /** Make every buffered write durable. */
