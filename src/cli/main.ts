@@ -11,6 +11,7 @@ import { resolveCacheDir } from '../store/open.js';
 import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';
 import { existsSync } from 'node:fs';
 import { cacheGc, parseAge, parseSize } from './gc-command.js';
+import { explain, renderExplained } from './explain-command.js';
 import { graphPicture } from './graph-command.js';
 import { runScript } from './run-command.js';
 
@@ -44,6 +45,18 @@ program
       cacheDir: resolveCacheDir(options.cacheDir),
     });
     process.stdout.write(picture);
+  });
+
+program
+  .command('explain')
+  .description('for each node of the graph a script exports: would the next run serve it from the cache or run it, and why')
+  .argument('<script>', 'a script whose default export is a Delayed (or an array of them)')
+  .option('--cache-dir <dir>', 'the cache directory (default: $MEMOGRAPH_CACHE_DIR or ./.memograph)')
+  .option('--json', 'print JSON for scripts')
+  .action(async (script: string, options: { cacheDir?: string; json?: boolean }) => {
+    const rows = await explain(script, resolveCacheDir(options.cacheDir));
+    if (options.json) console.log(JSON.stringify(rows, null, 2));
+    else console.log(renderExplained(rows, new Map(rows.map((row) => [row.cid, row.name]))));
   });
 
 const cache = program
