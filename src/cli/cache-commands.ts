@@ -2,7 +2,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { inspect } from 'node:util';
-import pc from 'picocolors';
+import { out as pc } from './colors.js';
 import { LevelStore } from '../store/level-store.js';
 import type { ResultRecord } from '../store/store.js';
 import { unpackValue } from '../store/value-codec.js';

@@ -5,7 +5,7 @@
  * changes nothing.
  */
 import { existsSync } from 'node:fs';
-import pc from 'picocolors';
+import { out as pc } from './colors.js';
 import type { Delayed } from '../graph/delayed.js';
 import { LevelStore } from '../store/level-store.js';
 import { loadTargets } from './graph-command.js';

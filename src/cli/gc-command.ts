@@ -3,7 +3,7 @@
  * recently used first (served from the cache, or else written), then drop the
  * stored bytes no remaining entry refers to.
  */
-import pc from 'picocolors';
+import { out as pc } from './colors.js';
 import { LevelStore } from '../store/level-store.js';
 import { UsageProblem, type CacheOptions } from './cache-commands.js';
 

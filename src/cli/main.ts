@@ -5,7 +5,7 @@
  * --verbose; colours only on a terminal and never with NO_COLOR (picocolors).
  */
 import { Command, CommanderError } from 'commander';
-import pc from 'picocolors';
+import { err as pc } from './colors.js';
 import { MemographError } from '../errors.js';
 import { resolveCacheDir } from '../store/open.js';
 import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';

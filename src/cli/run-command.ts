@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pc from 'picocolors';
+import { err as pc } from './colors.js';
 import type { ProcessReport } from '../run-report.js';
 
 export async function runScript(script: string, args: readonly string[], options: { progress: boolean }): Promise<number> {

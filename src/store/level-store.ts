@@ -337,7 +337,7 @@ export class LevelStore implements Store {
       this.#writeQueued = true;
       this.#chain = this.#chain.then(async () => {
         this.#writeQueued = false;
-        if (this.#open.records.size > 0 || this.#open.bytes.size > 0) {
+        if (this.#open.records.size > 0 || this.#open.bytes.size > 0 || this.#open.used.size > 0) {
           this.#sealed.push(this.#open);
           this.#open = emptyPending();
         }

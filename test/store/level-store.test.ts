@@ -291,3 +291,23 @@ describe('LevelStore', () => {
     await (await LevelStore.open(directory)).close(); // and the directory was released
   });
 });
+
+describe('LevelStore use times', () => {
+  it('keeps when an entry was last served, also when nothing else was written', async () => {
+    const root = await tempDir();
+    const directory = join(root, 'cache');
+    let store = await LevelStore.open(directory);
+    const { record, bytes } = result('used');
+    store.putResult(callCid('used'), record, bytes);
+    await store.close();
+    store = await LevelStore.open(directory);
+    store.markUsed(callCid('used'), 1_234_567);
+    await store.close(); // the use is the only pending write
+    store = await LevelStore.open(directory);
+    expect(await store.lastUsed()).toEqual(new Map([[callCid('used'), 1_234_567]]));
+    await store.deleteRecord(callCid('used'));
+    expect(await store.lastUsed()).toEqual(new Map());
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+  });
+});
