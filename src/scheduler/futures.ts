@@ -45,8 +45,3 @@ export function settleFuture(cid: string, settlement: Settlement): void {
   table.delete(cid);
   entry.resolve?.(settlement);
 }
-
-/** How many calls are being computed right now, process-wide. */
-export function pendingFutureCount(): number {
-  return table.size;
-}
