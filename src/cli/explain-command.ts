@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { out as pc } from './colors.js';
 import type { Delayed } from '../graph/delayed.js';
+import { allCalls } from '../graph/walk.js';
 import { LevelStore } from '../store/level-store.js';
 import { loadTargets } from './graph-command.js';
 
@@ -29,14 +30,7 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
   const targets = await loadTargets(script);
   const store = existsSync(cacheDir) ? await LevelStore.open(cacheDir) : undefined;
   try {
-    const all = new Map<string, Delayed<unknown>>();
-    const collect = [...targets];
-    while (collect.length > 0) {
-      const node = collect.pop()!;
-      if (all.has(node.cid)) continue;
-      all.set(node.cid, node);
-      for (const link of node.links) collect.push(link.node as Delayed<unknown>);
-    }
+    const all = new Map([...allCalls(targets)].map(([cid, { node }]) => [cid, node]));
     // Walk from the targets as a run would: cached nodes stop the walk.
     const verdicts = new Map<string, Verdict>();
     const order: string[] = [];

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Delayed } from '../graph/delayed.js';
+import { allCalls } from '../graph/walk.js';
 import type { RunSnapshot } from '../scheduler/snapshots.js';
 import { LevelStore } from '../store/level-store.js';
 import { visualize, type VisualizeFormat } from '../visualize/visualize.js';
@@ -46,12 +47,8 @@ export async function graphPicture(
     const store = await LevelStore.open(options.cacheDir);
     try {
       const nodes: Record<string, { name: string; state: 'cached' | 'waiting' }> = {};
-      const stack = [...targets];
-      while (stack.length > 0) {
-        const node = stack.pop()!;
-        if (nodes[node.cid]) continue;
-        nodes[node.cid] = { name: node.name, state: store.getRecordSync(node.cid) ? 'cached' : 'waiting' };
-        for (const link of node.links) stack.push(link.node as Delayed<unknown>);
+      for (const [cid, { node }] of allCalls(targets)) {
+        nodes[cid] = { name: node.name, state: store.getRecordSync(cid) ? 'cached' : 'waiting' };
       }
       snapshot = { nodes } as unknown as RunSnapshot;
     } finally {

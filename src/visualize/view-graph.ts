@@ -6,6 +6,7 @@
  * gives a picture a person can read.
  */
 import { Delayed } from '../graph/delayed.js';
+import { allCalls } from '../graph/walk.js';
 import type { RunSnapshot } from '../scheduler/snapshots.js';
 import type { NodeState } from '../scheduler/state.js';
 
@@ -43,22 +44,9 @@ export function buildViewGraph(
   targets: readonly Delayed<unknown>[],
   options: { snapshot?: RunSnapshot; collapseAbove: number },
 ): ViewGraph {
-  // Every distinct call, and each call's distinct inputs, found from the targets down.
-  const calls = new Map<string, Delayed<unknown>>();
-  const inputs = new Map<string, string[]>();
-  const stack = [...targets];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (calls.has(node.cid)) continue;
-    calls.set(node.cid, node);
-    const deps: string[] = [];
-    for (const link of node.links) {
-      const dep = link.node as Delayed<unknown>;
-      if (!deps.includes(dep.cid)) deps.push(dep.cid);
-      if (!calls.has(dep.cid)) stack.push(dep);
-    }
-    inputs.set(node.cid, deps);
-  }
+  const found = allCalls(targets);
+  const calls = new Map([...found].map(([cid, { node }]) => [cid, node]));
+  const inputs = new Map([...found].map(([cid, { inputs: deps }]) => [cid, deps]));
   const stateOf = (cid: string): NodeState | 'unknown' => options.snapshot?.nodes[cid]?.state ?? 'unknown';
 
   if (calls.size <= options.collapseAbove) {

@@ -1,0 +1,22 @@
+import type { Delayed } from './delayed.js';
+
+/**
+ * Every distinct call below `targets` (targets included), by CID, in the order a
+ * depth-first walk meets them, with each call's distinct inputs.
+ */
+export function allCalls(targets: readonly Delayed<unknown>[]): Map<string, { node: Delayed<unknown>; inputs: string[] }> {
+  const calls = new Map<string, { node: Delayed<unknown>; inputs: string[] }>();
+  const stack = [...targets];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (calls.has(node.cid)) continue;
+    const inputs: string[] = [];
+    for (const link of node.links) {
+      const dep = link.node as Delayed<unknown>;
+      if (!inputs.includes(dep.cid)) inputs.push(dep.cid);
+      if (!calls.has(dep.cid)) stack.push(dep);
+    }
+    calls.set(node.cid, { node, inputs });
+  }
+  return calls;
+}
