@@ -1,34 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const dir = tempDir();
 afterAll(() => dir.remove());
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run the CLI as a user would, in a child process with no stdin. */
-function memograph(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', cli, ...args],
-      { cwd: root, env: { ...process.env, MEMOGRAPH_CACHE_DIR: `${dir.path}/cache`, ...env } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end();
-  });
-}
+const memograph = (args: string[], env: Record<string, string> = {}) =>
+  runCli(args, { MEMOGRAPH_CACHE_DIR: `${dir.path}/cache`, ...env });
 
 describe('memograph run', () => {
   it('runs a script with progress and summarises what executed and what came from the cache', async () => {

@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute, shutdown } from '../../src/index.js';
 import target, { part } from '../fixtures/graph-script.js';
 import { tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const dir = tempDir();
 const cacheDir = `${dir.path}/cache`;
 afterAll(async () => {
@@ -20,12 +17,8 @@ interface Row {
   verdict: { kind: string; reason?: string; inputs?: string[] };
 }
 
-function explain(json: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
-  const args = ['--import', 'tsx', cli, 'explain', 'test/fixtures/graph-script.ts', '--cache-dir', cacheDir, ...(json ? ['--json'] : [])];
-  return new Promise((resolve) => {
-    execFile(process.execPath, args, { cwd: root }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
-  });
-}
+const explain = (json: boolean) =>
+  runCli(['explain', 'test/fixtures/graph-script.ts', '--cache-dir', cacheDir, ...(json ? ['--json'] : [])]);
 
 const verdicts = async () => {
   const rows = JSON.parse((await explain(true)).stdout) as Row[];

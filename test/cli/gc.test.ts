@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { ClassicLevel } from 'classic-level';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAge, parseSize } from '../../src/cli/gc-command.js';
 import { compute, delayed, shutdown } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const dir = tempDir();
 const cacheDir = `${dir.path}/cache`;
 afterAll(async () => {
@@ -15,13 +12,7 @@ afterAll(async () => {
   dir.remove();
 });
 
-function memograph(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', cli, 'cache', '--cache-dir', cacheDir, ...args], { cwd: root }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
+const memograph = (...args: string[]) => runCli(['cache', '--cache-dir', cacheDir, ...args]);
 
 const names = async () =>
   (JSON.parse((await memograph('--json', 'ls')).stdout) as { fn: string }[]).map((entry) => entry.fn).sort();

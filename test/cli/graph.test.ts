@@ -1,29 +1,16 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute, shutdown } from '../../src/index.js';
 import target from '../fixtures/graph-script.js';
 import { tempDir } from '../helpers.js';
+import { runCli } from './run-cli.js';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const dir = tempDir();
 afterAll(async () => {
   await shutdown();
   dir.remove();
 });
 
-async function graph(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', cli, 'graph', ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const graph = (...args: string[]) => runCli(['graph', ...args]);
 
 describe('memograph graph', () => {
   it("draws the graph a script exports, and colours what the cache holds", async () => {
