@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidArgumentError } from './errors.js';
+import type { DashboardOptions, ResolvedDashboardOptions } from './dashboard/dashboard-server.js';
 import type { ProgressOptions } from './progress/progress.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
 import type { RunSnapshot } from './scheduler/snapshots.js';
@@ -64,6 +65,15 @@ export interface ComputeOptions {
    * @default false
    */
   progress?: boolean | ProgressOptions;
+  /**
+   * Show the run live in a web page: progress per function, a task stream per
+   * worker, worker use and memory, cache hits, failures and the graph. The
+   * address is printed on stderr and given by `Run#dashboardUrl`. One server per
+   * process shows its latest run; it listens on 127.0.0.1:8787 unless told
+   * otherwise, and never keeps the process alive.
+   * @default false
+   */
+  dashboard?: boolean | DashboardOptions;
   /** Called with every event of the run (see RunEvent). */
   onEvent?: (event: RunEvent) => void;
   /** Callbacks before each task starts, after it finishes, and when one fails for good. */
@@ -93,6 +103,7 @@ export interface ResolvedOptions {
   readonly onEvent: ((event: RunEvent) => void) | undefined;
   readonly hooks: RunHooks | undefined;
   readonly progress: ProgressOptions | undefined;
+  readonly dashboard: ResolvedDashboardOptions | undefined;
 }
 
 const KNOWN = new Set([
@@ -111,6 +122,7 @@ const KNOWN = new Set([
   'onEvent',
   'hooks',
   'progress',
+  'dashboard',
 ]);
 
 export function resolveOptions(options: ComputeOptions): ResolvedOptions {
@@ -160,7 +172,32 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
         : options.progress === true
           ? {}
           : options.progress || undefined,
+    dashboard: resolveDashboard(options.dashboard),
   };
+}
+
+/** MEMOGRAPH_DASHBOARD=[host:]port (set by `memograph run --dashboard`) shows runs that do not say. */
+function resolveDashboard(option: boolean | DashboardOptions | undefined): ResolvedDashboardOptions | undefined {
+  let chosen: boolean | DashboardOptions | undefined = option;
+  const fromEnv = process.env.MEMOGRAPH_DASHBOARD;
+  if (chosen === undefined && fromEnv) {
+    const colon = fromEnv.lastIndexOf(':');
+    chosen = colon < 0 ? { port: Number(fromEnv) } : { host: fromEnv.slice(0, colon), port: Number(fromEnv.slice(colon + 1)) };
+    if (process.env.MEMOGRAPH_DASHBOARD_KEEP === '1') chosen.keepOpen = true;
+  }
+  if (chosen === undefined || chosen === false) return undefined;
+  if (chosen !== true && (typeof chosen !== 'object' || chosen === null)) {
+    throw new InvalidArgumentError(`Expected \`dashboard\` to be a boolean or an options object, got ${describe(chosen)}`);
+  }
+  const { port = 8787, host = '127.0.0.1', updateIntervalMs = 250, keepOpen = false } = chosen === true ? {} : chosen;
+  expectInteger('dashboard.port', port, 0);
+  if (port > 65535) throw new InvalidArgumentError(`Expected \`dashboard.port\` to be at most 65535, got ${describe(port)}`);
+  if (typeof host !== 'string' || host === '') {
+    throw new InvalidArgumentError(`Expected \`dashboard.host\` to be a non-empty address, got ${describe(host)}`);
+  }
+  expectInteger('dashboard.updateIntervalMs', updateIntervalMs, 50);
+  if (typeof keepOpen !== 'boolean') throw new InvalidArgumentError(`Expected \`dashboard.keepOpen\` to be a boolean, got ${describe(keepOpen)}`);
+  return { port, host, updateIntervalMs, keepOpen };
 }
 
 function checkFunction<F>(name: string, value: F | undefined): F | undefined {

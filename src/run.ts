@@ -4,6 +4,7 @@ import { closePools, sharedPool } from './executors/pools.js';
 import { Delayed } from './graph/delayed.js';
 import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './options.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
+import { closeDashboard, showOnDashboard } from './dashboard/dashboard-server.js';
 import { showProgress } from './progress/progress.js';
 import { reportRun } from './run-report.js';
 import { RunLoop, type EventSink } from './scheduler/loop.js';
@@ -71,6 +72,11 @@ export class Run<V extends unknown[]> {
    * start (a locked cache directory, say).
    */
   readonly settled: Promise<RunOutcome<V>>;
+  /**
+   * The address of the live dashboard showing this run, when started with
+   * `dashboard`; rejects if the dashboard could not listen (the run goes on).
+   */
+  readonly dashboardUrl: Promise<string> | undefined;
   readonly #loop: RunLoop;
   readonly #book: SnapshotBook;
   readonly #listeners = new Set<Listener>();
@@ -98,6 +104,10 @@ export class Run<V extends unknown[]> {
     this.#book = new SnapshotBook(Date.now());
     this.#intervalMs = options.snapshotIntervalMs;
     if (options.onSnapshot) this.subscribe(options.onSnapshot);
+    // Before the run starts: a graph with nothing to wait for sends its first events at once.
+    this.dashboardUrl = options.dashboard && showOnDashboard(this as unknown as Run<unknown[]>, targets, options.dashboard);
+    // A dashboard that cannot start must not fail the run it would have shown.
+    this.dashboardUrl?.catch((error: unknown) => process.emitWarning(`memograph: the dashboard could not start: ${String(error)}`));
     this.settled = this.#execute(targets, options) as unknown as Promise<RunOutcome<V>>;
     if (options.progress) showProgress(this as unknown as Run<unknown[]>, options.progress);
     this.result = this.settled.then((outcome) => {
@@ -324,10 +334,12 @@ export function startRun<const T extends readonly Delayed<unknown>[]>(targets: T
 
 /**
  * Wait for running work (including tasks still finishing after a failed run) and
- * stop the worker threads. Call it before handing the cache directory to another
- * process, or at the end of a program that must exit promptly.
+ * stop the worker threads and the dashboard (unless it was asked to `keepOpen`).
+ * Call it before handing the cache directory to another process, or at the end
+ * of a program that must exit promptly.
  */
 export async function shutdown(): Promise<void> {
   while (active.size > 0) await Promise.allSettled([...active]);
   await closePools();
+  await closeDashboard();
 }

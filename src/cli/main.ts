@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { cacheGc, parseAge, parseSize } from './gc-command.js';
 import { explain, renderExplained } from './explain-command.js';
 import { graphPicture } from './graph-command.js';
-import { runScript } from './run-command.js';
+import { dashboardAddress, runScript, type RunCommandOptions } from './run-command.js';
 
 const program = new Command('memograph')
   .description('A lazy, content-addressed computation engine: run scripts, look into the cache.')
@@ -25,8 +25,16 @@ program
   .argument('<script>', 'the script to run')
   .argument('[args...]', 'arguments for the script (after --)')
   .option('--no-progress', 'do not show progress')
-  .action(async (script: string, args: string[], options: { progress: boolean }) => {
-    process.exitCode = await runScript(script, args, options);
+  .option('--dashboard', 'show the runs live in a web page (address printed at start)')
+  .option('--dashboard-port <port>', 'the dashboard port (0: any free port)', '8787')
+  .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1 (reachable from other machines: prints a warning)')
+  .option('--keep-dashboard', 'when the script is done, keep the dashboard open until interrupted (Ctrl-C)')
+  .action(async (script: string, args: string[], options: RunCommandOptions) => {
+    process.exitCode = await runScript(script, args, {
+      progress: options.progress,
+      dashboard: options.dashboard || options.keepDashboard ? dashboardAddress(options) : undefined,
+      keepDashboard: options.keepDashboard ?? false,
+    });
   });
 
 program

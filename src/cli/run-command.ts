@@ -10,8 +10,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { err as pc } from './colors.js';
 import type { ProcessReport } from '../run-report.js';
+import { UsageProblem } from './cache-commands.js';
 
-export async function runScript(script: string, args: readonly string[], options: { progress: boolean }): Promise<number> {
+/** What commander parses for `memograph run`. */
+export interface RunCommandOptions {
+  progress: boolean;
+  dashboard?: boolean;
+  dashboardPort: string;
+  dashboardHost?: string;
+  keepDashboard?: boolean;
+}
+
+/** `[host:]port` for MEMOGRAPH_DASHBOARD, from the command line, checked. */
+export function dashboardAddress(options: RunCommandOptions): string {
+  const port = options.dashboardPort;
+  if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    throw new UsageProblem(`Expected --dashboard-port to be a port number from 0 to 65535, got \`${port}\``);
+  }
+  if (options.dashboardHost === undefined) return port;
+  if (options.dashboardHost.trim() === '') throw new UsageProblem('Expected --dashboard-host to be an address, got an empty string');
+  return `${options.dashboardHost}:${port}`;
+}
+
+export async function runScript(
+  script: string,
+  args: readonly string[],
+  options: { progress: boolean; dashboard?: string; keepDashboard?: boolean },
+): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'memograph-run-'));
   const reportFile = join(dir, 'report.json');
   const started = performance.now();
@@ -20,12 +45,22 @@ export async function runScript(script: string, args: readonly string[], options
     const tsx = createRequire(import.meta.url).resolve('tsx');
     const child = spawn(process.execPath, ['--import', pathToImport(tsx), script, ...args], {
       stdio: 'inherit',
-      env: { ...process.env, MEMOGRAPH_PROGRESS: options.progress ? '1' : '0', MEMOGRAPH_REPORT: reportFile },
+      env: {
+        ...process.env,
+        MEMOGRAPH_PROGRESS: options.progress ? '1' : '0',
+        MEMOGRAPH_REPORT: reportFile,
+        ...(options.dashboard !== undefined && { MEMOGRAPH_DASHBOARD: options.dashboard }),
+        ...(options.keepDashboard && { MEMOGRAPH_DASHBOARD_KEEP: '1' }),
+      },
     });
+    // Ctrl-C reaches the script too: it decides how to end (a kept dashboard closes),
+    // and this process still prints the summary.
+    const ignoreInterrupt = () => undefined;
+    process.on('SIGINT', ignoreInterrupt);
     const code = await new Promise<number>((resolve) => {
       child.once('error', () => resolve(127));
       child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
-    });
+    }).finally(() => process.off('SIGINT', ignoreInterrupt));
     const seconds = (performance.now() - started) / 1000;
     let report: ProcessReport | undefined;
     try {

@@ -23,9 +23,16 @@ export type RunEvent =
   | (TaskEventBase & { readonly type: 'started'; readonly onMainThread: boolean })
   /**
    * It computed its result (`shared`: another run in this process computed it).
-   * `workerId` is the worker's thread id (0 for the main thread).
+   * `workerId` is the worker's thread id (0 for the main thread);
+   * `heapUsedBytes`, that worker's V8 heap in use after the batch that ran it.
    */
-  | (TaskEventBase & { readonly type: 'finished'; readonly durationMs: number; readonly workerId?: number; readonly shared: boolean })
+  | (TaskEventBase & {
+      readonly type: 'finished';
+      readonly durationMs: number;
+      readonly workerId?: number;
+      readonly heapUsedBytes?: number;
+      readonly shared: boolean;
+    })
   /** Served from the cache. */
   | (TaskEventBase & { readonly type: 'cached' })
   /** An attempt failed and another follows after `delayMs`. */

@@ -413,6 +413,7 @@ export class RunLoop {
       at: Date.now(),
       durationMs: outcome.durationMs,
       workerId: outcome.workerId,
+      heapUsedBytes: outcome.heapUsedBytes,
       shared: false,
     }));
     finish(this.state, node, result, 'done');

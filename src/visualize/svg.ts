@@ -40,7 +40,7 @@ export function toSvg(view: ViewGraph): string {
     const x = box.x - box.width / 2;
     const y = box.y - box.height / 2;
     parts.push(
-      `<g class="node ${node.state}"><title>${escapeXml(node.id)}</title>` +
+      `<g class="node ${node.state}" data-id="${escapeXml(node.id)}"><title>${escapeXml(node.id)}</title>` +
         `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${box.width.toFixed(1)}" height="${box.height}" rx="6" fill="${FILL[node.state]}" stroke="${STROKE}"/>` +
         `<text x="${box.x.toFixed(1)}" y="${(box.y + 4).toFixed(1)}" text-anchor="middle">${escapeXml(node.label)}</text></g>`,
     );

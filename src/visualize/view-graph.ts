@@ -38,13 +38,17 @@ export function shortCid(cid: string): string {
 }
 
 /** When several states meet in one collapsed node, the one to show: failures first, then work not done. */
-const PRECEDENCE: readonly (NodeState | 'unknown')[] = ['failed', 'skipped', 'running', 'ready', 'waiting', 'unknown', 'done', 'cached'];
+export const PRECEDENCE: readonly (NodeState | 'unknown')[] = ['failed', 'skipped', 'running', 'ready', 'waiting', 'unknown', 'done', 'cached'];
 
 export function buildViewGraph(
   targets: readonly Delayed<unknown>[],
   options: { snapshot?: RunSnapshot; collapseAbove: number },
 ): ViewGraph {
-  const found = allCalls(targets);
+  return viewGraphOf(allCalls(targets), options);
+}
+
+/** The same, from calls already found by `allCalls`. */
+export function viewGraphOf(found: ReturnType<typeof allCalls>, options: { snapshot?: RunSnapshot; collapseAbove: number }): ViewGraph {
   const calls = new Map([...found].map(([cid, { node }]) => [cid, node]));
   const inputs = new Map([...found].map(([cid, { inputs: deps }]) => [cid, deps]));
   const stateOf = (cid: string): NodeState | 'unknown' => options.snapshot?.nodes[cid]?.state ?? 'unknown';

@@ -1,0 +1,223 @@
+// The dashboard page: listens to the server's event stream and redraws. It only
+// reads; nothing here can reach the run.
+
+const STREAM_KEEP = 2000;
+const LANE_HEIGHT = 22;
+const AXIS_HEIGHT = 18;
+const LABEL_WIDTH = 80;
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const STATES = ['done', 'cached', 'running', 'failed', 'skipped'];
+
+const $ = (id) => document.getElementById(id);
+const view = { run: 0, stream: [], dropped: 0, failures: [], last: undefined, graphRun: 0 };
+
+/** A stable colour per function name, so the same function has the same colour in every lane. */
+function colourOf(name) {
+  let hash = 0;
+  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  // Hues from orange round to purple: reds are for failures.
+  return `hsl(${40 + (hash % 280)} 55% 55%)`;
+}
+
+function seconds(ms) {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function megabytes(bytes) {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+function element(tag, text, className) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = text;
+  if (className) node.className = className;
+  return node;
+}
+
+function svgElement(tag, attributes) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
+  return node;
+}
+
+function stateBar(states, total) {
+  const bar = element('div', undefined, 'bar');
+  for (const state of STATES) {
+    const seg = element('span', undefined, `seg ${state}`);
+    seg.style.width = `${total === 0 ? 0 : (100 * (states[state] ?? 0)) / total}%`;
+    seg.title = `${state}: ${states[state] ?? 0}`;
+    bar.append(seg);
+  }
+  return bar;
+}
+
+function drawHeader(message) {
+  $('run').textContent = `run ${message.run}`;
+  const status = $('status');
+  status.textContent = message.status === 'running' ? 'running' : message.status === 'succeeded' ? 'finished' : 'finished with failures';
+  status.className = `pill ${message.status}`;
+  $('elapsed').textContent = seconds((message.endedAt ?? message.now) - message.startedAt);
+  const { counts } = message;
+  for (const key of ['total', 'executed', 'cached', 'deduplicated', 'failed', 'skipped']) $(`count-${key}`).textContent = counts[key];
+  $('count-running').textContent = counts.states.running;
+  const looked = counts.cached + counts.executed;
+  const [hit, ran] = $('hits').children;
+  hit.style.width = `${looked === 0 ? 0 : (100 * counts.cached) / looked}%`;
+  ran.style.width = `${looked === 0 ? 0 : (100 * counts.executed) / looked}%`;
+  $('hits-text').textContent = `${counts.cached} from cache, ${counts.executed} executed; the cache saved ${seconds(counts.savedMs)} of compute`;
+}
+
+function drawFunctions(functions) {
+  const body = $('functions').tBodies[0];
+  body.replaceChildren();
+  for (const [name, { total, states }] of Object.entries(functions).sort(([a], [b]) => a.localeCompare(b))) {
+    const finished = STATES.filter((s) => s !== 'running').reduce((sum, s) => sum + (states[s] ?? 0), 0);
+    const row = element('tr');
+    const label = element('td');
+    label.append(element('span', undefined, 'swatch'), name);
+    label.firstChild.style.background = colourOf(name);
+    const progress = element('td');
+    progress.append(stateBar(states, total));
+    row.append(label, progress, element('td', `${finished} / ${total}`));
+    body.append(row);
+  }
+}
+
+function drawStream(message) {
+  const svg = $('stream');
+  const width = svg.clientWidth || 900;
+  const lanes = [...new Set([...message.workers.map((w) => w.id), ...view.stream.map((bar) => bar.worker)])].sort((a, b) => a - b);
+  const height = AXIS_HEIGHT + Math.max(1, lanes.length) * LANE_HEIGHT;
+  svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+  svg.setAttribute('height', height);
+  const end = message.endedAt ?? message.now;
+  const start = Math.max(message.startedAt, view.stream[0]?.start ?? message.startedAt);
+  const span = Math.max(1, end - start);
+  const x = (t) => LABEL_WIDTH + ((t - start) / span) * (width - LABEL_WIDTH - 8);
+  const parts = [];
+  lanes.forEach((lane, i) => {
+    const y = AXIS_HEIGHT + i * LANE_HEIGHT;
+    parts.push(svgElement('text', { x: 4, y: y + 15 }));
+    parts.at(-1).textContent = lane === 0 ? 'main thread' : `worker ${lane}`;
+    parts.push(svgElement('line', { x1: LABEL_WIDTH, x2: width, y1: y + LANE_HEIGHT, y2: y + LANE_HEIGHT, stroke: '#eee' }));
+  });
+  for (let tick = 0; tick <= 4; tick++) {
+    const label = svgElement('text', { x: x(start + (span * tick) / 4) - (tick === 4 ? 30 : 0), y: 12 });
+    label.textContent = seconds((start - message.startedAt) + (span * tick) / 4);
+    parts.push(label);
+  }
+  for (const bar of view.stream) {
+    const lane = lanes.indexOf(bar.worker);
+    const rect = svgElement('rect', {
+      class: 'task',
+      'data-name': bar.name,
+      x: x(bar.start),
+      y: AXIS_HEIGHT + lane * LANE_HEIGHT + 3,
+      width: Math.max(1, x(bar.end) - x(bar.start)),
+      height: LANE_HEIGHT - 6,
+      fill: colourOf(bar.name),
+    });
+    const title = svgElement('title', {});
+    title.textContent = `${bar.name}: ${seconds(bar.end - bar.start)}`;
+    rect.append(title);
+    parts.push(rect);
+  }
+  svg.replaceChildren(...parts);
+  const shown = view.stream.length;
+  $('stream-note').textContent = view.dropped > 0 ? `latest ${shown} tasks; ${view.dropped} more not drawn` : `${shown} tasks`;
+  const legend = $('legend');
+  legend.replaceChildren();
+  for (const name of Object.keys(message.functions).sort()) {
+    const item = element('span');
+    const swatch = element('span', undefined, 'swatch');
+    swatch.style.background = colourOf(name);
+    item.append(swatch, name);
+    legend.append(item);
+  }
+}
+
+function drawWorkers(message) {
+  const body = $('workers').tBodies[0];
+  body.replaceChildren();
+  for (const worker of message.workers) {
+    const row = element('tr');
+    const use = element('td');
+    const bar = element('div', undefined, 'bar');
+    const seg = element('span', undefined, 'seg done');
+    seg.style.width = `${Math.round(worker.utilisation * 100)}%`;
+    bar.append(seg);
+    use.append(bar, element('span', `${Math.round(worker.utilisation * 100)}%`, 'note'));
+    row.append(
+      element('td', worker.id === 0 ? 'main thread' : `worker ${worker.id}`),
+      element('td', String(worker.tasks)),
+      element('td', seconds(worker.busyMs)),
+      use,
+      element('td', worker.heapBytes === undefined ? '—' : megabytes(worker.heapBytes)),
+    );
+    body.append(row);
+  }
+  const { memory } = message;
+  $('memory').textContent =
+    `process: ${megabytes(memory.rssBytes)} resident, main heap ${megabytes(memory.heapUsedBytes)}; ` +
+    `largest worker heap ${megabytes(memory.peakWorkerHeapBytes)}; running now: ` +
+    (message.running.length === 0 ? 'nothing' : message.running.map((task) => task.name).join(', '));
+}
+
+function drawFailures(total) {
+  const list = $('failures');
+  list.replaceChildren();
+  for (const failure of view.failures) {
+    const item = element('li');
+    item.append(element('strong', failure.name), ' ', element('code', `${failure.cid.slice(-8)} · ${failure.code}`));
+    item.append(element('pre', failure.message));
+    list.append(item);
+  }
+  $('failures-note').textContent = total === 0 ? 'none' : total > view.failures.length ? `first ${view.failures.length} of ${total}` : String(total);
+}
+
+async function drawGraph(message) {
+  const box = $('graph');
+  if (view.graphRun !== message.run) {
+    view.graphRun = message.run;
+    const text = await (await fetch('/api/graph.svg')).text();
+    const picture = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+    box.replaceChildren(document.importNode(picture, true));
+  }
+  for (const node of box.querySelectorAll('g.node')) {
+    const state = message.graph[node.dataset.id];
+    if (state) node.setAttribute('class', `node ${state}`);
+  }
+}
+
+function apply(message, full) {
+  if (full || message.run !== view.run) {
+    view.run = message.run;
+    view.stream = [];
+    view.dropped = 0;
+    view.failures = [];
+  }
+  view.stream.push(...message.stream);
+  if (view.stream.length > STREAM_KEEP) {
+    view.dropped += view.stream.length - STREAM_KEEP;
+    view.stream.splice(0, view.stream.length - STREAM_KEEP);
+  }
+  view.dropped += message.streamDropped;
+  view.failures.push(...message.failures);
+  drawHeader(message);
+  drawFunctions(message.functions);
+  drawStream(message);
+  drawWorkers(message);
+  drawFailures(message.failuresTotal);
+  void drawGraph(message);
+}
+
+const events = new EventSource('/api/events');
+events.addEventListener('full', (event) => apply(JSON.parse(event.data), true));
+events.addEventListener('update', (event) => apply(JSON.parse(event.data), false));
+events.addEventListener('error', () => {
+  // The program has ended (or stopped its dashboard): keep showing the last picture.
+  if (events.readyState === EventSource.CLOSED || view.run > 0) {
+    $('status').textContent += ' · disconnected';
+    events.close();
+  }
+});

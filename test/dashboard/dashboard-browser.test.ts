@@ -1,0 +1,73 @@
+/**
+ * The dashboard as a person sees it: a real run with a failure, watched live in
+ * headless Chromium until it ends. A screenshot is saved in test-artifacts/.
+ */
+import { mkdirSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { delayed, shutdown, startRun } from '../../src/index.js';
+import { launchChromium } from './browser.js';
+
+const simulate = delayed(function simulate(seed: number) {
+  const until = Date.now() + 40;
+  let x = seed;
+  while (Date.now() < until) x = (x * 1103515245 + 12345) % 2147483648;
+  return x;
+});
+const load = delayed(function load(sample: number) {
+  if (sample === 7) throw new Error(`bad input: sample ${sample} is missing`);
+  return sample;
+});
+const summarise = delayed(function summarise(...values: number[]) {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+});
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await shutdown();
+});
+
+describe('the dashboard in a browser', () => {
+  it('shows a run live: counts, the task stream, per-function progress, the failure and the coloured graph', async () => {
+    const seeds = Array.from({ length: 24 }, (_, i) => simulate(i));
+    const run = startRun([summarise(...seeds), load(7)], {
+      cache: false,
+      workers: 2,
+      onFailure: 'continue',
+      dashboard: { port: 0, updateIntervalMs: 100 },
+    });
+    const url = await run.dashboardUrl!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    await page.goto(url);
+    await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('finished with failures');
+    await run.settled;
+
+    expect(await page.textContent('#count-executed')).toBe('25');
+    expect(await page.textContent('#count-failed')).toBe('1');
+    expect(await page.textContent('#count-total')).toBe('26');
+    expect(await page.locator('#stream rect.task[data-name="simulate"]').count()).toBe(24);
+    expect(await page.textContent('#stream')).toMatch(/worker \d+/);
+    const simulateRow = page.locator('#functions tr', { hasText: 'simulate' });
+    expect(await simulateRow.locator('td').nth(2).textContent()).toBe('24 / 24');
+    expect(await page.textContent('#failures')).toContain('bad input: sample 7 is missing');
+    expect(await page.locator('#graph g.node.failed').count()).toBe(1);
+    expect(await page.locator('#graph g.node.done').count()).toBe(25);
+    expect(await page.locator('#workers tbody tr').count()).toBeGreaterThan(0);
+
+    // Everything the page loaded came from the dashboard itself: no CDN.
+    expect(requested.length).toBeGreaterThan(0);
+    for (const address of requested) expect(address.startsWith(url)).toBe(true);
+
+    mkdirSync('test-artifacts', { recursive: true });
+    await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
+    await page.close();
+  });
+});
