@@ -1,6 +1,6 @@
 /**
- * The live dashboard: one HTTP server per process, showing its latest run with
- * a dashboard. It serves the page's own files (shipped in ./assets: the page
+ * The live dashboard: one HTTP server per process, showing every run started
+ * with a dashboard. It serves the page's own files (shipped in ./assets: the page
  * works with no network) and pushes the run's progress as server-sent events,
  * at most once per `updateIntervalMs` however fast the run goes.
  *
@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import type { Delayed } from '../graph/delayed.js';
 import type { Run } from '../run.js';
 import { FILL } from '../visualize/styles.js';
-import { RunBoard, type BoardMessage } from './run-board.js';
+import { Board, type BoardMessage } from './board.js';
 
 export interface DashboardOptions {
   /**
@@ -92,8 +92,7 @@ class DashboardServer {
   readonly #assets = new Map<string, Buffer>();
   readonly #clients = new Set<ServerResponse>();
   readonly #timer: NodeJS.Timeout;
-  #board: RunBoard | undefined;
-  #runs = 0;
+  readonly #board = new Board();
   #origins = new Set<string>();
 
   constructor(options: ResolvedDashboardOptions) {
@@ -124,11 +123,7 @@ class DashboardServer {
   }
 
   show(run: Run<unknown[]>, targets: readonly Delayed<unknown>[]): void {
-    const board = new RunBoard(run, targets, ++this.#runs, () => {
-      if (this.#board === board) this.#push();
-    });
-    this.#board = board;
-    if (this.#clients.size > 0) this.#broadcast('full', board.full());
+    this.#board.watch(run, targets, () => this.#push());
   }
 
   async close(): Promise<void> {
@@ -181,9 +176,9 @@ class DashboardServer {
     const path = new URL(request.url ?? '/', 'http://dashboard').pathname;
     const asset = ASSETS[path === '/index.html' ? '/' : path];
     if (asset) return void response.writeHead(200, { ...HEADERS, 'content-type': asset.type }).end(this.#assets.get(asset.file));
-    if (path === '/api/state') return this.#json(response, this.#board?.full() ?? { run: 0 });
+    if (path === '/api/state') return this.#json(response, this.#board.full());
     if (path === '/api/graph.svg') {
-      const svg = this.#board?.graph.svg() ?? '<svg xmlns="http://www.w3.org/2000/svg"/>';
+      const svg = this.#board.latestGraph?.svg() ?? '<svg xmlns="http://www.w3.org/2000/svg"/>';
       return void response.writeHead(200, { ...HEADERS, 'content-type': 'image/svg+xml' }).end(svg);
     }
     if (path === '/api/events') return this.#subscribe(request, response);
@@ -200,14 +195,13 @@ class DashboardServer {
     // pages already here first, so that nobody gets a task twice or misses one.
     this.#push();
     this.#clients.add(response);
-    if (this.#board) this.#send(response, 'full', this.#board.full());
+    this.#send(response, 'full', this.#board.full());
     request.once('close', () => this.#clients.delete(response));
   }
 
   #push(): void {
-    const board = this.#board;
-    if (!board?.dirty) return;
-    const update = board.update();
+    if (!this.#board.dirty) return;
+    const update = this.#board.update();
     if (this.#clients.size > 0) this.#broadcast('update', update);
   }
 

@@ -1,24 +1,27 @@
 /**
- * The dashboard's graph, kept coloured as the run goes: every call's state,
- * tallies of states per function (the "progress per function" rows), and the
- * state of each node of the picture. The picture is the one `visualize` draws:
- * one node per call for small graphs, one per function name past
- * COLLAPSE_ABOVE calls, so a collapsed node's state comes from its function's
- * tally and nothing here grows with more than the number of calls.
+ * One run's graph as the dashboard keeps it coloured: every call's state, tallies
+ * of states per function (the "progress by function" rows), and the state of
+ * each node of the picture. The picture is the one `visualize` draws: one node
+ * per call for small graphs, one per function past COLLAPSE_ABOVE calls, where
+ * a collapsed node's state comes from its function's tally.
  */
 import type { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
 import type { NodeState } from '../scheduler/state.js';
 import { toSvg } from '../visualize/svg.js';
-import { PRECEDENCE, viewGraphOf, type ViewGraph } from '../visualize/view-graph.js';
+import { PRECEDENCE, functionName, viewGraphOf, type ViewGraph } from '../visualize/view-graph.js';
 
 const COLLAPSE_ABOVE = 200;
 
-type Tally = Partial<Record<NodeState, number>>;
+export type Tally = Partial<Record<NodeState, number>>;
+
+/** Per function: how many calls the graph has, and how many are in each state. */
+export type FunctionRows = Record<string, { total: number; states: Tally }>;
 
 export class GraphStates {
   readonly #view: ViewGraph;
-  /** Calls per function name in the whole graph (a run may look at fewer: cached nodes hide what is below them). */
+  /** Each call's function (a sweep's points share one). */
+  readonly #functionOf = new Map<string, string>();
   readonly #totals = new Map<string, number>();
   readonly #states = new Map<string, NodeState>();
   readonly #tallies = new Map<string, Tally>();
@@ -26,11 +29,30 @@ export class GraphStates {
 
   constructor(targets: readonly Delayed<unknown>[]) {
     const found = allCalls(targets);
-    for (const { node } of found.values()) this.#totals.set(node.name, (this.#totals.get(node.name) ?? 0) + 1);
+    for (const [cid, { node }] of found) {
+      const name = functionName(node);
+      this.#functionOf.set(cid, name);
+      this.#totals.set(name, (this.#totals.get(name) ?? 0) + 1);
+    }
     this.#view = viewGraphOf(found, { collapseAbove: COLLAPSE_ABOVE });
   }
 
-  set(cid: string, name: string, state: NodeState): void {
+  /**
+   * Count only these calls from now on: the ones the run looked at. Calls that
+   * only cached calls need are not part of the run (the picture shows them as not
+   * looked at).
+   */
+  lookedAt(cids: Iterable<string>): void {
+    this.#totals.clear();
+    for (const cid of cids) {
+      const name = this.#functionOf.get(cid);
+      if (name !== undefined) this.#totals.set(name, (this.#totals.get(name) ?? 0) + 1);
+    }
+  }
+
+  set(cid: string, state: NodeState): void {
+    const name = this.#functionOf.get(cid);
+    if (name === undefined) return;
     const tally = this.#tallies.get(name) ?? {};
     const before = this.#states.get(cid);
     if (before) tally[before] = (tally[before] ?? 1) - 1;
@@ -39,11 +61,15 @@ export class GraphStates {
     this.#states.set(cid, state);
   }
 
-  /** Per function name: how many calls the graph has, and how many are in each state. */
-  functions(): Record<string, { total: number; states: Tally }> {
-    const rows: Record<string, { total: number; states: Tally }> = {};
-    for (const [name, total] of this.#totals) rows[name] = { total, states: { ...this.#tallies.get(name) } };
-    return rows;
+  /** Add this graph's rows to `rows`. */
+  addRowsTo(rows: FunctionRows): void {
+    for (const [name, total] of this.#totals) {
+      const row = (rows[name] ??= { total: 0, states: {} });
+      row.total += total;
+      for (const [state, count] of Object.entries(this.#tallies.get(name) ?? {}) as [NodeState, number][]) {
+        row.states[state] = (row.states[state] ?? 0) + count;
+      }
+    }
   }
 
   /** The state of each node of the picture, by its id. */

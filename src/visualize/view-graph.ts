@@ -66,15 +66,15 @@ export function viewGraphOf(found: ReturnType<typeof allCalls>, options: { snaps
 
   const groups = new Map<string, { calls: number; states: Set<NodeState | 'unknown'> }>();
   for (const call of calls.values()) {
-    const group = groups.get(call.name) ?? { calls: 0, states: new Set() };
+    const group = groups.get(functionName(call)) ?? { calls: 0, states: new Set() };
     group.calls++;
     group.states.add(stateOf(call.cid));
-    groups.set(call.name, group);
+    groups.set(functionName(call), group);
   }
   const edgeCounts = new Map<string, number>();
   for (const [to, deps] of inputs) {
     for (const from of deps) {
-      const key = `${calls.get(from)!.name}\u0000${calls.get(to)!.name}`;
+      const key = `${functionName(calls.get(from)!)}\u0000${functionName(calls.get(to)!)}`;
       edgeCounts.set(key, (edgeCounts.get(key) ?? 0) + 1);
     }
   }
@@ -89,6 +89,14 @@ export function viewGraphOf(found: ReturnType<typeof allCalls>, options: { snaps
     return { from, to, count };
   });
   return { nodes, edges, collapsed: true };
+}
+
+/**
+ * The function a call belongs to, for grouping: its function's own name, not its
+ * display name (a sweep shows `simulate[temp=300,seed=1]`, which is `simulate`).
+ */
+export function functionName(call: Delayed<unknown>): string {
+  return call.task.identity.name;
 }
 
 export function isDelayed(value: unknown): value is Delayed<unknown> {

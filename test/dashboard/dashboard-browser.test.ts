@@ -1,11 +1,13 @@
 /**
  * The dashboard as a person sees it: a real run with a failure, watched live in
- * headless Chromium until it ends. A screenshot is saved in test-artifacts/.
+ * headless Chromium until it ends, then a second run served mostly from the
+ * cache. Screenshots are saved in test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { delayed, shutdown, startRun } from '../../src/index.js';
+import { tempDir } from '../helpers.js';
 import { launchChromium } from './browser.js';
 
 const simulate = delayed(function simulate(seed: number) {
@@ -22,6 +24,7 @@ const summarise = delayed(function summarise(...values: number[]) {
   return values.reduce((a, b) => a + b, 0) / values.length;
 });
 
+const cache = tempDir();
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
@@ -29,17 +32,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await shutdown();
+  cache.remove();
 });
 
 describe('the dashboard in a browser', () => {
-  it('shows a run live: counts, the task stream, per-function progress, the failure and the coloured graph', async () => {
+  it('shows runs live: counts, the task stream, per-function progress, failures and the coloured graph', async () => {
     const seeds = Array.from({ length: 24 }, (_, i) => simulate(i));
-    const run = startRun([summarise(...seeds), load(7)], {
-      cache: false,
-      workers: 2,
-      onFailure: 'continue',
-      dashboard: { port: 0, updateIntervalMs: 100 },
-    });
+    const targets = [summarise(...seeds), load(7)];
+    const options = { cacheDir: cache.path, workers: 2, onFailure: 'continue', dashboard: { port: 0, updateIntervalMs: 100 } } as const;
+    const run = startRun(targets, options);
     const url = await run.dashboardUrl!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
 
@@ -68,6 +69,24 @@ describe('the dashboard in a browser', () => {
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
+
+    // A second run in the same process: the page adds it up and draws its graph.
+    // The summary comes from the cache, so nothing below it is looked at; the failure is tried again.
+    const again = startRun(targets, options);
+    expect(await again.dashboardUrl).toBe(url);
+    await again.settled;
+    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toBe('2 runs');
+    await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished with failures');
+    expect(await page.textContent('#count-cached')).toBe('1');
+    expect(await page.textContent('#count-executed')).toBe('25');
+    expect(await page.textContent('#count-failed')).toBe('2');
+    await expect.poll(() => page.textContent('#graph-title')).toBe('Graph of run 2');
+    await expect.poll(() => page.locator('#graph g.node.cached').count()).toBe(1);
+    expect(await page.locator('#graph g.node.failed').count()).toBe(1);
+    expect(await page.locator('#graph g.node.unknown').count()).toBe(24); // not looked at: only the cached summary needs them
+    expect(await page.locator('#functions tr', { hasText: 'simulate' }).locator('td').nth(2).textContent()).toBe('24 / 24');
+    expect(await page.locator('#failures li').count()).toBe(2);
+    await page.screenshot({ path: 'test-artifacts/dashboard-second-run.png', fullPage: true });
     await page.close();
   });
 });

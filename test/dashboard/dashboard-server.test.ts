@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDashboard } from '../../src/dashboard/dashboard-server.js';
-import { STREAM_PER_UPDATE } from '../../src/dashboard/run-board.js';
+import { STREAM_PER_UPDATE } from '../../src/dashboard/board.js';
 import { delayed, InvalidArgumentError, shutdown, startRun, type ComputeOptions } from '../../src/index.js';
 import { listen } from './event-stream.js';
 
@@ -116,24 +116,32 @@ describe('the dashboard server', () => {
     let run: ReturnType<typeof startRun> | undefined;
     const received = await listen(
       url,
-      (got) => got.some(({ message }) => message.run === 2 && message.status !== 'running'),
+      (got) => got.some(({ message }) => message.runs.total === 2 && message.status !== 'running'),
       () => (run = startRun([add(...leaves)], { cache: false, workers: 2, dashboard: { port: 0 } })),
     );
     await run!.settled;
-    expect(received[0]!.kind).toBe('full');
-    const second = received.filter(({ message }) => message.run === 2);
-    expect(second[0]!.kind).toBe('full');
-    for (const { message } of second) expect(message.stream.length).toBeLessThanOrEqual(STREAM_PER_UPDATE);
-    // Every finished task is either drawn or counted as left out: none is lost or sent twice.
-    const drawn = second.reduce((sum, { message }) => sum + message.stream.length, 0);
-    const dropped = second.reduce((sum, { message }) => sum + message.streamDropped, 0);
+    const [first, ...updates] = received;
+    expect(first!.kind).toBe('full');
+    expect(first!.message.runs).toEqual({ total: 1, running: 0 });
+    expect(first!.message.stream).toHaveLength(3); // the first run's tasks
+    for (const { kind, message } of updates) {
+      expect(kind).toBe('update');
+      expect(message.stream.length).toBeLessThanOrEqual(STREAM_PER_UPDATE);
+    }
+    // Every task the second run finished is either drawn or counted as left out: none is lost or sent twice.
+    const drawn = updates.reduce((sum, { message }) => sum + message.stream.length, 0);
+    const dropped = updates.reduce((sum, { message }) => sum + message.streamDropped, 0);
     expect(drawn + dropped).toBe(n + 1);
-    expect(second.at(-1)!.message.stream).toHaveLength(STREAM_PER_UPDATE);
+    expect(updates.at(-1)!.message.stream).toHaveLength(STREAM_PER_UPDATE);
     expect(dropped).toBe(n + 1 - STREAM_PER_UPDATE);
-    const last = second.at(-1)!.message;
-    expect(last.counts.executed).toBe(n + 1);
-    expect(last.functions.double).toEqual({ total: n, states: expect.objectContaining({ done: n }) });
-    expect(last.graph).toEqual({ double: 'done', add: 'done' }); // collapsed by function name past 200 calls
+    // Counts and rows add up over both runs; the graph is the latest run's, collapsed by function past 200 calls.
+    const last = updates.at(-1)!.message;
+    expect(last.status).toBe('succeeded');
+    expect(last.runs).toEqual({ total: 2, running: 0 });
+    expect(last.graphRun).toBe(2);
+    expect(last.counts.executed).toBe(3 + n + 1);
+    expect(last.functions.double).toEqual({ total: 2 + n, states: expect.objectContaining({ done: 2 + n }) });
+    expect(last.graph).toEqual({ double: 'done', add: 'done' });
   });
 
   it('rejects malformed options with errors that name them', () => {

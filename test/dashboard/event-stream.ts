@@ -1,4 +1,4 @@
-import type { BoardMessage } from '../../src/dashboard/run-board.js';
+import type { BoardMessage } from '../../src/dashboard/board.js';
 
 export interface Received {
   readonly kind: 'full' | 'update';

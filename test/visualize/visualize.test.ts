@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { delayed, InvalidArgumentError, shutdown, startRun, visualize, type Delayed } from '../../src/index.js';
+import { delayed, grid, InvalidArgumentError, shutdown, startRun, sweep, visualize, type Delayed } from '../../src/index.js';
 
 afterAll(() => shutdown());
 
@@ -67,7 +67,7 @@ describe('visualize', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.match(/<g class="node /g)).toHaveLength(6);
     expect(svg.match(/<path class="edge"/g)).toHaveLength(4);
-    expect(svg).toContain('<g class="node failed"><title>');
+    expect(svg).toContain(`<g class="node failed" data-id="${boom(1).cid}"><title>`);
     expect(svg).toContain('fill="#f4a6a6"');
   });
 
@@ -90,6 +90,16 @@ describe('visualize', () => {
       ].join('\n'),
     );
     expect(visualize(big, { format: 'svg' }).match(/<g class="node /g)).toHaveLength(2);
+  });
+
+  it("collapses a sweep's points into their function, whatever their display names", () => {
+    const square = delayed(function square(x: number) {
+      return x * x;
+    });
+    const points = sweep(grid({ x: Array.from({ length: 300 }, (_, i) => i) }), (p) => square(p.x));
+    const picture = visualize(points.collect());
+    expect(picture).toContain('["square ×300"]');
+    expect(picture).not.toContain('square[x=');
   });
 
   it('refuses a format or target it does not know', () => {

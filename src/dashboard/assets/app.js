@@ -9,7 +9,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const STATES = ['done', 'cached', 'running', 'failed', 'skipped'];
 
 const $ = (id) => document.getElementById(id);
-const view = { run: 0, stream: [], dropped: 0, failures: [], last: undefined, graphRun: 0 };
+const view = { stream: [], dropped: 0, failures: [], graphRun: 0 };
 
 /** A stable colour per function name, so the same function has the same colour in every lane. */
 function colourOf(name) {
@@ -52,11 +52,12 @@ function stateBar(states, total) {
 }
 
 function drawHeader(message) {
-  $('run').textContent = `run ${message.run}`;
+  const { runs } = message;
+  $('run').textContent = runs.total === 0 ? 'waiting for a run…' : `${runs.total} run${runs.total === 1 ? '' : 's'}` + (runs.running > 0 ? `, ${runs.running} going on` : '');
   const status = $('status');
-  status.textContent = message.status === 'running' ? 'running' : message.status === 'succeeded' ? 'finished' : 'finished with failures';
+  status.textContent = { idle: 'idle', running: 'running', succeeded: 'finished', failed: 'finished with failures' }[message.status];
   status.className = `pill ${message.status}`;
-  $('elapsed').textContent = seconds((message.endedAt ?? message.now) - message.startedAt);
+  $('elapsed').textContent = runs.total === 0 ? '' : seconds((message.endedAt ?? message.now) - message.startedAt);
   const { counts } = message;
   for (const key of ['total', 'executed', 'cached', 'deduplicated', 'failed', 'skipped']) $(`count-${key}`).textContent = counts[key];
   $('count-running').textContent = counts.states.running;
@@ -177,8 +178,9 @@ function drawFailures(total) {
 
 async function drawGraph(message) {
   const box = $('graph');
-  if (view.graphRun !== message.run) {
-    view.graphRun = message.run;
+  if (view.graphRun !== message.graphRun) {
+    view.graphRun = message.graphRun;
+    $('graph-title').textContent = `Graph of run ${message.graphRun}`;
     const text = await (await fetch('/api/graph.svg')).text();
     const picture = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
     box.replaceChildren(document.importNode(picture, true));
@@ -190,8 +192,7 @@ async function drawGraph(message) {
 }
 
 function apply(message, full) {
-  if (full || message.run !== view.run) {
-    view.run = message.run;
+  if (full) {
     view.stream = [];
     view.dropped = 0;
     view.failures = [];
@@ -216,7 +217,7 @@ events.addEventListener('full', (event) => apply(JSON.parse(event.data), true));
 events.addEventListener('update', (event) => apply(JSON.parse(event.data), false));
 events.addEventListener('error', () => {
   // The program has ended (or stopped its dashboard): keep showing the last picture.
-  if (events.readyState === EventSource.CLOSED || view.run > 0) {
+  if (events.readyState === EventSource.CLOSED || view.graphRun > 0) {
     $('status').textContent += ' · disconnected';
     events.close();
   }

@@ -1,7 +1,9 @@
 /**
- * What the dashboard knows of one run, kept up to date from the run's events
- * and read out as a page's worth of JSON: a full picture for a page that just
- * connected, then updates with only what is new since the last one.
+ * What the dashboard knows of a process's runs, kept up to date from their
+ * events and read out as a page's worth of JSON: a full picture for a page that
+ * just connected, then updates with only what is new since the last one. Counts,
+ * per-function rows, the task stream, workers and failures add up over every
+ * run the process showed; the graph is the latest run's.
  *
  * Everything it keeps is bounded whatever the size of the run: per function and
  * per worker tallies, the latest STREAM_KEEP finished tasks, the first
@@ -13,7 +15,7 @@ import type { Delayed } from '../graph/delayed.js';
 import type { Run } from '../run.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { NodeState, RunCounts } from '../scheduler/state.js';
-import { GraphStates } from './graph-states.js';
+import { GraphStates, type FunctionRows } from './graph-states.js';
 
 export const STREAM_KEEP = 2000;
 export const STREAM_PER_UPDATE = 500;
@@ -49,14 +51,17 @@ export interface WorkerView {
 
 /** What the page is sent: `full` replaces everything it shows; an update adds to its stream and failures. */
 export interface BoardMessage {
-  readonly run: number;
   readonly full: boolean;
-  readonly status: 'running' | 'succeeded' | 'failed';
+  /** `idle` before the first run; then whether a run is going on, and if none, whether any failed. */
+  readonly status: 'idle' | 'running' | 'succeeded' | 'failed';
+  readonly runs: { readonly total: number; readonly running: number };
+  /** Which run's graph `graph` colours (runs are numbered from 1 in the order they started). */
+  readonly graphRun: number;
   readonly startedAt: number;
   readonly endedAt?: number;
   readonly now: number;
   readonly counts: RunCounts;
-  readonly functions: Readonly<Record<string, { readonly total: number; readonly states: Partial<Record<NodeState, number>> }>>;
+  readonly functions: Readonly<FunctionRows>;
   readonly running: readonly { readonly name: string; readonly since: number }[];
   readonly workers: readonly WorkerView[];
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number; readonly peakWorkerHeapBytes: number };
@@ -88,13 +93,23 @@ interface WorkerTally {
   readonly bySecond: Map<number, number>;
 }
 
-export class RunBoard {
+interface Watched {
+  readonly number: number;
+  readonly run: Run<unknown[]>;
   readonly graph: GraphStates;
-  readonly #run: Run<unknown[]>;
-  readonly #number: number;
-  readonly #startedAt = Date.now();
+}
+
+export class Board {
+  /** Runs going on now. */
+  readonly #active = new Set<Watched>();
+  /** The latest run to start: its graph is the picture. */
+  #latest: Watched | undefined;
+  #runs = 0;
+  #failedRuns = 0;
+  #startedAt: number | undefined;
   #endedAt: number | undefined;
-  #outcome: 'succeeded' | 'failed' = 'failed';
+  /** Counts and rows of the runs that have ended, added up. */
+  readonly #past = { counts: zeroCounts(), rows: {} as FunctionRows, peakWorkerHeapBytes: 0 };
   readonly #workers = new Map<number, WorkerTally>();
   readonly #stream: StreamBar[] = [];
   /** Bars finished since the last update, newest last. */
@@ -105,42 +120,56 @@ export class RunBoard {
   #failuresSent = 0;
   #dirty = true;
 
-  /** `onEnd` is called when the run has ended, so that the page hears of it without waiting for the next update. */
-  constructor(run: Run<unknown[]>, targets: readonly Delayed<unknown>[], number: number, onEnd: () => void) {
-    this.#run = run;
-    this.#number = number;
-    this.graph = new GraphStates(targets);
-    run.onEvent((event) => this.#hear(event));
-    const ended = (outcome: 'succeeded' | 'failed') => {
-      this.#endedAt = Date.now();
-      this.#outcome = outcome;
+  /**
+   * Follow `run` from now on; call before it starts, so that no event is missed.
+   * `onEnd` is called when it has ended, so that pages hear of it at once.
+   */
+  watch(run: Run<unknown[]>, targets: readonly Delayed<unknown>[], onEnd: () => void): void {
+    const watched = { number: ++this.#runs, run, graph: new GraphStates(targets) };
+    this.#active.add(watched);
+    this.#latest = watched;
+    this.#startedAt ??= Date.now();
+    this.#endedAt = undefined;
+    this.#dirty = true;
+    const stop = run.onEvent((event) => this.#hear(watched, event));
+    const ended = (failed: boolean) => {
+      stop();
+      this.#active.delete(watched);
+      addCounts(this.#past.counts, run.counts);
+      watched.graph.addRowsTo(this.#past.rows);
+      this.#past.peakWorkerHeapBytes = Math.max(this.#past.peakWorkerHeapBytes, run.status().peakWorkerHeapBytes);
+      if (failed) this.#failedRuns++;
+      if (this.#active.size === 0) this.#endedAt = Date.now();
       this.#dirty = true;
       onEnd();
     };
-    // A board is made before its run starts (so that it hears every event), which is
-    // also before the run has its `settled` promise.
+    // Called before the run starts, which is also before it has its `settled` promise.
     queueMicrotask(() =>
       void run.settled.then(
-        ({ available, failures }) => ended(available.every(Boolean) && failures.length === 0 ? 'succeeded' : 'failed'),
-        () => ended('failed'),
+        ({ available, failures }) => ended(!available.every(Boolean) || failures.length > 0),
+        () => ended(true),
       ),
     );
   }
 
-  get ended(): boolean {
-    return this.#endedAt !== undefined;
-  }
-
-  /** Whether anything changed since the last message. */
+  /** Whether anything may have changed since the last message. */
   get dirty(): boolean {
-    return this.#dirty || !this.ended;
+    return this.#dirty || this.#active.size > 0;
   }
 
-  #hear(event: RunEvent): void {
+  get latestGraph(): GraphStates | undefined {
+    return this.#latest?.graph;
+  }
+
+  #hear(watched: Watched, event: RunEvent): void {
     this.#dirty = true;
-    if (event.type === 'graph') return;
+    if (event.type === 'graph') {
+      // Exploring is done: what the run looked at is all it will count.
+      watched.graph.lookedAt(Object.keys(watched.run.snapshot().nodes));
+      return;
+    }
     const state = STATE_OF[event.type];
-    if (state) this.graph.set(event.cid, event.name, state);
+    if (state) watched.graph.set(event.cid, state);
     if (event.type === 'finished' && !event.shared) this.#finished(event);
     if (event.type === 'failed') {
       this.#failuresTotal++;
@@ -187,33 +216,45 @@ export class RunBoard {
   }
 
   #message(full: boolean, stream: StreamBar[], streamDropped: number, failures: readonly FailureView[]): BoardMessage {
-    const status = this.#run.status();
     const now = Date.now();
+    const counts = structuredClone(this.#past.counts);
+    const functions = structuredClone(this.#past.rows);
+    const running: { name: string; since: number }[] = [];
+    let peakWorkerHeapBytes = this.#past.peakWorkerHeapBytes;
+    for (const { run, graph } of this.#active) {
+      const status = run.status();
+      addCounts(counts, status.counts);
+      graph.addRowsTo(functions);
+      running.push(...status.running.map(({ name, since }) => ({ name, since })));
+      peakWorkerHeapBytes = Math.max(peakWorkerHeapBytes, status.peakWorkerHeapBytes);
+    }
     const memory = process.memoryUsage();
     return {
-      run: this.#number,
       full,
-      status: this.#endedAt === undefined ? 'running' : this.#outcome,
-      startedAt: this.#startedAt,
+      status: this.#active.size > 0 ? 'running' : this.#runs === 0 ? 'idle' : this.#failedRuns > 0 ? 'failed' : 'succeeded',
+      runs: { total: this.#runs, running: this.#active.size },
+      graphRun: this.#latest?.number ?? 0,
+      startedAt: this.#startedAt ?? now,
       ...(this.#endedAt !== undefined && { endedAt: this.#endedAt }),
       now,
-      counts: status.counts,
-      functions: this.graph.functions(),
-      running: status.running.slice(0, 20).map(({ name, since }) => ({ name, since })),
+      counts,
+      functions,
+      running: running.slice(0, 20),
       workers: this.#workerViews(now),
-      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, peakWorkerHeapBytes: status.peakWorkerHeapBytes },
+      memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, peakWorkerHeapBytes },
       stream,
       streamDropped,
       failures,
       failuresTotal: this.#failuresTotal,
-      graph: this.graph.viewStates(),
+      graph: this.#latest?.graph.viewStates() ?? {},
     };
   }
 
-  /** Utilisation: over the last few seconds while the run goes on, over the whole run once it has ended. */
+  /** Utilisation: over the last few seconds while runs go on, over the whole time once they have ended. */
   #workerViews(now: number): WorkerView[] {
     const current = Math.floor(now / 1000);
-    const elapsedMs = Math.max(1, (this.#endedAt ?? now) - this.#startedAt);
+    const elapsedMs = Math.max(1, (this.#endedAt ?? now) - (this.#startedAt ?? now));
+    const ended = this.#active.size === 0;
     return [...this.#workers]
       .sort(([a], [b]) => a - b)
       .map(([id, tally]) => {
@@ -222,9 +263,19 @@ export class RunBoard {
           if (second <= current - UTILISATION_SECONDS) tally.bySecond.delete(second);
           else recent += ms;
         }
-        const share = this.ended ? tally.busyMs / elapsedMs : recent / Math.min(elapsedMs, UTILISATION_SECONDS * 1000);
+        const share = ended ? tally.busyMs / elapsedMs : recent / Math.min(elapsedMs, UTILISATION_SECONDS * 1000);
         const utilisation = Math.min(1, share);
         return { id, tasks: tally.tasks, busyMs: tally.busyMs, utilisation, ...(tally.heapBytes !== undefined && { heapBytes: tally.heapBytes }) };
       });
   }
+}
+
+function zeroCounts(): RunCounts {
+  const states = { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0, skipped: 0 };
+  return { total: 0, executed: 0, cached: 0, deduplicated: 0, failed: 0, skipped: 0, retried: 0, savedMs: 0, states };
+}
+
+function addCounts(into: RunCounts, from: RunCounts): void {
+  for (const key of ['total', 'executed', 'cached', 'deduplicated', 'failed', 'skipped', 'retried', 'savedMs'] as const) into[key] += from[key];
+  for (const state of Object.keys(into.states) as NodeState[]) into.states[state] += from.states[state];
 }
