@@ -8,6 +8,7 @@ export { currentTaskSignal } from './executors/task-signal.js';
 export { visualize } from './visualize/visualize.js';
 export { showProgress } from './progress/progress.js';
 export type { ProgressOptions } from './progress/progress.js';
+export type { DashboardOptions } from './dashboard/dashboard-server.js';
 export type { VisualizeFormat, VisualizeOptions } from './visualize/visualize.js';
 export type { FunctionStatus, RunOutcome, StatusReport, Values } from './run.js';
 export type { RunEvent, RunEventType, RunHooks } from './scheduler/events.js';

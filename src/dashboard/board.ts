@@ -25,7 +25,10 @@ const UTILISATION_SECONDS = 5;
 
 /** One finished task in the task stream: which worker ran it, from when to when (ms since the epoch). */
 export interface StreamBar {
+  /** The task's display name. */
   readonly name: string;
+  /** Its function, which colours the bar. */
+  readonly fn: string;
   readonly worker: number;
   readonly start: number;
   readonly end: number;
@@ -170,7 +173,7 @@ export class Board {
     }
     const state = STATE_OF[event.type];
     if (state) watched.graph.set(event.cid, state);
-    if (event.type === 'finished' && !event.shared) this.#finished(event);
+    if (event.type === 'finished' && !event.shared) this.#finished(event, watched.graph.functionOf(event.cid) ?? event.name);
     if (event.type === 'failed') {
       this.#failuresTotal++;
       if (this.#failures.length < FAILURES_KEEP) {
@@ -179,7 +182,7 @@ export class Board {
     }
   }
 
-  #finished(event: Extract<RunEvent, { type: 'finished' }>): void {
+  #finished(event: Extract<RunEvent, { type: 'finished' }>, fn: string): void {
     const worker = event.workerId ?? 0;
     const tally = this.#workers.get(worker) ?? { tasks: 0, busyMs: 0, bySecond: new Map<number, number>() };
     tally.tasks++;
@@ -188,7 +191,7 @@ export class Board {
     const second = Math.floor(event.at / 1000);
     tally.bySecond.set(second, (tally.bySecond.get(second) ?? 0) + event.durationMs);
     this.#workers.set(worker, tally);
-    const bar = { name: event.name, worker, start: event.at - event.durationMs, end: event.at };
+    const bar = { name: event.name, fn, worker, start: event.at - event.durationMs, end: event.at };
     this.#stream.push(bar);
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream.splice(0, this.#stream.length - STREAM_KEEP);
     this.#fresh.push(bar);

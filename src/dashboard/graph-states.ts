@@ -50,6 +50,11 @@ export class GraphStates {
     }
   }
 
+  /** The function of a call (its display name may say more: a sweep's point). */
+  functionOf(cid: string): string | undefined {
+    return this.#functionOf.get(cid);
+  }
+
   set(cid: string, state: NodeState): void {
     const name = this.#functionOf.get(cid);
     if (name === undefined) return;

@@ -112,11 +112,12 @@ function drawStream(message) {
     const rect = svgElement('rect', {
       class: 'task',
       'data-name': bar.name,
+      'data-function': bar.fn,
       x: x(bar.start),
       y: AXIS_HEIGHT + lane * LANE_HEIGHT + 3,
       width: Math.max(1, x(bar.end) - x(bar.start)),
       height: LANE_HEIGHT - 6,
-      fill: colourOf(bar.name),
+      fill: colourOf(bar.fn),
     });
     const title = svgElement('title', {});
     title.textContent = `${bar.name}: ${seconds(bar.end - bar.start)}`;
