@@ -10,13 +10,14 @@ export function allCalls(targets: readonly Delayed<unknown>[]): Map<string, { no
   while (stack.length > 0) {
     const node = stack.pop()!;
     if (calls.has(node.cid)) continue;
-    const inputs: string[] = [];
+    // A Set, not `includes`: one node may take 100,000 inputs.
+    const inputs = new Set<string>();
     for (const link of node.links) {
       const dep = link.node as Delayed<unknown>;
-      if (!inputs.includes(dep.cid)) inputs.push(dep.cid);
+      inputs.add(dep.cid);
       if (!calls.has(dep.cid)) stack.push(dep);
     }
-    calls.set(node.cid, { node, inputs });
+    calls.set(node.cid, { node, inputs: [...inputs] });
   }
   return calls;
 }
