@@ -189,6 +189,11 @@ export class Run<V extends unknown[]> {
     };
   }
 
+  /** @internal The CIDs of every node the run has looked at so far. */
+  lookedAt(): IterableIterator<string> {
+    return this.#loop.state.nodes.keys();
+  }
+
   /** Start no new task until `resume()`; tasks already running finish. */
   pause(): void {
     this.#loop.pause();

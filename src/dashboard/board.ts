@@ -168,7 +168,7 @@ export class Board {
     this.#dirty = true;
     if (event.type === 'graph') {
       // Exploring is done: what the run looked at is all it will count.
-      watched.graph.lookedAt(Object.keys(watched.run.snapshot().nodes));
+      watched.graph.lookedAt(watched.run.lookedAt());
       return;
     }
     const state = STATE_OF[event.type];

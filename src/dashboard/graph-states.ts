@@ -20,19 +20,20 @@ export type FunctionRows = Record<string, { total: number; states: Tally }>;
 
 export class GraphStates {
   readonly #view: ViewGraph;
-  /** Each call's function (a sweep's points share one). */
-  readonly #functionOf = new Map<string, string>();
+  /** Each call's function (a sweep's points share one), its function's tally and its state: one lookup per event. */
+  readonly #calls = new Map<string, { readonly fn: string; readonly tally: Tally; state: NodeState | undefined }>();
   readonly #totals = new Map<string, number>();
-  readonly #states = new Map<string, NodeState>();
   readonly #tallies = new Map<string, Tally>();
   #svg: string | undefined;
 
   constructor(targets: readonly Delayed<unknown>[]) {
     const found = allCalls(targets);
     for (const [cid, { node }] of found) {
-      const name = functionName(node);
-      this.#functionOf.set(cid, name);
-      this.#totals.set(name, (this.#totals.get(name) ?? 0) + 1);
+      const fn = functionName(node);
+      let tally = this.#tallies.get(fn);
+      if (!tally) this.#tallies.set(fn, (tally = {}));
+      this.#calls.set(cid, { fn, tally, state: undefined });
+      this.#totals.set(fn, (this.#totals.get(fn) ?? 0) + 1);
     }
     this.#view = viewGraphOf(found, { collapseAbove: COLLAPSE_ABOVE });
   }
@@ -45,25 +46,22 @@ export class GraphStates {
   lookedAt(cids: Iterable<string>): void {
     this.#totals.clear();
     for (const cid of cids) {
-      const name = this.#functionOf.get(cid);
-      if (name !== undefined) this.#totals.set(name, (this.#totals.get(name) ?? 0) + 1);
+      const fn = this.#calls.get(cid)?.fn;
+      if (fn !== undefined) this.#totals.set(fn, (this.#totals.get(fn) ?? 0) + 1);
     }
   }
 
   /** The function of a call (its display name may say more: a sweep's point). */
   functionOf(cid: string): string | undefined {
-    return this.#functionOf.get(cid);
+    return this.#calls.get(cid)?.fn;
   }
 
   set(cid: string, state: NodeState): void {
-    const name = this.#functionOf.get(cid);
-    if (name === undefined) return;
-    const tally = this.#tallies.get(name) ?? {};
-    const before = this.#states.get(cid);
-    if (before) tally[before] = (tally[before] ?? 1) - 1;
-    tally[state] = (tally[state] ?? 0) + 1;
-    this.#tallies.set(name, tally);
-    this.#states.set(cid, state);
+    const call = this.#calls.get(cid);
+    if (!call) return;
+    if (call.state) call.tally[call.state]!--;
+    call.tally[state] = (call.tally[state] ?? 0) + 1;
+    call.state = state;
   }
 
   /** Add this graph's rows to `rows`. */
@@ -82,7 +80,7 @@ export class GraphStates {
     const states: Record<string, NodeState | 'unknown'> = {};
     for (const node of this.#view.nodes) {
       if (!this.#view.collapsed) {
-        states[node.id] = this.#states.get(node.id) ?? 'unknown';
+        states[node.id] = this.#calls.get(node.id)?.state ?? 'unknown';
         continue;
       }
       const tally = this.#tallies.get(node.id) ?? {};
