@@ -97,7 +97,8 @@ function checkSubstitutable(args: readonly unknown[], path: readonly (string | n
   }
 }
 
-function linkOf(value: object): string | undefined {
+/** Graph nodes among a call's arguments are written as links to their CIDs. */
+export function linkOf(value: object): string | undefined {
   return value instanceof Delayed ? value.cid : undefined;
 }
 

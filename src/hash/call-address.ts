@@ -14,7 +14,7 @@
  */
 import { UnhashableError } from '../errors.js';
 import { FORMAT_VERSION, acquireEncoder, releaseEncoder, type Link, type LinkOf } from './canonical.js';
-import { DAG_CBOR } from './cid.js';
+import { DAG_CBOR, cidBytes } from './cid.js';
 import { identityAddress, type FunctionIdentity } from './identity.js';
 
 export { FORMAT_VERSION };
@@ -29,6 +29,9 @@ function recordPrefix(tag: string, length: number): Uint8Array {
   return Uint8Array.from([0x80 | length, 0x60 | bytes.length, ...bytes, FORMAT_VERSION]);
 }
 
+/** Shared by every call without graph-node arguments (most leaves of a graph). */
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+
 /**
  * The CID of calling the function `identity` with `args`, and every graph node
  * found in `args` (one entry per occurrence, in the order their links appear in
@@ -36,17 +39,42 @@ function recordPrefix(tag: string, length: number): Uint8Array {
  * Throws UnhashableError naming the path (`args[1].config.cb`) of a value it
  * cannot address.
  */
-/** Shared by every call without graph-node arguments (most leaves of a graph). */
-const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
-
 export function callAddress(
   identity: FunctionIdentity,
   args: readonly unknown[],
   linkOf: (value: object) => string | undefined,
 ): { cid: string; links: Link[] } {
-  if (!Array.isArray(args)) throw new UnhashableError('args', 'not an array of arguments');
-  const identityCid = identityAddress(identity).bytes;
+  checkArgs(args);
   const links: Link[] = [];
+  const cid = addressCall(identityAddress(identity).bytes, args, linkOf, links);
+  return { cid, links: links.length === 0 ? NO_LINKS : links };
+}
+
+/**
+ * The CID of calling, with `args`, the function whose identity record has CID
+ * `identityCid`: what callAddress gave for these arguments under that identity. It
+ * lets `memograph explain` prove that a cached result is this very call made with an
+ * earlier version of its function.
+ */
+export function callAddressUnder(
+  identityCid: string,
+  args: readonly unknown[],
+  linkOf: (value: object) => string | undefined,
+): string {
+  checkArgs(args);
+  return addressCall(cidBytes(identityCid), args, linkOf, undefined);
+}
+
+function checkArgs(args: readonly unknown[]): void {
+  if (!Array.isArray(args)) throw new UnhashableError('args', 'not an array of arguments');
+}
+
+function addressCall(
+  identityCid: Uint8Array,
+  args: readonly unknown[],
+  linkOf: (value: object) => string | undefined,
+  links: Link[] | undefined,
+): string {
   const encoder = acquireEncoder('args', linkOf as LinkOf, links);
   try {
     encoder.raw(CALL_PREFIX);
@@ -54,7 +82,7 @@ export function callAddress(
     const n = args.length;
     encoder.head(4, n);
     for (let i = 0; i < n; i++) encoder.arg(i, args[i]);
-    return { cid: encoder.cid(DAG_CBOR), links: links.length === 0 ? NO_LINKS : links };
+    return encoder.cid(DAG_CBOR);
   } finally {
     releaseEncoder(encoder);
   }

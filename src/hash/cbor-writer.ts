@@ -5,7 +5,7 @@
  * record, so the per-call cost is the bytes, not allocations.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { cidOf, writeCidBytes } from './cid.js';
+import { cidOf, sha256, writeCidBytes } from './cid.js';
 
 const INITIAL_BUFFER = 16 * 1024;
 /** A buffer grown past this by one huge record is dropped afterwards. */
@@ -50,6 +50,16 @@ export class CborWriter {
   /** A copy of the bytes written so far. */
   bytes(): Uint8Array {
     return new Uint8Array(this.buf.subarray(0, this.pos));
+  }
+
+  /** How many bytes have been written. */
+  get written(): number {
+    return this.pos;
+  }
+
+  /** sha256 of the bytes written so far, without copying them. */
+  digest(): Uint8Array {
+    return sha256(this.buf.subarray(0, this.pos));
   }
 
   /** CIDv1 (sha256) of the bytes written so far. */

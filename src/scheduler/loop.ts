@@ -9,6 +9,8 @@ import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../executors/fill-inputs.js';
 import { captureDeclared, restoreDeclared } from '../files/declared-outputs.js';
+import { lineageOf } from '../graph/lineage.js';
+import { withoutLineage } from '../store/record-codec.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import type { RunEvent } from './events.js';
@@ -216,7 +218,8 @@ export class RunLoop {
       return;
     }
     if (record) {
-      node.record = record;
+      // Lineage serves `memograph explain`, not the run: do not hold it for every cached node.
+      node.record = withoutLineage(record);
       this.#load(node);
       return;
     }
@@ -401,7 +404,9 @@ export class RunLoop {
         createdAt: Date.now(),
         ...(declared && { outputs: declared.outputs }),
       };
-      store.putResult(node.delayed.cid, record, bytes, declared?.attachments);
+      // The stored record says what the result was computed from; the node keeps it lean.
+      const lineage = lineageOf(node.delayed);
+      store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, bytes, declared?.attachments);
       node.record = record;
     }
     this.state.counts.executed++;

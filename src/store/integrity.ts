@@ -4,8 +4,9 @@
  * edit) can make a store return a wrong result; it can only cause a miss.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { FINGERPRINT_INLINE_LIMIT } from '../hash/argument-fingerprints.js';
 import { cidOf, RAW } from '../hash/cid.js';
-import { VALUE_ENCODING, type ResultRecord } from './store.js';
+import { VALUE_ENCODING, type Lineage, type ResultRecord } from './store.js';
 
 export function bytesMatch(resultCid: string, bytes: Uint8Array): boolean {
   return cidOf(RAW, bytes) === resultCid;
@@ -31,5 +32,20 @@ export function checkPut(callCid: string, record: ResultRecord, bytes: Uint8Arra
     throw new InvalidArgumentError(
       `The record of ${callCid} says size ${record.size}, but ${bytes.byteLength} bytes were given`,
     );
+  }
+  if (record.lineage !== undefined) checkLineage(callCid, record.lineage);
+}
+
+/** A lineage the disk could not read back would turn a good result into a miss: refuse it here. */
+function checkLineage(callCid: string, lineage: Lineage): void {
+  if (typeof lineage?.identity !== 'string' || lineage.identity === '' || !Array.isArray(lineage.args)) {
+    throw new InvalidArgumentError(`Expected the lineage of ${callCid} to be { identity: string, args: Uint8Array[] }`);
+  }
+  for (const [i, fingerprint] of lineage.args.entries()) {
+    if (!(fingerprint instanceof Uint8Array) || fingerprint.length === 0 || fingerprint.length > FINGERPRINT_INLINE_LIMIT) {
+      throw new InvalidArgumentError(
+        `Expected lineage.args[${i}] of ${callCid} to be a fingerprint of 1 to ${FINGERPRINT_INLINE_LIMIT} bytes`,
+      );
+    }
   }
 }

@@ -28,6 +28,23 @@ export interface ResultRecord {
    * bytes, which are stored beside the result and put back on a cache hit.
    */
   readonly outputs?: Readonly<Record<string, string>>;
+  /**
+   * What the result was computed from, so that `memograph explain` can tell why a later
+   * call misses. Absent in records written before it was stored (record format 1).
+   */
+  readonly lineage?: Lineage;
+}
+
+/** A call's function and arguments, kept with its result in a form that costs little. */
+export interface Lineage {
+  /** CID of the function's identity record (name + normalised source, or name + version). */
+  readonly identity: string;
+  /**
+   * One fingerprint per argument (src/hash/argument-fingerprints.ts): DAG-CBOR bytes,
+   * the argument's canonical encoding when at most 256 bytes, else `{"$sha256": digest}`
+   * of it. Equal fingerprints mean equal arguments.
+   */
+  readonly args: readonly Uint8Array[];
 }
 
 /** Bytes stored beside a result under their own CID (a task's output files). */

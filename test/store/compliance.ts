@@ -197,6 +197,52 @@ export function runStoreCompliance(
       expect(await store.getBytes(fileCid)).toEqual(file);
     });
 
+    it('keeps a record\'s lineage, with or without outputs, buffered, flushed and reopened', async () => {
+      const lineage = { identity: callCid('identity'), args: [new Uint8Array([0xfb, 0x3f, 0xe0, 0, 0, 0, 0, 0, 0]), new Uint8Array([0x61, 0x78])] };
+      const { record, bytes } = result('traced');
+      const traced = { ...record, lineage };
+      const both = { ...record, outputs: { 'out/b.txt': record.resultCid }, lineage };
+      const none = { ...record, lineage: { identity: lineage.identity, args: [] } };
+      store.putResult(callCid('traced'), traced, bytes);
+      store.putResult(callCid('both'), both, bytes);
+      store.putResult(callCid('none'), none, bytes);
+      const cids = [callCid('traced'), callCid('both'), callCid('none')];
+      expect(await store.getRecords(cids)).toEqual([traced, both, none]);
+      await store.flush();
+      expect(store.getRecordSync?.(callCid('traced'))).toEqual(traced);
+      expect(await store.getRecords(cids)).toEqual([traced, both, none]);
+      if (subject.reopen) {
+        store = await subject.reopen();
+        expect(await store.getRecords(cids)).toEqual([traced, both, none]);
+      }
+    });
+
+    it('keeps its own copy of a lineage', async () => {
+      const fingerprint = new Uint8Array([0x18, 0x2a]);
+      const { record, bytes } = result('owned');
+      store.putResult(callCid(1), { ...record, lineage: { identity: callCid('identity'), args: [fingerprint] } }, bytes);
+      fingerprint.fill(0);
+      expect(store.getRecordSync?.(callCid(1))?.lineage?.args).toEqual([new Uint8Array([0x18, 0x2a])]);
+      await store.flush();
+      expect((await store.getRecords([callCid(1)]))[0]?.lineage?.args).toEqual([new Uint8Array([0x18, 0x2a])]);
+    });
+
+    it('rejects a lineage it could not read back', () => {
+      const { record, bytes } = result('badly traced');
+      const bad: unknown[] = [
+        { identity: '', args: [] },
+        { identity: 7, args: [] },
+        { identity: callCid('identity') },
+        { identity: callCid('identity'), args: ['0.5'] },
+        { identity: callCid('identity'), args: [new Uint8Array(0)] },
+        { identity: callCid('identity'), args: [new Uint8Array(257)] },
+      ];
+      for (const lineage of bad) {
+        expect(() => store.putResult(callCid(1), { ...record, lineage } as ResultRecord, bytes)).toThrow(TypeError);
+      }
+      expect(store.getRecordSync?.(callCid(1))).toBeUndefined();
+    });
+
     it('flushes on close and refuses work afterwards', async () => {
       const { record, bytes } = result('last');
       store.putResult(callCid(1), record, bytes);
