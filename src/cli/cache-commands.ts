@@ -2,8 +2,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { inspect } from 'node:util';
+import { previewFingerprint } from './argument-preview.js';
 import { out as pc } from './colors.js';
 import { LevelStore } from '../store/level-store.js';
+import { withoutLineage } from '../store/record-codec.js';
 import type { ResultRecord } from '../store/store.js';
 import { unpackValue } from '../store/value-codec.js';
 
@@ -52,7 +54,7 @@ export async function cacheStats(options: CacheOptions): Promise<string> {
 export async function cacheList(options: CacheOptions): Promise<string> {
   return withStore(options.cacheDir, async (store) => {
     const rows: (ResultRecord & { cid: string })[] = [];
-    for await (const [cid, record] of store.records()) rows.push({ cid, ...record });
+    for await (const [cid, record] of store.records()) rows.push({ cid, ...withoutLineage(record) });
     rows.sort((a, b) => b.createdAt - a.createdAt);
     if (options.json) return JSON.stringify(rows, null, 2);
     const now = Date.now();
@@ -100,8 +102,17 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
     if (!record) throw new UsageProblem(`No entry ${options.cid} in ${options.cacheDir}`);
     const bytes = await store.getBytes(record.resultCid);
     const value = bytes === undefined ? undefined : unpackValue(bytes);
+    const nameOf = (cid: string) => store.getRecordSync(cid)?.fn;
+    const lineage = record.lineage && {
+      identity: record.lineage.identity,
+      args: record.lineage.args.map((fingerprint) => previewFingerprint(fingerprint, nameOf) ?? null),
+    };
     if (options.json) {
-      return JSON.stringify({ cid: options.cid, ...record, preview: bytes === undefined ? null : preview(value) }, null, 2);
+      return JSON.stringify(
+        { cid: options.cid, ...record, lineage, preview: bytes === undefined ? null : preview(value) },
+        null,
+        2,
+      );
     }
     return [
       `${pc.bold(options.cid)}`,
@@ -109,6 +120,12 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
       `result      ${record.resultCid} (${formatBytes(record.size)}, ${record.encoding})`,
       `computed in ${record.durationMs.toFixed(1)} ms, stored ${new Date(record.createdAt).toISOString()}`,
       ...(record.outputs ? Object.entries(record.outputs).map(([path, cid]) => `output      ${path} = ${cid}`) : []),
+      ...(lineage
+        ? [
+            `identity    ${lineage.identity}`,
+            ...lineage.args.map((arg, i) => `argument ${i}  ${arg ?? pc.dim('(too long to keep; its digest is stored)')}`),
+          ]
+        : []),
       bytes === undefined ? pc.red('value       missing or corrupt: the next run computes it again') : `value       ${preview(value)}`,
     ].join('\n');
   });

@@ -2,21 +2,23 @@
  * `memograph explain <script>`: for each node of the graph a script exports,
  * would the next run serve it from the cache or run it, and why. It walks the
  * graph as a run does — from the targets down, not below what is cached — and
- * changes nothing.
+ * changes nothing. A node that runs though none of its inputs does is compared
+ * with the cached results of its function (explain-miss.ts) to say what changed.
  */
 import { existsSync } from 'node:fs';
 import { out as pc } from './colors.js';
 import type { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
 import { LevelStore } from '../store/level-store.js';
+import { comparisonLimit, explainMiss, FunctionResults, type ChangedArgument, type MissReason, type StoredCall } from './explain-miss.js';
 import { loadTargets } from './graph-command.js';
 
 export type Verdict =
   | { readonly kind: 'cached' }
-  /** No stored result for this very call: it never ran, or its function or a literal argument is new. */
-  | { readonly kind: 'runs'; readonly reason: 'no-record' }
   /** It has no stored result because an input will run first, so this call is new too. */
   | { readonly kind: 'runs'; readonly reason: 'input-runs'; readonly inputs: readonly string[] }
+  /** No stored result for this call, though no input of it runs: MissReason says what changed. */
+  | ({ readonly kind: 'runs' } & MissReason)
   /** Only needed by nodes that are cached: the run never looks at it. */
   | { readonly kind: 'not-needed' };
 
@@ -34,6 +36,7 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
     // Walk from the targets as a run would: cached nodes stop the walk.
     const verdicts = new Map<string, Verdict>();
     const order: string[] = [];
+    const misses: Delayed<unknown>[] = [];
     const visit = (node: Delayed<unknown>): boolean => {
       const known = verdicts.get(node.cid);
       if (known) return known.kind === 'runs';
@@ -49,16 +52,37 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
         if (visit(input) && !running.includes(input.cid)) running.push(input.cid);
       }
       if (running.length > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: running });
+      else misses.push(node);
       order.push(node.cid);
       return true;
     };
     for (const target of targets) visit(target);
+    if (store && misses.length > 0) {
+      const names = new Set(misses.map((node) => node.name));
+      const stored = await storedCallsByName(store, names);
+      const results = new Map([...names].map((name) => [name, new FunctionResults(stored.get(name) ?? [])]));
+      const nameOf = (cid: string) => all.get(cid)?.name ?? store.getRecordSync(cid)?.fn;
+      const limit = comparisonLimit(misses.length);
+      for (const node of misses) verdicts.set(node.cid, { kind: 'runs', ...explainMiss(node, results.get(node.name)!, nameOf, limit) });
+    }
     for (const cid of all.keys()) if (!verdicts.has(cid)) verdicts.set(cid, { kind: 'not-needed' });
     const ordered = [...order, ...[...all.keys()].filter((cid) => !order.includes(cid))];
     return ordered.map((cid) => ({ cid, name: all.get(cid)!.name, verdict: verdicts.get(cid)! }));
   } finally {
     await store?.close();
   }
+}
+
+/** The stored calls of each of `names`, in one pass over the cache's records. */
+async function storedCallsByName(store: LevelStore, names: ReadonlySet<string>): Promise<Map<string, StoredCall[]>> {
+  const byName = new Map<string, StoredCall[]>();
+  for await (const [cid, record] of store.records()) {
+    if (!names.has(record.fn)) continue;
+    let calls = byName.get(record.fn);
+    if (calls === undefined) byName.set(record.fn, (calls = []));
+    calls.push({ cid, record });
+  }
+  return byName;
 }
 
 export function renderExplained(rows: readonly Explained[], names: ReadonlyMap<string, string>): string {
@@ -72,10 +96,63 @@ export function renderExplained(rows: readonly Explained[], names: ReadonlyMap<s
         case 'not-needed':
           return `${what} ${pc.dim('not looked at: only cached nodes need it')}`;
         case 'runs':
-          return verdict.reason === 'no-record'
-            ? `${what} ${pc.yellow('runs')}: no stored result for this call (it never ran, or its function or a literal argument changed)`
-            : `${what} ${pc.yellow('runs')}: its input ${verdict.inputs.map(label).join(', ')} runs first, so this call is new too`;
+          return `${what} ${pc.yellow('runs')}: ${
+            verdict.reason === 'input-runs'
+              ? `its input ${verdict.inputs.map(label).join(', ')} runs first, so this call is new too`
+              : describeMiss(verdict)
+          }`;
       }
     })
     .join('\n');
+}
+
+function describeMiss(miss: MissReason): string {
+  switch (miss.reason) {
+    case 'no-record':
+      return miss.withoutLineage
+        ? `no stored result for this call; the ${plural(miss.withoutLineage, 'cached result')} of this function ` +
+            `${miss.withoutLineage === 1 ? 'was' : 'were'} stored without lineage, so what changed is unknown`
+        : 'it never ran with this cache (no stored result of this function)';
+    case 'function-changed':
+      return `its function changed (${miss.identifiedBy} differs from the cached result of ${formatWhen(miss.previous.createdAt)}; the arguments are the same)`;
+    case 'input-changed':
+      return `${describeChanges(miss.changed, miss.argumentCount)} since the cached result of ${formatWhen(miss.previous.createdAt)}`;
+    case 'function-and-input-changed':
+      return (
+        `its function changed (${miss.identifiedBy} differs) and ${describeChanges(miss.changed, miss.argumentCount)} ` +
+        `since the closest cached result, of ${formatWhen(miss.previous.createdAt)}`
+      );
+  }
+}
+
+/** At most this many arguments are described one by one; the rest are counted. */
+const LISTED_CHANGES = 3;
+
+function describeChanges(changed: readonly ChangedArgument[], count?: { before: number; after: number }): string {
+  const phrases = changed.slice(0, LISTED_CHANGES).map(({ index, before, after }) => {
+    if (count && index >= count.before) return `argument ${index} was added${after === undefined ? '' : ` (${after})`}`;
+    if (count && index >= count.after) return `argument ${index} was dropped${before === undefined ? '' : ` (was ${before})`}`;
+    const values =
+      before !== undefined && after !== undefined
+        ? ` (${before} → ${after})`
+        : after !== undefined
+          ? ` (now ${after})`
+          : before !== undefined
+            ? ` (was ${before})`
+            : '';
+    return `argument ${index} changed${values}`;
+  });
+  if (changed.length > LISTED_CHANGES) phrases.push(`${plural(changed.length - LISTED_CHANGES, 'more argument')} changed`);
+  return phrases.length === 1 ? phrases[0]! : `${phrases.slice(0, -1).join(', ')} and ${phrases.at(-1)}`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Local time to the minute, as people read it: 2026-11-20 14:03. */
+function formatWhen(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
 }

@@ -58,6 +58,12 @@ describe('memograph cache', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toMatch(/function {4}estimatePi/);
     expect(shown.stdout).toMatch(/value {7}3\.14/);
+    // Its lineage: the function's identity and its eight inputs, each a countInside call.
+    expect(shown.stdout).toMatch(/^identity {4}bafyrei\w+$/m);
+    expect(shown.stdout.match(/^argument \d  <countInside \w{8}>$/gm)).toHaveLength(8);
+    const json = JSON.parse((await memograph(['cache', '--json', 'show', pi.cid])).stdout) as { lineage: { args: string[] } };
+    expect(json.lineage.args).toHaveLength(8);
+    expect(json.lineage.args[0]).toMatch(/^<countInside \w{8}>$/);
     const missing = await memograph(['cache', 'show', 'bafyreinotthere']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/No entry bafyreinotthere/);

@@ -1,32 +1,39 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute, shutdown } from '../../src/index.js';
+import { LevelStore } from '../../src/store/level-store.js';
 import target, { part } from '../fixtures/graph-script.js';
+import { build } from '../fixtures/lineage-script.js';
+import { result } from '../store/compliance.js';
 import { tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
 
 const dir = tempDir();
-const cacheDir = `${dir.path}/cache`;
 afterAll(async () => {
   await shutdown();
   dir.remove();
 });
 
-interface Row {
-  cid: string;
-  name: string;
-  verdict: { kind: string; reason?: string; inputs?: string[] };
+interface Verdict {
+  kind: string;
+  reason?: string;
+  inputs?: string[];
+  [field: string]: unknown;
 }
 
-const explain = (json: boolean) =>
-  runCli(['explain', 'test/fixtures/graph-script.ts', '--cache-dir', cacheDir, ...(json ? ['--json'] : [])]);
+const explain = (script: string, cacheDir: string, options: { json?: boolean; env?: Record<string, string> } = {}) =>
+  runCli(['explain', script, '--cache-dir', cacheDir, ...(options.json ? ['--json'] : [])], options.env);
 
-const verdicts = async () => {
-  const rows = JSON.parse((await explain(true)).stdout) as Row[];
+const verdictsOf = async (script: string, cacheDir: string, env?: Record<string, string>) => {
+  const rows = JSON.parse((await explain(script, cacheDir, { json: true, env })).stdout) as { cid: string; verdict: Verdict }[];
   return Object.fromEntries(rows.map((row) => [row.cid, row.verdict]));
 };
 
+const WHEN = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d`;
+
 describe('memograph explain', () => {
   it('says, per node, whether the next run serves it from the cache or runs it, and why', async () => {
+    const cacheDir = `${dir.path}/parts`;
+    const verdicts = () => verdictsOf('test/fixtures/graph-script.ts', cacheDir);
     const [p1, p2, p3] = [part(1), part(2), part(3)];
 
     let v = await verdicts();
@@ -36,7 +43,13 @@ describe('memograph explain', () => {
     await compute(p1, { cacheDir });
     v = await verdicts();
     expect(v[p1.cid]).toEqual({ kind: 'cached' });
-    expect(v[p2.cid]).toEqual({ kind: 'runs', reason: 'no-record' });
+    // part(1) is cached, so part(2) is the same function with another argument.
+    expect(v[p2.cid]).toMatchObject({
+      kind: 'runs',
+      reason: 'input-changed',
+      changed: [{ index: 0, before: '1', after: '2' }],
+      previous: { cid: p1.cid },
+    });
     expect(v[target.cid]!.inputs?.sort()).toEqual([p2.cid, p3.cid].sort());
 
     await compute(target, { cacheDir });
@@ -44,8 +57,105 @@ describe('memograph explain', () => {
     expect(v[target.cid]).toEqual({ kind: 'cached' });
     expect(v[p2.cid]).toEqual({ kind: 'not-needed' });
 
-    const text = (await explain(false)).stdout;
+    const text = (await explain('test/fixtures/graph-script.ts', cacheDir)).stdout;
     expect(text).toMatch(new RegExp(`^total ${target.cid.slice(-8)} +cached$`, 'm'));
     expect(text).toMatch(/not looked at: only cached nodes need it/);
+  });
+
+  describe('for a call whose inputs do not run, what changed since the cached result', () => {
+    const script = 'test/fixtures/lineage-script.ts';
+    const computed = build('a', 0.5);
+    const identityOf = (node: { task: { key: string } }) => node.task.key;
+    let cacheDir: string | undefined;
+    /** A cache that holds the whole graph as built with body `a` and factor 0.5. */
+    const populated = async () => {
+      if (cacheDir === undefined) {
+        cacheDir = `${dir.path}/lineage`;
+        await compute(computed.total, { cacheDir });
+      }
+      return cacheDir;
+    };
+
+    it('its function: another body under the same name, with the same arguments', async () => {
+      const cacheDir = await populated();
+      const now = build('b', 0.5);
+      const v = await verdictsOf(script, cacheDir, { LINEAGE_SCALE: 'b' });
+      expect(v[now.data.cid]).toEqual({ kind: 'cached' });
+      expect(v[now.scaled.cid]).toEqual({
+        kind: 'runs',
+        reason: 'function-changed',
+        identifiedBy: 'source',
+        identity: identityOf(now.scaled),
+        previousIdentity: identityOf(computed.scaled),
+        previous: { cid: computed.scaled.cid, createdAt: expect.any(Number) },
+      });
+      expect(v[now.total.cid]).toEqual({ kind: 'runs', reason: 'input-runs', inputs: [now.scaled.cid] });
+
+      const text = (await explain(script, cacheDir, { env: { LINEAGE_SCALE: 'b' } })).stdout;
+      expect(text).toMatch(
+        new RegExp(`^scale ${now.scaled.cid.slice(-8)} +runs: its function changed \\(source differs from the cached result of ${WHEN}; the arguments are the same\\)$`, 'm'),
+      );
+    });
+
+    it('a literal argument: which one, and its value before and now', async () => {
+      const cacheDir = await populated();
+      const now = build('a', 0.7);
+      const v = await verdictsOf(script, cacheDir, { LINEAGE_FACTOR: '0.7' });
+      expect(v[now.scaled.cid]).toEqual({
+        kind: 'runs',
+        reason: 'input-changed',
+        changed: [{ index: 1, before: '0.5', after: '0.7' }],
+        previous: { cid: computed.scaled.cid, createdAt: expect.any(Number) },
+      });
+
+      const text = (await explain(script, cacheDir, { env: { LINEAGE_FACTOR: '0.7' } })).stdout;
+      expect(text).toMatch(new RegExp(`^scale ${now.scaled.cid.slice(-8)} +runs: argument 1 changed \\(0\\.5 → 0\\.7\\) since the cached result of ${WHEN}$`, 'm'));
+    });
+
+    it('both its function and an argument', async () => {
+      const cacheDir = await populated();
+      const now = build('b', 0.7);
+      const env = { LINEAGE_SCALE: 'b', LINEAGE_FACTOR: '0.7' };
+      const v = await verdictsOf(script, cacheDir, env);
+      expect(v[now.scaled.cid]).toEqual({
+        kind: 'runs',
+        reason: 'function-and-input-changed',
+        identifiedBy: 'source',
+        identity: identityOf(now.scaled),
+        previousIdentity: identityOf(computed.scaled),
+        changed: [{ index: 1, before: '0.5', after: '0.7' }],
+        previous: { cid: computed.scaled.cid, createdAt: expect.any(Number) },
+      });
+
+      const text = (await explain(script, cacheDir, { env })).stdout;
+      expect(text).toMatch(
+        new RegExp(`runs: its function changed \\(source differs\\) and argument 1 changed \\(0\\.5 → 0\\.7\\) since the closest cached result, of ${WHEN}$`, 'm'),
+      );
+    });
+
+    it('nothing to compare with: the function never ran with this cache', async () => {
+      const cacheDir = `${dir.path}/only-load`;
+      await compute(computed.data, { cacheDir });
+      const v = await verdictsOf(script, cacheDir);
+      expect(v[computed.data.cid]).toEqual({ kind: 'cached' });
+      expect(v[computed.scaled.cid]).toEqual({ kind: 'runs', reason: 'no-record' });
+      const text = (await explain(script, cacheDir)).stdout;
+      expect(text).toMatch(new RegExp(`^scale ${computed.scaled.cid.slice(-8)} +runs: it never ran with this cache`, 'm'));
+    });
+
+    it('nothing to compare with: results of the function stored without lineage', async () => {
+      const cacheDir = `${dir.path}/no-lineage`;
+      await compute(computed.data, { cacheDir });
+      // A result of `scale` as memograph stored it before records carried lineage (format 1).
+      const store = await LevelStore.open(cacheDir);
+      const { record, bytes } = result([0, 0.5, 1, 1.5], 'scale');
+      store.putResult(build('a', 0.25).scaled.cid, record, bytes);
+      await store.close();
+
+      const v = await verdictsOf(script, cacheDir);
+      expect(v[computed.scaled.cid]).toEqual({ kind: 'runs', reason: 'no-record', withoutLineage: 1 });
+      const text = (await explain(script, cacheDir)).stdout;
+      expect(text).toMatch(/runs: no stored result for this call; the 1 cached result of this function was stored without lineage, so what changed is unknown/);
+    });
   });
 });
