@@ -63,9 +63,15 @@ const HEADERS = {
 let server: DashboardServer | undefined;
 
 /** Show `run` on this process's dashboard, starting the server on first use; resolves to the page's address. */
+/** The first run's options decide where it listens; later runs join the same page. */
 export function showOnDashboard(run: Run<unknown[]>, targets: readonly Delayed<unknown>[], options: ResolvedDashboardOptions): Promise<string> {
-  const current = (server ??= new DashboardServer(options));
-  current.show(run, targets);
+  let current: DashboardServer;
+  try {
+    current = server ??= new DashboardServer(options);
+    current.show(run, targets);
+  } catch (error) {
+    return Promise.reject(error as Error); // the run goes on without it
+  }
   // One that could not listen is dropped, so that a later run tries again.
   current.url.catch(() => {
     if (server === current) server = undefined;

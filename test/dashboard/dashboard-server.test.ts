@@ -144,6 +144,19 @@ describe('the dashboard server', () => {
     expect(last.graph).toEqual({ double: 'done', add: 'done' });
   });
 
+  it('cannot start (an address this machine does not have): a warning, and the run goes on', async () => {
+    let outcome: unknown;
+    const warnings = await warningsDuring(async () => {
+      const run = startRun([add(double(7), double(8))], { cache: false, workers: 1, dashboard: { port: 0, host: '192.0.2.1' } });
+      await expect(run.dashboardUrl).rejects.toThrow(/EADDRNOTAVAIL/);
+      outcome = await run.result;
+    });
+    expect(outcome).toEqual([30]);
+    expect(warnings.join('\n')).toMatch(/the dashboard could not start: .*EADDRNOTAVAIL/);
+    // A later run tries again.
+    expect(await dashboardOf({ port: 0 })).toMatch(/^http:\/\/127\.0\.0\.1:/);
+  });
+
   it('rejects malformed options with errors that name them', () => {
     const bad: [ComputeOptions['dashboard'], RegExp][] = [
       [{ port: -1 }, /dashboard\.port/],
