@@ -24,6 +24,17 @@ const summarise = delayed(function summarise(...values: number[]) {
   return values.reduce((a, b) => a + b, 0) / values.length;
 });
 
+// Holds the first run open until the page has shown it going on.
+let release!: () => void;
+const released = new Promise<void>((resolve) => (release = resolve));
+const gate = delayed(
+  async function gate() {
+    await released;
+    return 0;
+  },
+  { mainThread: true, cache: false },
+);
+
 const cache = tempDir();
 let browser: Browser;
 beforeAll(async () => {
@@ -38,7 +49,7 @@ afterAll(async () => {
 describe('the dashboard in a browser', () => {
   it('shows runs live: counts, the task stream, per-function progress, failures and the coloured graph', async () => {
     const seeds = Array.from({ length: 24 }, (_, i) => simulate(i));
-    const targets = [summarise(...seeds), load(7)];
+    const targets = [summarise(...seeds), load(7), gate()];
     const options = { cacheDir: cache.path, workers: 2, onFailure: 'continue', dashboard: { port: 0, updateIntervalMs: 100 } } as const;
     const run = startRun(targets, options);
     const url = await run.dashboardUrl!;
@@ -48,19 +59,24 @@ describe('the dashboard in a browser', () => {
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
     await page.goto(url);
+    // Live: the run is going on, and the page says what is running.
+    await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('running');
+    await expect.poll(() => page.textContent('#memory'), { timeout: 60_000 }).toMatch(/running now: .*gate/);
+    expect(Number(await page.textContent('#count-running'))).toBeGreaterThanOrEqual(1);
+    release();
     await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('finished with failures');
     await run.settled;
 
-    expect(await page.textContent('#count-executed')).toBe('25');
+    expect(await page.textContent('#count-executed')).toBe('26');
     expect(await page.textContent('#count-failed')).toBe('1');
-    expect(await page.textContent('#count-total')).toBe('26');
+    expect(await page.textContent('#count-total')).toBe('27');
     expect(await page.locator('#stream rect.task[data-name="simulate"]').count()).toBe(24);
     expect(await page.textContent('#stream')).toMatch(/worker \d+/);
     const simulateRow = page.locator('#functions tr', { hasText: 'simulate' });
     expect(await simulateRow.locator('td').nth(2).textContent()).toBe('24 / 24');
     expect(await page.textContent('#failures')).toContain('bad input: sample 7 is missing');
     expect(await page.locator('#graph g.node.failed').count()).toBe(1);
-    expect(await page.locator('#graph g.node.done').count()).toBe(25);
+    expect(await page.locator('#graph g.node.done').count()).toBe(26);
     expect(await page.locator('#workers tbody tr').count()).toBeGreaterThan(0);
 
     // Everything the page loaded came from the dashboard itself: no CDN.
@@ -71,14 +87,15 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
 
     // A second run in the same process: the page adds it up and draws its graph.
-    // The summary comes from the cache, so nothing below it is looked at; the failure is tried again.
+    // The summary comes from the cache, so nothing below it is looked at; the failure is
+    // tried again, and the gate (never cached) runs again.
     const again = startRun(targets, options);
     expect(await again.dashboardUrl).toBe(url);
     await again.settled;
     await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toBe('2 runs');
     await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished with failures');
     expect(await page.textContent('#count-cached')).toBe('1');
-    expect(await page.textContent('#count-executed')).toBe('25');
+    expect(await page.textContent('#count-executed')).toBe('27');
     expect(await page.textContent('#count-failed')).toBe('2');
     await expect.poll(() => page.textContent('#graph-title')).toBe('Graph of run 2');
     await expect.poll(() => page.locator('#graph g.node.cached').count()).toBe(1);
