@@ -213,9 +213,11 @@ function normalize(
   const { offset } = parsed;
   const end = offset + source.length;
   const asi = new Set(parsed.insertedSemicolons.filter((at) => at > offset && at <= end));
+  const optionalParens = soleParameterParens(parsed);
   const tokens: Token[] = [];
   for (const t of parsed.tokens) {
     if (t.start < offset || t.end > end || t.type.label === 'eof' || helpers?.removed.has(t.start)) continue;
+    if (optionalParens.has(t.start)) continue;
     if (helpers?.unwrapped.has(t.start)) {
       // `const g = __name(() => 1, "g")⏎`: the inserted semicolon follows E.
       if (asi.has(t.end) && tokens.length > 0) asi.add(tokens[tokens.length - 1]!.end);
@@ -260,6 +262,35 @@ function normalize(
     }
   }
   return parts.join('');
+}
+
+/**
+ * The starts of the parentheses around an arrow function's sole plain parameter:
+ * `(x) => x` and `x => x` are one function, and compilers disagree on which to
+ * print (esbuild drops them, vitest's transform and prettier keep them).
+ */
+function soleParameterParens(parsed: Parsed): Set<number> {
+  const starts = new Set<number>();
+  const byStart = new Map(parsed.tokens.map((token, i) => [token.start, i]));
+  const visit = (node: unknown): void => {
+    if (typeof node !== 'object' || node === null) return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    const arrow = node as ESTree.Node & Node;
+    if (arrow.type === 'ArrowFunctionExpression' && arrow.params.length === 1 && arrow.params[0]!.type === 'Identifier') {
+      const param = arrow.params[0] as ESTree.Identifier & Node;
+      const i = byStart.get(param.start)!;
+      const open = parsed.tokens[i - 1];
+      const close = parsed.tokens[i + 1];
+      // An opening parenthesis before the arrow's start groups the whole arrow: `(x => x)`.
+      if (open?.type.label === '(' && open.start >= arrow.start && close?.type.label === ')') {
+        starts.add(open.start);
+        starts.add(close.start);
+      }
+    }
+    for (const [key, value] of Object.entries(node)) if (key !== 'type' && typeof value === 'object') visit(value);
+  };
+  visit(parsed.fn);
+  return starts;
 }
 
 // ---------------------------------------------------------------------------
