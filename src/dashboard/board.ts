@@ -105,8 +105,8 @@ interface Watched {
 export class Board {
   /** Runs going on now. */
   readonly #active = new Set<Watched>();
-  /** The latest run to start: its graph is the picture. */
-  #latest: Watched | undefined;
+  /** The latest run to start: its graph is the picture. Not the run itself, which must not outlive its end here. */
+  #latest: Pick<Watched, 'number' | 'graph'> | undefined;
   #runs = 0;
   #failedRuns = 0;
   #startedAt: number | undefined;
@@ -130,7 +130,7 @@ export class Board {
   watch(run: Run<unknown[]>, targets: readonly Delayed<unknown>[], onEnd: () => void): void {
     const watched = { number: ++this.#runs, run, graph: new GraphStates(targets) };
     this.#active.add(watched);
-    this.#latest = watched;
+    this.#latest = { number: watched.number, graph: watched.graph };
     this.#startedAt ??= Date.now();
     this.#endedAt = undefined;
     this.#dirty = true;

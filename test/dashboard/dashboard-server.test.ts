@@ -1,5 +1,7 @@
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDashboard } from '../../src/dashboard/dashboard-server.js';
 import { STREAM_PER_UPDATE } from '../../src/dashboard/board.js';
@@ -170,6 +172,21 @@ describe('the dashboard server', () => {
       expect(() => startRun([double(1)], { cache: false, dashboard })).toThrow(InvalidArgumentError);
       expect(() => startRun([double(1)], { cache: false, dashboard })).toThrow(message);
     }
+  });
+
+  it('does not keep a run alive once it has ended (only what the page shows of it)', async () => {
+    await dashboardOf({ port: 0 });
+    let ref: WeakRef<object> | undefined;
+    await (async () => {
+      const run = startRun([add(double(50), double(51))], { cache: false, workers: 1, dashboard: { port: 0 } });
+      ref = new WeakRef(run);
+      await run.settled;
+    })();
+    // WeakRef targets stay alive until the current job ends: let it end before collecting.
+    await new Promise((resolve) => setImmediate(resolve));
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+    expect(ref!.deref()).toBeUndefined();
   });
 
   it('stops with shutdown()', async () => {
