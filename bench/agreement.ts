@@ -10,6 +10,7 @@ import { spin } from './cpu-work.js';
 import type { ScenarioName, ScenarioParams } from './scenarios.js';
 import { cpuSeeds, dedupTotal, hashChecksum, sumOfIncs, treeNodes } from './shapes.js';
 import { isFailure, type Side, type SideOutcome } from './side-result.js';
+import { WATCH_VARIANTS } from './watchers.js';
 
 export interface Agreement {
   readonly scenario: ScenarioName;
@@ -61,6 +62,12 @@ export function expectedAnswers<S extends ScenarioName>(
     }
     case 'big':
       return both({ value: sumOfIncs(p.leaves!) }, { value: sumOfIncs(p.daskLeaves!) });
+    case 'watch': {
+      const total = sumOfIncs(p.n!);
+      // Every inc and the sum executed in every run: no run was handed another's results.
+      const values = Object.fromEntries(WATCH_VARIANTS.map((variant) => [variant, total]));
+      return both({ ...values, executed: p.n! + 1 }, {});
+    }
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
 }

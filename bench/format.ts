@@ -32,6 +32,9 @@ function formatTargetValue(target: TargetResult, row: Row | undefined): string {
   return `${formatNumber(target.value)} ${row?.unit ?? ''}`.trim();
 }
 
+/** A run of scenarios without targets (watch alone) says so, instead of an empty list. */
+const NO_TARGETS = 'No targets apply to the scenarios run.';
+
 const HEADER = ['scenario', 'memograph', 'Dask sync', 'Dask threads', 'ratio', 'target', 'met?'];
 
 function tableCells(report: Report): string[][] {
@@ -65,6 +68,12 @@ export function notes(report: Report): string[] {
     'Figures are the median of the timed runs, with min–max. The ratio is how many times better memograph is than the named baseline (above 1: memograph wins).',
     'rerun: the Dask sync column is a warm joblib.Memory call (per call); hash: dask.base.tokenize; build: building the same graph with dask.delayed(pure=True); big: Dask runs a smaller tree, compared per node.',
   ];
+  if (report.scenarios.some((s) => s.scenario === 'watch')) {
+    out.push(
+      'watch: memograph only, no Dask side: the wide graph on worker threads, unwatched and under each watcher; ' +
+        'each watcher is compared with the unwatched run of the same repeat.',
+    );
+  }
   if (report.daskMissing) out.push(`Dask columns are missing: ${report.daskMissing}.`);
   for (const s of report.scenarios) {
     for (const side of [s.memograph, s.dask]) if (isFailure(side)) out.push(`${side.side} ${s.scenario} failed: ${side.error}`);
@@ -104,7 +113,7 @@ export function renderMarkdown(report: Report): string {
     '',
     `## Targets: ${met} of ${report.targets.length} met`,
     '',
-    ...report.targets.map((t) => targetLine(t, report)),
+    ...(report.targets.length === 0 ? [NO_TARGETS] : report.targets.map((t) => targetLine(t, report))),
     '',
     '## Notes',
     '',
@@ -114,5 +123,6 @@ export function renderMarkdown(report: Report): string {
 }
 
 export function renderTargets(report: Report): string {
+  if (report.targets.length === 0) return NO_TARGETS;
   return report.targets.map((t) => targetLine(t, report).replaceAll('**', '')).join('\n');
 }

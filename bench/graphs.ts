@@ -31,9 +31,13 @@ export interface Built {
   readonly calls: number;
 }
 
-/** n independent inc(i), then one sum over them. */
-export function wide(ops: Ops, n: number): Built {
-  const incs = Array.from({ length: n }, (_, i) => ops.inc(i));
+/**
+ * n independent inc(i), then one sum over them. From `from` instead of 0, the
+ * calls are new ones: watch builds each run's graph at its own offset, so that
+ * no run meets another's calls.
+ */
+export function wide(ops: Ops, n: number, from = 0): Built {
+  const incs = Array.from({ length: n }, (_, i) => ops.inc(from + i));
   return { target: ops.sum(incs), calls: n + 1 };
 }
 

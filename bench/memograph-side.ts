@@ -11,7 +11,7 @@
  * process; peak RSS only grows), chosen by `phase`.
  */
 import { availableParallelism } from 'node:os';
-import { compute, delayed, shutdown, startRun } from '../src/index.js';
+import { compute, delayed, shutdown, startRun, type ComputeOptions } from '../src/index.js';
 import { BareThreads } from './bare-threads.js';
 import { spin } from './cpu-work.js';
 import { chain, dedup, onMain, onWorkers, tree, wide, type Built, type Ops } from './graphs.js';
@@ -19,6 +19,7 @@ import { RESULT_PREFIX } from './child.js';
 import type { Repeat, ScenarioName, ScenarioParams } from './scenarios.js';
 import { cpuSeeds, hashElements } from './shapes.js';
 import type { SideResult } from './side-result.js';
+import { WATCH_VARIANTS, watcherOptions, type WatchVariant } from './watchers.js';
 
 export interface MemographJob {
   readonly scenario: ScenarioName;
@@ -75,11 +76,12 @@ class Collector {
 }
 
 /** Build a graph (timed), then compute it (timed separately) without the cache. */
-async function buildAndRun(build: () => Built): Promise<Trial> {
+async function buildAndRun(build: () => Built, options: ComputeOptions = {}): Promise<Trial> {
   const started = performance.now();
   const { target } = build();
   const built = performance.now();
-  const run = startRun([target], { cache: false });
+  // Timed from startRun on: a watcher's set-up (the dashboard's view of the graph) is part of what it costs.
+  const run = startRun([target], { ...options, cache: false });
   const [value] = await run.result;
   return { ms: performance.now() - built, value, extra: { build: built - started, executed: run.counts.executed } };
 }
@@ -165,7 +167,22 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
     }
     case 'big':
       return big(p.leaves!, c, info);
+    case 'watch':
+      return watch(p.n!, job.repeat, c);
   }
+}
+
+async function watch(n: number, repeat: Repeat, c: Collector): Promise<Collector> {
+  let runs = 0;
+  const variant = (name: WatchVariant) => async (): Promise<Trial> => {
+    // Every run its own calls: nothing one variant computed is there for the next.
+    const from = runs++ * n;
+    const trial = await buildAndRun(() => wide(onWorkers, n, from), watcherOptions(name));
+    // The offset adds n·from to the sum; taken back out, every run answers sumOfIncs(n), which agreement.ts checks.
+    return withoutExtra({ ...trial, value: trial.value! - n * from }, 'build');
+  };
+  await c.repeat(repeat, Object.fromEntries(WATCH_VARIANTS.map((name) => [name, variant(name)])));
+  return c;
 }
 
 async function rerun(job: MemographJob, c: Collector, info: SideResult['info']): Promise<Collector> {

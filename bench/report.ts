@@ -30,7 +30,7 @@ export interface Report {
   readonly repeat: Repeat;
   readonly scenarios: readonly ScenarioReport[];
   readonly targets: readonly TargetResult[];
-  /** Why the Dask columns are empty, if they are. */
+  /** Why the Dask columns are missing, if they are; not set when no scenario run has a Dask side. */
   readonly daskMissing: string | undefined;
   readonly wallSeconds: number;
 }

@@ -8,6 +8,7 @@ import type { ScenarioName, ScenarioParams } from './scenarios.js';
 import { treeNodes } from './shapes.js';
 import { isFailure, type SideOutcome, type SideResult } from './side-result.js';
 import { pairwise, ratio, scaled, summarize, type Figure } from './stats.js';
+import { WATCHERS, WATCHER_LABELS } from './watchers.js';
 
 /** What a cell holds: a figure, a side that was not measured, or a column that does not apply. */
 export type Cell = Figure | 'missing' | 'n/a';
@@ -179,8 +180,49 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
         },
       ];
     }
+    case 'watch':
+      return watchRows(p.n! + 1);
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
+}
+
+/**
+ * watch: the unwatched run per task, then each watcher against it, as times the
+ * unwatched run and as extra µs per task. Both are paired run by run (the
+ * variants took turns within each repeat), so drift of a shared machine cancels.
+ * memograph against itself: no Dask column and no ratio.
+ */
+function watchRows(tasks: number): RowSpec[] {
+  const against = (watcher: string, combine: (watched: number, plain: number) => number): Pick => (r) => {
+    const watched = at(r, watcher);
+    const plain = at(r, 'plain');
+    return watched && plain ? pairwise(watched, plain, combine) : undefined;
+  };
+  return [
+    {
+      id: 'watch/plain',
+      label: 'watch · plain (unwatched), µs/task',
+      unit: 'µs/task',
+      lowerIsBetter: true,
+      memograph: perNode('plain', tasks),
+    },
+    ...WATCHERS.flatMap((watcher): RowSpec[] => [
+      {
+        id: `watch/${watcher}`,
+        label: `watch · ${WATCHER_LABELS[watcher]}, × plain`,
+        unit: '×',
+        lowerIsBetter: true,
+        memograph: against(watcher, (watched, plain) => watched / plain),
+      },
+      {
+        id: `watch/${watcher}/extra`,
+        label: `watch · ${WATCHER_LABELS[watcher]}, extra µs/task`,
+        unit: 'µs/task',
+        lowerIsBetter: true,
+        memograph: against(watcher, (watched, plain) => ((watched - plain) * 1000) / tasks),
+      },
+    ]),
+  ];
 }
 
 function speedup(r: SideResult, oneCore: string, allCores: string): number[] | undefined {

@@ -6,9 +6,11 @@
  * baselines come back from it while nothing they depend on has changed, and
  * memograph's are `cache: false`, measured afresh every time. Measurements run
  * one at a time (one run per task, `workers: 1`), since two at once would
- * disturb each other, and each in a process of its own.
+ * disturb each other, and each in a process of its own. A memograph-only
+ * scenario (watch: memograph against itself) has no Dask task at all.
  *
- * Writes bench/results/latest.{json,md} (--quick: quick.{json,md}). Exit code
+ * Writes bench/results/latest.{json,md} (--quick: quick.{json,md}; only some
+ * --scenarios: partial.{json,md}). Exit code
  * 2 for a malformed command line, 1 when a side failed or the sides' answers
  * disagree; missed targets are results, not failures.
  */
@@ -20,7 +22,7 @@ import { describeMachine } from './machine.js';
 import { UsageError, parseArgs, usage, type BenchOptions } from './params.js';
 import { INSTALL_HINT, probeDask } from './python.js';
 import { evaluateReport, scenarioReport, type Report, type ScenarioReport } from './report.js';
-import type { ScenarioName } from './scenarios.js';
+import { SCENARIOS, hasDaskSide, type ScenarioName } from './scenarios.js';
 import { isFailure, type Side, type SideOutcome, type SideResult } from './side-result.js';
 import { DASK_SIDE, daskTask, memographTask } from './tasks.js';
 
@@ -63,8 +65,10 @@ async function forget(cids: readonly string[]): Promise<void> {
 async function bench(options: BenchOptions): Promise<Report> {
   const started = performance.now();
   const date = new Date().toISOString();
+  // Probed even when no scenario run has a Dask side: the results name the machine's Dask either way.
   const dask = await probeDask();
-  if (!dask.ok) {
+  const daskWanted = options.scenarios.some(hasDaskSide);
+  if (!dask.ok && daskWanted) {
     process.stderr.write(
       `Dask is not available: ${dask.reason}.\nInstall it (Debian) with:\n  ${INSTALL_HINT}\nMeasuring memograph's side only.\n`,
     );
@@ -76,7 +80,8 @@ async function bench(options: BenchOptions): Promise<Report> {
     return {
       scenario,
       memograph: memographTask(scenario, params, options.repeat),
-      dask: key ? daskTask(scenario, params, options.repeat, key) : undefined,
+      // No Dask task for a memograph-only scenario: its Dask columns are `—`, not `missing`.
+      dask: key && hasDaskSide(scenario) ? daskTask(scenario, params, options.repeat, key) : undefined,
     };
   });
   if (options.fresh) await forget(plan.flatMap((p) => (p.dask ? [p.dask.cid] : [])));
@@ -98,14 +103,15 @@ async function bench(options: BenchOptions): Promise<Report> {
     repeat: options.repeat,
     scenarios,
     targets: evaluateReport(scenarios, options.params, machine.cores),
-    daskMissing: dask.ok ? undefined : `${dask.reason}; install with \`${INSTALL_HINT}\``,
+    daskMissing: dask.ok || !daskWanted ? undefined : `${dask.reason}; install with \`${INSTALL_HINT}\``,
     wallSeconds: (performance.now() - started) / 1000,
   };
 }
 
 function write(report: Report): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const name = report.quick ? 'quick' : 'latest';
+  // latest.* is the full run the README links: a run of some scenarios must not replace it.
+  const name = report.quick ? 'quick' : report.scenarios.length < SCENARIOS.length ? 'partial' : 'latest';
   writeFileSync(`${RESULTS_DIR}/${name}.json`, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(`${RESULTS_DIR}/${name}.md`, renderMarkdown(report));
   return `bench/results/${name}.{json,md}`;

@@ -5,8 +5,19 @@
  * them as JSON with these same keys.
  */
 
-export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big'] as const;
+export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big', 'watch'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/**
+ * Scenarios that measure memograph against itself: the harness starts no Dask
+ * side for them (no figure to fake, no baseline to cache) and their Dask
+ * columns show `—`.
+ */
+const MEMOGRAPH_ONLY: ReadonlySet<ScenarioName> = new Set(['watch']);
+
+export function hasDaskSide(scenario: ScenarioName): boolean {
+  return !MEMOGRAPH_ONLY.has(scenario);
+}
 
 export interface ScenarioParams {
   /** n independent inc(i), then one sum over all of them. */
@@ -27,6 +38,8 @@ export interface ScenarioParams {
   build: { leaves: number };
   /** A tree of `leaves` leaves, built and run; Dask runs `daskLeaves` leaves (it is slow) and is compared per node. */
   big: { leaves: number; daskLeaves: number };
+  /** The wide graph of n incs on worker threads, unwatched and under each watcher (watchers.ts); memograph only. */
+  watch: { n: number };
 }
 
 export type AnyParams = ScenarioParams[ScenarioName];
@@ -42,6 +55,8 @@ export const DEFAULT_PARAMS: ScenarioParams = {
   build: { leaves: 10_000 },
   // 500,000 leaves make the 999,999-node tree of the issue.
   big: { leaves: 500_000, daskLeaves: 50_000 },
+  // Ten times wide's: a watcher costs per task, and a longer run lifts that above a run's fixed costs and the noise.
+  watch: { n: 100_000 },
 };
 
 /** `--quick`: the same shapes, small enough that the whole run is a smoke check of under two minutes. */
@@ -55,6 +70,7 @@ export const QUICK_PARAMS: ScenarioParams = {
   hash: { mib: 32 },
   build: { leaves: 2_000 },
   big: { leaves: 50_000, daskLeaves: 5_000 },
+  watch: { n: 10_000 },
 };
 
 export interface Repeat {

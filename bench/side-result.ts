@@ -12,6 +12,7 @@
  *   hash         memograph: hash                      Dask: tokenize
  *   build        both: build
  *   big          memograph: total, build, compute, rssBytes    Dask: total, rssBytes
+ *   watch        memograph: plain, events, progress, dashboard (the run alone; watchers.ts)   no Dask side
  */
 import type { ScenarioName } from './scenarios.js';
 

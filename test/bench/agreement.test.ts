@@ -90,6 +90,16 @@ describe('agreement of the two sides', () => {
     expect(agreement.problems[0]).toMatch(/^dask cpu: `sync` is/);
   });
 
+  it('expects every watch run to answer wide’s sum and execute every call, and nothing of Dask', () => {
+    const total = sumOfIncs(10);
+    const answers = { plain: total, events: total, progress: total, dashboard: total, executed: 11 };
+    expect(expectedAnswers('watch', { n: 10 })).toEqual({ memograph: answers, dask: {} });
+    expect(checkAgreement('watch', { n: 10 }, { memograph: side('memograph', 'watch', {}, answers) }).ok).toBe(true);
+    // A run that found another run's results executed fewer calls.
+    const shared = checkAgreement('watch', { n: 10 }, { memograph: side('memograph', 'watch', {}, { ...answers, 'executed#7': 1 }) });
+    expect(shared.problems).toEqual(['memograph watch: `executed#7` is 1, expected 11']);
+  });
+
   it('skips a side that failed to run', () => {
     const agreement = checkAgreement('chain', { n: 3 }, { memograph: side('memograph', 'chain', {}, { workers: 3 }), dask: failed('dask', 'chain') });
     expect(agreement.ok).toBe(true);

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { formatCell, formatNumber, renderMarkdown, renderTable } from '../../bench/format.js';
+import { formatCell, formatNumber, renderMarkdown, renderTable, renderTargets } from '../../bench/format.js';
 import type { Machine } from '../../bench/machine.js';
 import { evaluateReport, scenarioReport, type Report } from '../../bench/report.js';
 import { DEFAULT_PARAMS } from '../../bench/scenarios.js';
 import { side } from './fixtures.js';
 
 const machine: Machine = { cpuModel: 'Test CPU', cores: 2, memoryGiB: 4, platform: 'linux', node: '20.20.2', dask: '2022.12.1', loadAtStart: 0.5 };
+
+/** A run of watch alone: memograph only, no Dask side at all (not a failed one). */
+function watchReport(): Report {
+  const total = 55;
+  const samples = { plain: [10, 12], events: [11, 13], progress: [10, 12], dashboard: [20, 18] };
+  const answers = { plain: total, events: total, progress: total, dashboard: total, executed: 11 };
+  const scenarios = [scenarioReport('watch', { n: 10 }, side('memograph', 'watch', samples, answers), undefined, false)];
+  return { ...report(), scenarios, targets: evaluateReport(scenarios, DEFAULT_PARAMS, 2) };
+}
 
 function report(): Report {
   const total = 6;
@@ -41,6 +50,24 @@ describe('bench output', () => {
     expect(table.split('\n')[0]).toMatch(/^scenario\s+memograph\s+Dask sync\s+Dask threads\s+ratio\s+target\s+met\?$/);
     expect(table).toMatch(/wide · workers, µs\/task \[ANSWERS DISAGREE\]\s+1.00\s+50.0\s+50.0\s+50.0× threads\s+≥ 20×\s+met/);
     expect(table).toMatch(/wide · main thread.*50.0× sync\s+≥ 30×\s+met/);
+  });
+
+  it('shows a memograph-only scenario with empty Dask columns and no targets', () => {
+    const r = watchReport();
+    expect(r.scenarios[0]!.agreement.ok).toBe(true);
+    const table = renderTable(r);
+    // 11 tasks: 10 ms and 12 ms are 909 and 1,091 µs per task.
+    expect(table).toMatch(/^watch · plain \(unwatched\), µs\/task\s+1,000 \(909–1,091\)\s+—\s+—\s+—\s+—\s+—$/m);
+    expect(table).toMatch(/^watch · dashboard, no page open, × plain\s+1.75 \(1.50–2.00\)\s+—\s+—\s+—\s+—\s+—$/m);
+    expect(table).toMatch(/^watch · no-op onEvent, extra µs\/task\s+90.9\s+—/m);
+    expect(table).not.toContain('missing');
+    expect(renderTargets(r)).toBe('No targets apply to the scenarios run.');
+    const md = renderMarkdown(r);
+    expect(md).toContain('| watch · progress, plain lines, × plain | 1.00 | — | — | — | — | — |');
+    expect(md).toContain('## Targets: 0 of 0 met\n\nNo targets apply to the scenarios run.\n');
+    expect(md).toContain('- watch: memograph only, no Dask side');
+    expect(md).not.toContain('DISAGREEMENT');
+    expect(md).not.toContain('Dask baseline from the cache');
   });
 
   it('writes a markdown table, a line per target and the notes', () => {

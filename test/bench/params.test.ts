@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, parseArgs, usage } from '../../bench/params.js';
-import { DEFAULT_PARAMS, DEFAULT_REPEAT, QUICK_PARAMS, QUICK_REPEAT, SCENARIOS } from '../../bench/scenarios.js';
+import { DEFAULT_PARAMS, DEFAULT_REPEAT, QUICK_PARAMS, QUICK_REPEAT, SCENARIOS, hasDaskSide } from '../../bench/scenarios.js';
 
 function usageError(argv: string[]): UsageError {
   try {
@@ -27,7 +27,19 @@ describe('bench command line', () => {
       cpu: { tasks: 8, ms: 250 },
       hash: { mib: 256 },
       big: { leaves: 500_000 },
+      watch: { n: 100_000 },
     });
+    expect(QUICK_PARAMS.watch).toEqual({ n: 10_000 });
+  });
+
+  it('sets watch.n like any scenario parameter, and only watch goes without a Dask side', () => {
+    expect(parseArgs(['--watch.n', '20000']).params.watch).toEqual({ n: 20_000 });
+    expect(parseArgs(['--quick', '--watch.n=500', '--scenarios', 'watch'])).toMatchObject({
+      scenarios: ['watch'],
+      params: { watch: { n: 500 }, wide: QUICK_PARAMS.wide },
+    });
+    expect(usage()).toContain('--watch.n 100000 [10000]');
+    expect(SCENARIOS.filter((scenario) => !hasDaskSide(scenario))).toEqual(['watch']);
   });
 
   it('--quick takes the quick parameters and repeats', () => {
@@ -76,6 +88,7 @@ describe('bench command line', () => {
     [['--wide.n', '1e4'], '--wide.n', 'whole number'],
     [['--wide.n', '99999999999999999999'], '--wide.n', 'too large'],
     [['--wide.m', '5'], '--wide.m', 'unknown parameter of wide (known: n)'],
+    [['--watch.runs', '5'], '--watch.runs', 'unknown parameter of watch (known: n)'],
     [['--deep.n', '5'], '--deep.n', 'unknown scenario `deep`'],
     [['--scenarios', 'wide,deep'], '--scenarios', 'unknown scenario `deep`'],
     [['--scenarios='], '--scenarios', 'needs a value'],

@@ -88,6 +88,42 @@ describe('result rows', () => {
     expect(row(rows, 'rerun').ratio).toBeUndefined();
     expect(row(buildRows('chain', { n: 5 }, {}), 'chain/workers').memograph).toBe('missing');
   });
+
+  it('shows each watcher against the unwatched run of the same repeat, with no Dask column and no ratio', () => {
+    // n = 999: 1,000 tasks, so 1 ms is 1 µs per task.
+    const rows = buildRows('watch', { n: 999 }, {
+      memograph: side('memograph', 'watch', {
+        plain: [10, 20, 30],
+        events: [11, 22, 33],
+        progress: [10, 20, 30],
+        dashboard: [15, 40, 45],
+      }),
+    });
+    expect(rows.map((r) => r.id)).toEqual([
+      'watch/plain',
+      'watch/events',
+      'watch/events/extra',
+      'watch/progress',
+      'watch/progress/extra',
+      'watch/dashboard',
+      'watch/dashboard/extra',
+    ]);
+    expect(row(rows, 'watch/plain')).toMatchObject({ unit: 'µs/task', memograph: { median: 20, min: 10, max: 30, runs: 3 } });
+    // Paired run by run: 15/10, 40/20, 45/30, not the ratio of the medians (40/20).
+    expect(row(rows, 'watch/dashboard')).toMatchObject({ unit: '×', memograph: { median: 1.5, min: 1.5, max: 2, runs: 3 } });
+    expect(row(rows, 'watch/dashboard/extra').memograph).toEqual({ median: 15, min: 5, max: 20, runs: 3 });
+    expect((row(rows, 'watch/events').memograph as { median: number }).median).toBeCloseTo(1.1);
+    expect(row(rows, 'watch/progress/extra').memograph).toMatchObject({ median: 0 });
+    for (const r of rows) {
+      expect(r).toMatchObject({ daskSync: 'n/a', daskThreads: 'n/a', baseline: undefined, ratio: undefined });
+    }
+  });
+
+  it('marks watch rows missing when memograph failed, and a watcher without its plain runs', () => {
+    expect(buildRows('watch', { n: 9 }, { memograph: failed('memograph', 'watch') }).every((r) => r.memograph === 'missing')).toBe(true);
+    const rows = buildRows('watch', { n: 9 }, { memograph: side('memograph', 'watch', { events: [1] }) });
+    expect(row(rows, 'watch/events').memograph).toBe('missing');
+  });
 });
 
 describe('targets', () => {
@@ -130,6 +166,11 @@ describe('targets', () => {
 
     const big = row(buildRows('big', { leaves: 500, daskLeaves: 5 }, { memograph: side('memograph', 'big', { total: [1], rssBytes: [999 * 1024] }) }), 'big/rss');
     expect(evaluate(target('big/rss', 'memograph'), big).status).toBe('met');
+  });
+
+  it('has no target for watch, which measures memograph against itself', () => {
+    const rows = buildRows('watch', { n: 9 }, { memograph: side('memograph', 'watch', { plain: [1], events: [2], progress: [1], dashboard: [3] }) });
+    expect(evaluateTargets(all, rows)).toEqual([]);
   });
 
   it('says `no data` when a figure is missing, and leaves out targets of scenarios not run', () => {
