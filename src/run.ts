@@ -189,9 +189,14 @@ export class Run<V extends unknown[]> {
     };
   }
 
-  /** @internal The CIDs of every node the run has looked at so far. */
-  lookedAt(): IterableIterator<string> {
-    return this.#loop.state.nodes.keys();
+  /** @internal Every call the run has looked at so far. */
+  *lookedAt(): IterableIterator<Delayed<unknown>> {
+    for (const node of this.#loop.state.nodes.values()) yield node.delayed;
+  }
+
+  /** @internal The call of this CID, if the run has looked at it. */
+  callOf(cid: string): Delayed<unknown> | undefined {
+    return this.#loop.state.nodes.get(cid)?.delayed;
   }
 
   /** Start no new task until `resume()`; tasks already running finish. */

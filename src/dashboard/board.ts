@@ -128,7 +128,7 @@ export class Board {
    * `onEnd` is called when it has ended, so that pages hear of it at once.
    */
   watch(run: Run<unknown[]>, targets: readonly Delayed<unknown>[], onEnd: () => void): void {
-    const watched = { number: ++this.#runs, run, graph: new GraphStates(targets) };
+    const watched = { number: ++this.#runs, run, graph: new GraphStates(targets, (cid) => run.callOf(cid)) };
     this.#active.add(watched);
     this.#latest = { number: watched.number, graph: watched.graph };
     this.#startedAt ??= Date.now();
@@ -141,6 +141,7 @@ export class Board {
       addCounts(this.#past.counts, run.counts);
       watched.graph.addRowsTo(this.#past.rows);
       this.#past.peakWorkerHeapBytes = Math.max(this.#past.peakWorkerHeapBytes, run.status().peakWorkerHeapBytes);
+      watched.graph.ended();
       if (failed) this.#failedRuns++;
       if (this.#active.size === 0) this.#endedAt = Date.now();
       this.#dirty = true;
@@ -210,12 +211,17 @@ export class Board {
   update(): BoardMessage {
     const fresh = this.#fresh.slice(-STREAM_PER_UPDATE);
     const dropped = this.#freshDropped + this.#fresh.length - fresh.length;
+    const failures = this.#failures.slice(this.#failuresSent);
+    this.discard();
+    return this.#message(false, fresh, dropped, failures);
+  }
+
+  /** Forget what changed since the last update, with no page to tell: a page that comes later gets `full()`. */
+  discard(): void {
     this.#fresh = [];
     this.#freshDropped = 0;
-    const failures = this.#failures.slice(this.#failuresSent);
     this.#failuresSent = this.#failures.length;
     this.#dirty = false;
-    return this.#message(false, fresh, dropped, failures);
   }
 
   #message(full: boolean, stream: StreamBar[], streamDropped: number, failures: readonly FailureView[]): BoardMessage {

@@ -207,8 +207,9 @@ class DashboardServer {
 
   #push(): void {
     if (!this.#board.dirty) return;
-    const update = this.#board.update();
-    if (this.#clients.size > 0) this.#broadcast('update', update);
+    // With no page open, nothing is built: watching costs the run only its events.
+    if (this.#clients.size === 0) this.#board.discard();
+    else this.#broadcast('update', this.#board.update());
   }
 
   #broadcast(kind: 'full' | 'update', message: BoardMessage): void {

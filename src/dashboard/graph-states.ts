@@ -4,6 +4,11 @@
  * each node of the picture. The picture is the one `visualize` draws: one node
  * per call for small graphs, one per function past COLLAPSE_ABOVE calls, where
  * a collapsed node's state comes from its function's tally.
+ *
+ * Nothing here walks the graph while the run goes on unless a page wants the
+ * picture: calls are learnt from the run's own table as their events come, and
+ * the picture is laid out the first time it is asked for. Until then the
+ * targets are kept (for the latest run only: the board drops older graphs).
  */
 import type { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
@@ -18,37 +23,41 @@ export type Tally = Partial<Record<NodeState, number>>;
 /** Per function: how many calls the graph has, and how many are in each state. */
 export type FunctionRows = Record<string, { total: number; states: Tally }>;
 
-export class GraphStates {
-  readonly #view: ViewGraph;
-  /** Each call's function (a sweep's points share one), its function's tally and its state: one lookup per event. */
-  readonly #calls = new Map<string, { readonly fn: string; readonly tally: Tally; state: NodeState | undefined }>();
-  readonly #totals = new Map<string, number>();
-  readonly #tallies = new Map<string, Tally>();
-  #svg: string | undefined;
+interface Call {
+  readonly fn: string;
+  readonly tally: Tally;
+  state: NodeState;
+}
 
-  constructor(targets: readonly Delayed<unknown>[]) {
-    const found = allCalls(targets);
-    for (const [cid, { node }] of found) {
-      const fn = functionName(node);
-      let tally = this.#tallies.get(fn);
-      if (!tally) this.#tallies.set(fn, (tally = {}));
-      this.#calls.set(cid, { fn, tally, state: undefined });
-      this.#totals.set(fn, (this.#totals.get(fn) ?? 0) + 1);
-    }
-    this.#view = viewGraphOf(found, { collapseAbove: COLLAPSE_ABOVE });
+export class GraphStates {
+  #targets: readonly Delayed<unknown>[] | undefined;
+  #view: ViewGraph | undefined;
+  #svg: string | undefined;
+  /** Where the call of a CID is found while the run goes on; dropped when it ends. */
+  #callOf: ((cid: string) => Delayed<unknown> | undefined) | undefined;
+  readonly #calls = new Map<string, Call>();
+  readonly #tallies = new Map<string, Tally>();
+  /** Calls per function the run looked at, once it has explored its graph; until then, those seen so far. */
+  #totals: Map<string, number> | undefined;
+
+  constructor(targets: readonly Delayed<unknown>[], callOf: (cid: string) => Delayed<unknown> | undefined) {
+    this.#targets = targets;
+    this.#callOf = callOf;
   }
 
-  /**
-   * Count only these calls from now on: the ones the run looked at. Calls that
-   * only cached calls need are not part of the run (the picture shows them as not
-   * looked at).
-   */
-  lookedAt(cids: Iterable<string>): void {
-    this.#totals.clear();
-    for (const cid of cids) {
-      const fn = this.#calls.get(cid)?.fn;
-      if (fn !== undefined) this.#totals.set(fn, (this.#totals.get(fn) ?? 0) + 1);
+  /** The run has explored its graph: these are all the calls it will count. */
+  lookedAt(calls: Iterable<Delayed<unknown>>): void {
+    const totals = new Map<string, number>();
+    for (const call of calls) {
+      const fn = functionName(call);
+      totals.set(fn, (totals.get(fn) ?? 0) + 1);
     }
+    this.#totals = totals;
+  }
+
+  /** The run has ended: no more events, so no more need to look calls up in it. */
+  ended(): void {
+    this.#callOf = undefined;
   }
 
   /** The function of a call (its display name may say more: a sweep's point). */
@@ -57,29 +66,42 @@ export class GraphStates {
   }
 
   set(cid: string, state: NodeState): void {
-    const call = this.#calls.get(cid);
-    if (!call) return;
-    if (call.state) call.tally[call.state]!--;
+    let call = this.#calls.get(cid);
+    if (call) {
+      call.tally[call.state]!--;
+    } else {
+      const delayed = this.#callOf?.(cid);
+      if (!delayed) return;
+      const fn = functionName(delayed);
+      let tally = this.#tallies.get(fn);
+      if (!tally) this.#tallies.set(fn, (tally = {}));
+      this.#calls.set(cid, (call = { fn, tally, state }));
+    }
     call.tally[state] = (call.tally[state] ?? 0) + 1;
     call.state = state;
   }
 
   /** Add this graph's rows to `rows`. */
   addRowsTo(rows: FunctionRows): void {
-    for (const [name, total] of this.#totals) {
-      const row = (rows[name] ??= { total: 0, states: {} });
-      row.total += total;
-      for (const [state, count] of Object.entries(this.#tallies.get(name) ?? {}) as [NodeState, number][]) {
+    for (const [fn, tally] of this.#tallies) {
+      const row = (rows[fn] ??= { total: 0, states: {} });
+      let seen = 0;
+      for (const [state, count] of Object.entries(tally) as [NodeState, number][]) {
         row.states[state] = (row.states[state] ?? 0) + count;
+        seen += count;
       }
+      row.total += this.#totals?.get(fn) ?? seen;
     }
+    // Functions the run looked at but has not started on yet.
+    for (const [fn, total] of this.#totals ?? []) if (!this.#tallies.has(fn)) (rows[fn] ??= { total: 0, states: {} }).total += total;
   }
 
   /** The state of each node of the picture, by its id. */
   viewStates(): Record<string, NodeState | 'unknown'> {
+    const view = this.#layout();
     const states: Record<string, NodeState | 'unknown'> = {};
-    for (const node of this.#view.nodes) {
-      if (!this.#view.collapsed) {
+    for (const node of view.nodes) {
+      if (!view.collapsed) {
         states[node.id] = this.#calls.get(node.id)?.state ?? 'unknown';
         continue;
       }
@@ -93,7 +115,15 @@ export class GraphStates {
 
   /** The picture, laid out once (its colours are the page's to change). */
   svg(): string {
-    this.#svg ??= toSvg(this.#view);
+    this.#svg ??= toSvg(this.#layout());
     return this.#svg;
+  }
+
+  #layout(): ViewGraph {
+    if (!this.#view) {
+      this.#view = viewGraphOf(allCalls(this.#targets ?? []), { collapseAbove: COLLAPSE_ABOVE });
+      this.#targets = undefined;
+    }
+    return this.#view;
   }
 }
