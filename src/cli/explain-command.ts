@@ -33,30 +33,46 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
   const store = existsSync(cacheDir) ? await LevelStore.open(cacheDir) : undefined;
   try {
     const all = new Map([...allCalls(targets)].map(([cid, { node }]) => [cid, node]));
-    // Walk from the targets as a run would: cached nodes stop the walk.
+    // Walk from the targets as a run would: cached nodes stop the walk. Depth-first
+    // with a stack of its own, not recursion: a chain of 100,000 calls is a graph too.
     const verdicts = new Map<string, Verdict>();
     const order: string[] = [];
     const misses: Delayed<unknown>[] = [];
-    const visit = (node: Delayed<unknown>): boolean => {
-      const known = verdicts.get(node.cid);
-      if (known) return known.kind === 'runs';
-      if (store?.getRecordSync(node.cid)) {
-        verdicts.set(node.cid, { kind: 'cached' });
-        order.push(node.cid);
-        return false;
+    const runs = (cid: string) => verdicts.get(cid)!.kind === 'runs';
+    const stack: { node: Delayed<unknown>; expanded: boolean }[] = targets.map((node) => ({ node, expanded: false })).reverse();
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const { node } = top;
+      if (!top.expanded) {
+        if (verdicts.has(node.cid)) {
+          stack.pop();
+          continue;
+        }
+        if (store?.getRecordSync(node.cid)) {
+          verdicts.set(node.cid, { kind: 'cached' });
+          order.push(node.cid);
+          stack.pop();
+          continue;
+        }
+        verdicts.set(node.cid, { kind: 'runs', reason: 'no-record' }); // refined once its inputs are known
+        top.expanded = true;
+        const links = node.links;
+        for (let i = links.length - 1; i >= 0; i--) {
+          const input = links[i]!.node as Delayed<unknown>;
+          if (!verdicts.has(input.cid)) stack.push({ node: input, expanded: false });
+        }
+        continue;
       }
-      verdicts.set(node.cid, { kind: 'runs', reason: 'no-record' }); // refined below, once inputs are known
-      const running: string[] = [];
+      stack.pop();
+      const running = new Set<string>();
       for (const link of node.links) {
-        const input = link.node as Delayed<unknown>;
-        if (visit(input) && !running.includes(input.cid)) running.push(input.cid);
+        const input = (link.node as Delayed<unknown>).cid;
+        if (runs(input)) running.add(input);
       }
-      if (running.length > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: running });
+      if (running.size > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: [...running] });
       else misses.push(node);
       order.push(node.cid);
-      return true;
-    };
-    for (const target of targets) visit(target);
+    }
     if (store && misses.length > 0) {
       const names = new Set(misses.map((node) => node.name));
       const stored = await storedCallsByName(store, names);
@@ -66,7 +82,8 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
       for (const node of misses) verdicts.set(node.cid, { kind: 'runs', ...explainMiss(node, results.get(node.name)!, nameOf, limit) });
     }
     for (const cid of all.keys()) if (!verdicts.has(cid)) verdicts.set(cid, { kind: 'not-needed' });
-    const ordered = [...order, ...[...all.keys()].filter((cid) => !order.includes(cid))];
+    const visited = new Set(order);
+    const ordered = [...order, ...[...all.keys()].filter((cid) => !visited.has(cid))];
     return ordered.map((cid) => ({ cid, name: all.get(cid)!.name, verdict: verdicts.get(cid)! }));
   } finally {
     await store?.close();
@@ -98,12 +115,22 @@ export function renderExplained(rows: readonly Explained[], names: ReadonlyMap<s
         case 'runs':
           return `${what} ${pc.yellow('runs')}: ${
             verdict.reason === 'input-runs'
-              ? `its input ${verdict.inputs.map(label).join(', ')} runs first, so this call is new too`
+              ? `${describeInputs(verdict.inputs, label)} first, so this call is new too`
               : describeMiss(verdict)
           }`;
       }
     })
     .join('\n');
+}
+
+/** At most this many running inputs are named; the rest are counted (a sum may take 100,000). */
+const LISTED_INPUTS = 3;
+
+function describeInputs(inputs: readonly string[], label: (cid: string) => string): string {
+  if (inputs.length === 1) return `its input ${label(inputs[0]!)} runs`;
+  const named = inputs.slice(0, LISTED_INPUTS).map(label);
+  const rest = inputs.length - named.length;
+  return rest > 0 ? `its inputs ${named.join(', ')} and ${rest} more run` : `its inputs ${named.slice(0, -1).join(', ')} and ${named.at(-1)} run`;
 }
 
 function describeMiss(miss: MissReason): string {

@@ -159,3 +159,17 @@ describe('memograph explain', () => {
     });
   });
 });
+
+describe('memograph explain on long and wide graphs', () => {
+  it('walks a 30,000-call chain (no recursion to overflow) and names at most three of a node’s running inputs', async () => {
+    const chain = await runCli(['explain', 'test/fixtures/long-graph-script.ts', '--cache-dir', `${dir.path}/none`], { SHAPE: 'chain', N: '30000' });
+    expect(chain.code).toBe(0);
+    expect(chain.stdout.trim().split('\n')).toHaveLength(30_000);
+    expect(chain.stdout).toMatch(/^inc \w{8} +runs: it never ran with this cache/m);
+    expect(chain.stdout).toMatch(/^inc \w{8} +runs: its input inc \w{8} runs first, so this call is new too$/m);
+
+    const wide = await runCli(['explain', 'test/fixtures/long-graph-script.ts', '--cache-dir', `${dir.path}/none`], { SHAPE: 'wide', N: '30000' });
+    expect(wide.code).toBe(0);
+    expect(wide.stdout).toMatch(/^sum \w{8} +runs: its inputs inc \w{8}, inc \w{8}, inc \w{8} and 29997 more run first, so this call is new too$/m);
+  });
+});
