@@ -26,13 +26,13 @@ program
   .argument('[args...]', 'arguments for the script (after --)')
   .option('--no-progress', 'do not show progress')
   .option('--dashboard', 'show the runs live in a web page (address printed at start)')
-  .option('--dashboard-port <port>', 'the dashboard port (0: any free port)', '8787')
-  .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1 (reachable from other machines: prints a warning)')
-  .option('--keep-dashboard', 'when the script is done, keep the dashboard open until interrupted (Ctrl-C)')
+  .option('--dashboard-port <port>', 'the dashboard port (default 8787; 0: any free port); implies --dashboard')
+  .option('--dashboard-host <address>', 'listen on this address instead of 127.0.0.1 (reachable from other machines: prints a warning); implies --dashboard')
+  .option('--keep-dashboard', 'when the script is done, keep the dashboard open until interrupted (Ctrl-C); implies --dashboard')
   .action(async (script: string, args: string[], options: RunCommandOptions) => {
     process.exitCode = await runScript(script, args, {
       progress: options.progress,
-      dashboard: options.dashboard || options.keepDashboard ? dashboardAddress(options) : undefined,
+      dashboard: dashboardAddress(options),
       keepDashboard: options.keepDashboard ?? false,
     });
   });

@@ -16,20 +16,25 @@ import { UsageProblem } from './cache-commands.js';
 export interface RunCommandOptions {
   progress: boolean;
   dashboard?: boolean;
-  dashboardPort: string;
+  dashboardPort?: string;
   dashboardHost?: string;
   keepDashboard?: boolean;
 }
 
-/** `[host:]port` for MEMOGRAPH_DASHBOARD, from the command line, checked. */
-export function dashboardAddress(options: RunCommandOptions): string {
-  const port = options.dashboardPort;
+/**
+ * `[host:]port` for MEMOGRAPH_DASHBOARD, from the command line, checked; undefined
+ * when no dashboard option was given (any of them asks for one).
+ */
+export function dashboardAddress(options: RunCommandOptions): string | undefined {
+  const { dashboard, dashboardPort, dashboardHost, keepDashboard } = options;
+  if (!dashboard && !keepDashboard && dashboardPort === undefined && dashboardHost === undefined) return undefined;
+  const port = dashboardPort ?? '8787';
   if (!/^\d{1,5}$/.test(port) || Number(port) > 65535) {
     throw new UsageProblem(`Expected --dashboard-port to be a port number from 0 to 65535, got \`${port}\``);
   }
-  if (options.dashboardHost === undefined) return port;
-  if (options.dashboardHost.trim() === '') throw new UsageProblem('Expected --dashboard-host to be an address, got an empty string');
-  return `${options.dashboardHost}:${port}`;
+  if (dashboardHost === undefined) return port;
+  if (dashboardHost.trim() === '') throw new UsageProblem('Expected --dashboard-host to be an address, got an empty string');
+  return `${dashboardHost}:${port}`;
 }
 
 export async function runScript(

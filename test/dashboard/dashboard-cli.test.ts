@@ -7,7 +7,8 @@ const cli = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
 describe('memograph run --dashboard', () => {
   it("shows a script's runs on a dashboard whose address it prints, and the script still ends by itself", async () => {
-    const result = await runCli(['run', '--dashboard', '--dashboard-port', '0', '--no-progress', 'test/fixtures/dashboard-script.ts']);
+    // --dashboard-port asks for the dashboard by itself.
+    const result = await runCli(['run', '--dashboard-port', '0', '--no-progress', 'test/fixtures/dashboard-script.ts']);
     expect(result.stderr).toMatch(/memograph: dashboard at http:\/\/127\.0\.0\.1:\d+\//);
     expect(result.stdout).toContain('RESULT 14 STATE {"status":"succeeded","executed":4}');
     expect(result.code).toBe(0);
