@@ -1,11 +1,10 @@
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDashboard } from '../../src/dashboard/dashboard-server.js';
 import { STREAM_PER_UPDATE } from '../../src/dashboard/board.js';
 import { delayed, InvalidArgumentError, shutdown, startRun, type ComputeOptions } from '../../src/index.js';
+import { collectGarbage } from '../helpers.js';
 import { listen } from './event-stream.js';
 
 const double = delayed(function double(x: number) {
@@ -182,10 +181,7 @@ describe('the dashboard server', () => {
       ref = new WeakRef(run);
       await run.settled;
     })();
-    // WeakRef targets stay alive until the current job ends: let it end before collecting.
-    await new Promise((resolve) => setImmediate(resolve));
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
+    await collectGarbage();
     expect(ref!.deref()).toBeUndefined();
   });
 

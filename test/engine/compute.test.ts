@@ -1,10 +1,8 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClassicLevel } from 'classic-level';
 import { compute, delayed, Delayed, MemoryStore, shutdown, startRun } from '../../src/index.js';
 import { packValue } from '../../src/store/value-codec.js';
-import { tempDir } from '../helpers.js';
+import { collectGarbage, tempDir } from '../helpers.js';
 
 const dirs: { remove: () => void }[] = [];
 function cacheDir(): string {
@@ -247,10 +245,7 @@ describe('compute', () => {
     const run = startRun([node], { cache: false });
     const [last] = await run.result;
     expect(last![0]).toBe(19_999);
-    // WeakRef targets stay alive until the current job ends: let it end before collecting.
-    await new Promise((resolve) => setImmediate(resolve));
-    setFlagsFromString('--expose-gc');
-    (runInNewContext('gc') as () => void)();
+    await collectGarbage();
     // The run still holds its state; only the target's result may be reachable from it.
     const alive = made.filter((ref) => ref.deref() !== undefined).length;
     expect(made).toHaveLength(20_000);
