@@ -24,9 +24,13 @@ const summarise = delayed(function summarise(...values: number[]) {
   return values.reduce((a, b) => a + b, 0) / values.length;
 });
 
-// Holds the first run open until the page has shown it going on.
+// Holds a run open until the page has shown it going on. Each run gets a new gate.
 let release!: () => void;
-const released = new Promise<void>((resolve) => (release = resolve));
+let released!: Promise<void>;
+function closeGate() {
+  released = new Promise<void>((resolve) => (release = resolve));
+}
+closeGate();
 const gate = delayed(
   async function gate() {
     await released;
@@ -75,8 +79,8 @@ describe('the dashboard in a browser', () => {
     const simulateRow = page.locator('#functions tr', { hasText: 'simulate' });
     expect(await simulateRow.locator('td').nth(2).textContent()).toBe('24 / 24');
     expect(await page.textContent('#failures')).toContain('bad input: sample 7 is missing');
+    await expect.poll(() => page.locator('#graph g.node.done').count(), { timeout: 30_000 }).toBe(26);
     expect(await page.locator('#graph g.node.failed').count()).toBe(1);
-    expect(await page.locator('#graph g.node.done').count()).toBe(26);
     expect(await page.locator('#workers tbody tr').count()).toBeGreaterThan(0);
 
     // Everything the page loaded came from the dashboard itself: no CDN.
@@ -88,18 +92,33 @@ describe('the dashboard in a browser', () => {
 
     // A second run in the same process: the page adds it up and draws its graph.
     // The summary comes from the cache, so nothing below it is looked at; the failure is
-    // tried again, and the gate (never cached) runs again.
+    // tried again, and the gate (never cached) runs again. The page's request for the new
+    // picture is held until the run has ended, so updates arrive while the page waits for
+    // it: the picture must still end up with the final states, not those it asked with.
+    let releasePicture!: () => void;
+    const pictureHeld = new Promise<void>((resolve) => (releasePicture = resolve));
+    await page.route('**/api/graph.svg', async (route) => {
+      await pictureHeld;
+      await route.continue();
+    });
+    closeGate();
     const again = startRun(targets, options);
     expect(await again.dashboardUrl).toBe(url);
+    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toBe('2 runs, 1 going on');
+    await expect.poll(() => page.textContent('#graph-title'), { timeout: 30_000 }).toBe('Graph of run 2');
+    await expect.poll(() => page.textContent('#memory'), { timeout: 30_000 }).toMatch(/running now: .*gate/);
+    release();
     await again.settled;
-    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toBe('2 runs');
     await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished with failures');
+    expect(await page.textContent('#run')).toBe('2 runs');
+    releasePicture();
     expect(await page.textContent('#count-cached')).toBe('1');
     expect(await page.textContent('#count-executed')).toBe('27');
     expect(await page.textContent('#count-failed')).toBe('2');
-    await expect.poll(() => page.textContent('#graph-title')).toBe('Graph of run 2');
-    await expect.poll(() => page.locator('#graph g.node.cached').count()).toBe(1);
+    await expect.poll(() => page.locator('#graph g.node.cached').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#graph g.node.failed').count()).toBe(1);
+    expect(await page.locator('#graph g.node.done').count()).toBe(1); // the gate, which ran again
+    expect(await page.locator('#graph g.node.running').count()).toBe(0);
     expect(await page.locator('#graph g.node.unknown').count()).toBe(24); // not looked at: only the cached summary needs them
     expect(await page.locator('#functions tr', { hasText: 'simulate' }).locator('td').nth(2).textContent()).toBe('24 / 24');
     expect(await page.locator('#failures li').count()).toBe(2);

@@ -9,7 +9,7 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const STATES = ['done', 'cached', 'running', 'failed', 'skipped'];
 
 const $ = (id) => document.getElementById(id);
-const view = { stream: [], dropped: 0, failures: [], graphRun: 0 };
+const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphStates: {} };
 
 /** A stable colour per function name, so the same function has the same colour in every lane. */
 function colourOf(name) {
@@ -177,17 +177,25 @@ function drawFailures(total) {
   $('failures-note').textContent = total === 0 ? 'none' : total > view.failures.length ? `first ${view.failures.length} of ${total}` : String(total);
 }
 
+// The picture is fetched once per run; its colours come from every update. Updates that
+// arrive while the picture is on its way must still colour it, so the newest states are
+// kept and applied once it lands, and a picture overtaken by a newer run is dropped.
 async function drawGraph(message) {
-  const box = $('graph');
+  view.graphStates = message.graph;
   if (view.graphRun !== message.graphRun) {
     view.graphRun = message.graphRun;
     $('graph-title').textContent = `Graph of run ${message.graphRun}`;
     const text = await (await fetch('/api/graph.svg')).text();
+    if (view.graphRun !== message.graphRun) return;
     const picture = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
-    box.replaceChildren(document.importNode(picture, true));
+    $('graph').replaceChildren(document.importNode(picture, true));
   }
-  for (const node of box.querySelectorAll('g.node')) {
-    const state = message.graph[node.dataset.id];
+  colourGraph();
+}
+
+function colourGraph() {
+  for (const node of $('graph').querySelectorAll('g.node')) {
+    const state = view.graphStates[node.dataset.id];
     if (state) node.setAttribute('class', `node ${state}`);
   }
 }
