@@ -23,7 +23,7 @@ export const FAILURES_KEEP = 50;
 /** Worker utilisation is measured over this many most recent whole seconds. */
 const UTILISATION_SECONDS = 5;
 
-/** One finished task in the task stream: which worker ran it, from when to when (ms since the epoch). */
+/** One task attempt in the task stream: which worker ran it, from when to when (ms since the epoch). */
 export interface StreamBar {
   /** The task's display name. */
   readonly name: string;
@@ -32,6 +32,8 @@ export interface StreamBar {
   readonly worker: number;
   readonly start: number;
   readonly end: number;
+  /** The attempt failed (for good, or before a retry). */
+  readonly failed?: true;
 }
 
 export interface FailureView {
@@ -174,7 +176,11 @@ export class Board {
     }
     const state = STATE_OF[event.type];
     if (state) watched.graph.set(event.cid, state);
-    if (event.type === 'finished' && !event.shared) this.#finished(event, watched.graph.functionOf(event.cid) ?? event.name);
+    const fn = () => watched.graph.functionOf(event.cid) ?? event.name;
+    if (event.type === 'finished' && !event.shared) this.#ran(event, event.durationMs, event.workerId ?? 0, fn(), event.heapUsedBytes);
+    if ((event.type === 'failed' || event.type === 'retried') && event.workerId !== undefined) {
+      this.#ran(event, event.durationMs ?? 0, event.workerId, fn(), undefined, true);
+    }
     if (event.type === 'failed') {
       this.#failuresTotal++;
       if (this.#failures.length < FAILURES_KEEP) {
@@ -183,16 +189,16 @@ export class Board {
     }
   }
 
-  #finished(event: Extract<RunEvent, { type: 'finished' }>, fn: string): void {
-    const worker = event.workerId ?? 0;
+  /** A task attempt ended on `worker`: it counts towards the worker's work and has a bar in the stream, failed or not. */
+  #ran(event: { name: string; at: number }, durationMs: number, worker: number, fn: string, heapBytes?: number, failed?: true): void {
     const tally = this.#workers.get(worker) ?? { tasks: 0, busyMs: 0, bySecond: new Map<number, number>() };
     tally.tasks++;
-    tally.busyMs += event.durationMs;
-    if (event.heapUsedBytes !== undefined) tally.heapBytes = event.heapUsedBytes;
+    tally.busyMs += durationMs;
+    if (heapBytes !== undefined) tally.heapBytes = heapBytes;
     const second = Math.floor(event.at / 1000);
-    tally.bySecond.set(second, (tally.bySecond.get(second) ?? 0) + event.durationMs);
+    tally.bySecond.set(second, (tally.bySecond.get(second) ?? 0) + durationMs);
     this.#workers.set(worker, tally);
-    const bar = { name: event.name, fn, worker, start: event.at - event.durationMs, end: event.at };
+    const bar: StreamBar = { name: event.name, fn, worker, start: event.at - durationMs, end: event.at, ...(failed && { failed }) };
     this.#stream.push(bar);
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream.splice(0, this.#stream.length - STREAM_KEEP);
     this.#fresh.push(bar);

@@ -37,7 +37,14 @@ export type Outcome =
       /** That worker's heap in use after its batch. */
       readonly heapUsedBytes?: number;
     }
-  | { readonly id: number; readonly ok: false; readonly error: TaskError; readonly durationMs: number }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly error: TaskError;
+      readonly durationMs: number;
+      /** The thread it failed on, when that thread lived to say so (not after a crash or a timeout). */
+      readonly workerId?: number;
+    }
   /** Not run: an input from earlier in the same batch failed or was not run. */
   | { readonly id: number; readonly ok: false; readonly error?: undefined; readonly skipped: true; readonly durationMs: 0 };
 

@@ -107,5 +107,5 @@ function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome
   // A main-thread task that enforced a resource limit itself (a command's memory watch) says so by its code.
   const overLimit = (thrown as { code?: unknown } | undefined)?.code === 'MEMOGRAPH_RESOURCE_LIMIT';
   const taskError = overLimit ? new ResourceLimitError(failure, { cause: thrown }) : new TaskError(failure, { cause: thrown });
-  return { id: task.id, ok: false, error: taskError, durationMs: performance.now() - started };
+  return { id: task.id, ok: false, error: taskError, durationMs: performance.now() - started, workerId: 0 };
 }

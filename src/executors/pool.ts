@@ -160,7 +160,7 @@ function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome
       originalMessage: failure.message,
       originalStack: failure.stack,
     });
-    return { id: task.id, ok: false, error, durationMs };
+    return { id: task.id, ok: false, error, durationMs, workerId };
   });
 }
 

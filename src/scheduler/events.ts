@@ -14,6 +14,17 @@ interface TaskEventBase {
   readonly at: number;
 }
 
+/**
+ * What a failed attempt cost, and where. `workerId` and `durationMs` are there when the
+ * task ran and its thread reported back; not when it crashed its worker, timed out, or
+ * failed before or after running (its inputs could not be sent, its result not stored).
+ */
+interface FailedAttempt {
+  readonly error: TaskError;
+  readonly workerId?: number;
+  readonly durationMs?: number;
+}
+
 export type RunEvent =
   /** The graph has been explored: `total` nodes will be computed, loaded or shared. */
   | { readonly type: 'graph'; readonly total: number; readonly at: number }
@@ -36,9 +47,9 @@ export type RunEvent =
   /** Served from the cache. */
   | (TaskEventBase & { readonly type: 'cached' })
   /** An attempt failed and another follows after `delayMs`. */
-  | (TaskEventBase & { readonly type: 'retried'; readonly attempt: number; readonly delayMs: number; readonly error: TaskError })
+  | (TaskEventBase & FailedAttempt & { readonly type: 'retried'; readonly attempt: number; readonly delayMs: number })
   /** It failed for good. */
-  | (TaskEventBase & { readonly type: 'failed'; readonly error: TaskError })
+  | (TaskEventBase & FailedAttempt & { readonly type: 'failed' })
   /** It will not run: an input failed. */
   | (TaskEventBase & { readonly type: 'skipped' });
 

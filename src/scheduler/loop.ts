@@ -372,7 +372,8 @@ export class RunLoop {
     }
     recordDuration(node.delayed.task.durations, outcome.durationMs);
     if (!outcome.ok) {
-      this.#failNode(node, outcome.error);
+      const ran = outcome.workerId === undefined ? undefined : { workerId: outcome.workerId, durationMs: outcome.durationMs };
+      this.#failNode(node, outcome.error, ran);
       return;
     }
     const { result } = outcome;
@@ -425,7 +426,8 @@ export class RunLoop {
     this.#settle(node, { kind: 'done', result });
   }
 
-  #failNode(node: TaskNode, error: TaskError): void {
+  /** `ran`: where the failed attempt ran and for how long, when its thread said so. */
+  #failNode(node: TaskNode, error: TaskError, ran?: { workerId: number; durationMs: number }): void {
     node.attempts++;
     const retry = node.delayed.task.retry ?? this.#options.retry;
     if (!this.#stopped && shouldRetry(retry, node.attempts, error)) {
@@ -434,11 +436,11 @@ export class RunLoop {
       this.state.counts.retried++;
       this.#pending++;
       const delayMs = retryDelay(retry!, node.attempts);
-      this.#emitIf(() => ({ type: 'retried', ...this.#about(node), attempt: node.attempts, delayMs, error }));
+      this.#emitIf(() => ({ type: 'retried', ...this.#about(node), ...ran, attempt: node.attempts, delayMs, error }));
       setTimeout(() => this.#events.push({ kind: 'retry', node }), delayMs);
       return;
     }
-    this.#emitIf(() => ({ type: 'failed', ...this.#about(node), error }));
+    this.#emitIf(() => ({ type: 'failed', ...this.#about(node), ...ran, error }));
     fail(this.state, node, error);
     this.#settle(node, { kind: 'failed', error });
   }

@@ -75,6 +75,10 @@ describe('the dashboard in a browser', () => {
     expect(await page.textContent('#count-failed')).toBe('1');
     expect(await page.textContent('#count-total')).toBe('27');
     expect(await page.locator('#stream rect.task[data-name="simulate"]').count()).toBe(24);
+    // The failure has its bar too, in its worker's lane, marked as failed.
+    expect(await page.locator('#stream rect.task.failed').count()).toBe(1);
+    expect(await page.locator('#stream rect.task.failed').getAttribute('data-name')).toBe('load');
+    expect(await page.textContent('#legend')).toContain('failed');
     expect(await page.textContent('#stream')).toMatch(/worker \d+/);
     const simulateRow = page.locator('#functions tr', { hasText: 'simulate' });
     expect(await simulateRow.locator('td').nth(2).textContent()).toBe('24 / 24');
@@ -122,6 +126,7 @@ describe('the dashboard in a browser', () => {
     expect(await page.locator('#graph g.node.unknown').count()).toBe(24); // not looked at: only the cached summary needs them
     expect(await page.locator('#functions tr', { hasText: 'simulate' }).locator('td').nth(2).textContent()).toBe('24 / 24');
     expect(await page.locator('#failures li').count()).toBe(2);
+    expect(await page.locator('#stream rect.task.failed').count()).toBe(2);
     await page.screenshot({ path: 'test-artifacts/dashboard-second-run.png', fullPage: true });
     await page.close();
   });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { delayed, shutdown, startRun, type RunEvent } from '../../src/index.js';
+import { delayed, shutdown, startRun, type Delayed, type RunEvent } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 
 const dir = tempDir();
@@ -52,10 +52,34 @@ describe('run events', () => {
     const run = startRun([twice(explode(7)), inc(1)], { cache: false, onFailure: 'continue', onEvent: (e) => events.push(e) });
     await run.settled;
     const retried = events.find((e) => e.type === 'retried') as Extract<RunEvent, { type: 'retried' }>;
-    expect(retried).toMatchObject({ name: 'explode', attempt: 1, delayMs: 0 });
+    expect(retried).toMatchObject({ name: 'explode', attempt: 1, delayMs: 0, workerId: 0 });
     const failed = events.find((e) => e.type === 'failed') as Extract<RunEvent, { type: 'failed' }>;
     expect(failed.error.originalMessage).toBe('boom 7');
+    // Where each failed attempt ran, and for how long: the main thread here.
+    expect(failed.workerId).toBe(0);
+    expect(failed.durationMs).toBeGreaterThanOrEqual(0);
     expect(events.filter((e) => e.type === 'skipped').map((e) => (e as { name: string }).name)).toEqual(['twice']);
+  });
+
+  it('say which worker thread a failed task ran on, and not when its worker died', async () => {
+    const refuse = delayed(function refuse(x: number): number {
+      throw new Error(`refused ${x}`);
+    });
+    const die = delayed(function die(): number {
+      process.exit(3);
+    });
+    // One run each: in one batch, the crash would take the other failure's report with it.
+    const failureOf = async (target: Delayed<number>) => {
+      const events: RunEvent[] = [];
+      await startRun([target], { cache: false, onFailure: 'continue', onEvent: (e) => events.push(e) }).settled;
+      return events.find((e) => e.type === 'failed') as Extract<RunEvent, { type: 'failed' }>;
+    };
+    const refused = await failureOf(refuse(1));
+    expect(refused.workerId).toBeGreaterThan(0);
+    expect(refused.durationMs).toBeGreaterThanOrEqual(0);
+    const died = await failureOf(die());
+    expect(died.error.code).toBe('MEMOGRAPH_WORKER_CRASHED');
+    expect(died.workerId).toBeUndefined();
   });
 
   it('drive hooks before and after each task and on failure; a throwing hook does not break the run', async () => {

@@ -110,7 +110,7 @@ function drawStream(message) {
   for (const bar of view.stream) {
     const lane = lanes.indexOf(bar.worker);
     const rect = svgElement('rect', {
-      class: 'task',
+      class: bar.failed ? 'task failed' : 'task',
       'data-name': bar.name,
       'data-function': bar.fn,
       x: x(bar.start),
@@ -120,7 +120,7 @@ function drawStream(message) {
       fill: colourOf(bar.fn),
     });
     const title = svgElement('title', {});
-    title.textContent = `${bar.name}: ${seconds(bar.end - bar.start)}`;
+    title.textContent = `${bar.name}: ${bar.failed ? 'failed after ' : ''}${seconds(bar.end - bar.start)}`;
     rect.append(title);
     parts.push(rect);
   }
@@ -134,6 +134,13 @@ function drawStream(message) {
     const swatch = element('span', undefined, 'swatch');
     swatch.style.background = colourOf(name);
     item.append(swatch, name);
+    legend.append(item);
+  }
+  if (view.stream.some((bar) => bar.failed)) {
+    const item = element('span');
+    const swatch = element('span', undefined, 'swatch');
+    swatch.style.background = 'var(--failed)';
+    item.append(swatch, 'failed');
     legend.append(item);
   }
 }
