@@ -17,6 +17,8 @@ export type Verdict =
   | { readonly kind: 'cached' }
   /** It has no stored result because an input will run first, so this call is new too. */
   | { readonly kind: 'runs'; readonly reason: 'input-runs'; readonly inputs: readonly string[] }
+  /** Its function is declared `cache: false`: it runs every time. */
+  | { readonly kind: 'runs'; readonly reason: 'not-cached' }
   /** No stored result for this call, though no input of it runs: MissReason says what changed. */
   | ({ readonly kind: 'runs' } & MissReason)
   /** Only needed by nodes that are cached: the run never looks at it. */
@@ -38,7 +40,9 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
     const verdicts = new Map<string, Verdict>();
     const order: string[] = [];
     const misses: Delayed<unknown>[] = [];
-    const runs = (cid: string) => verdicts.get(cid)!.kind === 'runs';
+    // Calls the cache has never seen. A `cache: false` call runs every time, but its
+    // CID is new only when one of its inputs is: its dependents may well be cached.
+    const newCalls = new Set<string>();
     const stack: { node: Delayed<unknown>; expanded: boolean }[] = targets.map((node) => ({ node, expanded: false })).reverse();
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
@@ -54,7 +58,8 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
           stack.pop();
           continue;
         }
-        verdicts.set(node.cid, { kind: 'runs', reason: 'no-record' }); // refined once its inputs are known
+        // refined once its inputs are known
+        verdicts.set(node.cid, node.task.cache ? { kind: 'runs', reason: 'no-record' } : { kind: 'runs', reason: 'not-cached' });
         top.expanded = true;
         const links = node.links;
         for (let i = links.length - 1; i >= 0; i--) {
@@ -67,11 +72,14 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
       const running = new Set<string>();
       for (const link of node.links) {
         const input = (link.node as Delayed<unknown>).cid;
-        if (runs(input)) running.add(input);
+        if (newCalls.has(input)) running.add(input);
       }
+      order.push(node.cid);
+      if (running.size > 0) newCalls.add(node.cid);
+      if (!node.task.cache) continue;
+      newCalls.add(node.cid);
       if (running.size > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: [...running] });
       else misses.push(node);
-      order.push(node.cid);
     }
     if (store && misses.length > 0) {
       const names = new Set(misses.map((node) => node.name));
@@ -116,7 +124,9 @@ export function renderExplained(rows: readonly Explained[], names: ReadonlyMap<s
           return `${what} ${pc.yellow('runs')}: ${
             verdict.reason === 'input-runs'
               ? `${describeInputs(verdict.inputs, label)} first, so this call is new too`
-              : describeMiss(verdict)
+              : verdict.reason === 'not-cached'
+                ? 'its function is not cached (cache: false), so it runs every time'
+                : describeMiss(verdict)
           }`;
       }
     })

@@ -3,6 +3,7 @@ import { compute, shutdown } from '../../src/index.js';
 import { LevelStore } from '../../src/store/level-store.js';
 import target, { part } from '../fixtures/graph-script.js';
 import { build } from '../fixtures/lineage-script.js';
+import { build as buildUncached } from '../fixtures/uncached-script.js';
 import { result } from '../store/compliance.js';
 import { tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
@@ -157,6 +158,33 @@ describe('memograph explain', () => {
       const text = (await explain(script, cacheDir)).stdout;
       expect(text).toMatch(/runs: no stored result for this call; the 1 cached result of this function was stored without lineage, so what changed is unknown/);
     });
+  });
+});
+
+describe('memograph explain on a graph with a cache: false step', () => {
+  const script = 'test/fixtures/uncached-script.ts';
+  const { read, fresh, squared } = buildUncached(3);
+
+  it('says the step runs every time, and that its dependents are new only when its inputs are', async () => {
+    const cacheDir = `${dir.path}/uncached`;
+    let v = await verdictsOf(script, cacheDir);
+    expect(v[fresh.cid]).toEqual({ kind: 'runs', reason: 'not-cached' });
+    expect(v[squared.cid]).toEqual({ kind: 'runs', reason: 'input-runs', inputs: [fresh.cid] }); // `source` is new, so is its `latest`
+
+    // Its input is cached: `latest` runs again under the same CID, so `square` of it is not new
+    // because of its input; it never ran, that is all.
+    await compute(read, { cacheDir });
+    v = await verdictsOf(script, cacheDir);
+    expect(v[read.cid]).toEqual({ kind: 'cached' });
+    expect(v[fresh.cid]).toEqual({ kind: 'runs', reason: 'not-cached' });
+    expect(v[squared.cid]).toEqual({ kind: 'runs', reason: 'no-record' });
+    const text = (await explain(script, cacheDir)).stdout;
+    expect(text).toMatch(new RegExp(`^latest ${fresh.cid.slice(-8)} +runs: its function is not cached \\(cache: false\\), so it runs every time$`, 'm'));
+
+    await compute(squared, { cacheDir });
+    v = await verdictsOf(script, cacheDir);
+    expect(v[squared.cid]).toEqual({ kind: 'cached' });
+    expect(v[fresh.cid]).toEqual({ kind: 'not-needed' });
   });
 });
 
