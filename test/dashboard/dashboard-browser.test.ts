@@ -86,6 +86,19 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => page.locator('#graph g.node.done').count(), { timeout: 30_000 }).toBe(26);
     expect(await page.locator('#graph g.node.failed').count()).toBe(1);
     expect(await page.locator('#workers tbody tr').count()).toBeGreaterThan(0);
+    // 24 points in a row are wider than the page: the picture is shrunk to its box, and
+    // the button shows it at actual size, which scrolls.
+    const box = page.locator('#graph');
+    const picture = page.locator('#graph svg');
+    const natural = Number(await picture.getAttribute('width'));
+    const boxWidth = (await box.boundingBox())!.width;
+    expect(natural).toBeGreaterThan(boxWidth);
+    expect((await picture.boundingBox())!.width).toBeLessThanOrEqual(boxWidth);
+    await page.click('#graph-fit');
+    expect((await picture.boundingBox())!.width).toBe(natural);
+    expect(await page.textContent('#graph-fit')).toBe('fit to width');
+    await page.click('#graph-fit');
+    expect((await picture.boundingBox())!.width).toBeLessThanOrEqual(boxWidth);
 
     // Everything the page loaded came from the dashboard itself: no CDN.
     expect(requested.length).toBeGreaterThan(0);

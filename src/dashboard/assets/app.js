@@ -9,14 +9,26 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 const STATES = ['done', 'cached', 'running', 'failed', 'skipped'];
 
 const $ = (id) => document.getElementById(id);
-const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphStates: {} };
+// graphFit: a picture wider than its box is shrunk to its width, until asked for actual size.
+const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphStates: {}, graphFit: true };
 
-/** A stable colour per function name, so the same function has the same colour in every lane. */
+/**
+ * A colour per function, the same in every lane and row. Hashing names to hues put three
+ * of four functions in one purple, so functions take colours in the order the page meets
+ * them: eight hues far apart (none red: red marks failures), then the same hues darker
+ * and lighter.
+ */
+const HUES = [210, 35, 150, 280, 55, 185, 320, 100];
+const colours = new Map();
 function colourOf(name) {
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  // Hues from orange round to purple: reds are for failures.
-  return `hsl(${40 + (hash % 280)} 55% 55%)`;
+  let colour = colours.get(name);
+  if (colour === undefined) {
+    const i = colours.size;
+    const lightness = [52, 36, 68][Math.floor(i / HUES.length) % 3];
+    colour = `hsl(${HUES[i % HUES.length]} 55% ${lightness}%)`;
+    colours.set(name, colour);
+  }
+  return colour;
 }
 
 function seconds(ms) {
@@ -196,9 +208,30 @@ async function drawGraph(message) {
     if (view.graphRun !== message.graphRun) return;
     const picture = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
     $('graph').replaceChildren(document.importNode(picture, true));
+    fitGraph();
   }
   colourGraph();
 }
+
+// A sweep of a few dozen points lays out as one wide row: shrunk to the box, the whole
+// graph and its colours are in view; actual size is a click away, and scrolls.
+function fitGraph() {
+  const picture = $('graph').querySelector('svg');
+  const button = $('graph-fit');
+  const wider = picture !== null && Number(picture.getAttribute('width')) > $('graph').clientWidth;
+  button.hidden = !wider;
+  if (!picture) return;
+  const fit = wider && view.graphFit;
+  picture.style.width = fit ? '100%' : '';
+  picture.style.height = fit ? 'auto' : '';
+  button.textContent = view.graphFit ? 'actual size' : 'fit to width';
+}
+
+$('graph-fit').addEventListener('click', () => {
+  view.graphFit = !view.graphFit;
+  fitGraph();
+});
+window.addEventListener('resize', fitGraph);
 
 function colourGraph() {
   for (const node of $('graph').querySelectorAll('g.node')) {
