@@ -4,7 +4,7 @@
  * A worker round trip costs tens of microseconds, far more than a tiny task,
  * so tiny tasks go in batches. A batch runs one task after another on one
  * worker, so batching long tasks would serialise them: only tasks whose
- * function is known (from earlier runs of it) to be short join a batch, up to
+ * function is known (from earlier successful calls of it) to be short join a batch, up to
  * about BATCH_BUDGET_MS of estimated work. A function never seen before travels
  * alone until its first duration comes back.
  */

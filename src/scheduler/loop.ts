@@ -370,7 +370,9 @@ export class RunLoop {
       if (this.#stopped) this.#settle(node, { kind: 'abandoned' });
       return;
     }
-    recordDuration(node.delayed.task.durations, outcome.durationMs);
+    // Only a success says what a call of this function costs: a call that fails at once
+    // (a bad parameter) would make the rest look tiny and pile them into one batch.
+    if (outcome.ok) recordDuration(node.delayed.task.durations, outcome.durationMs);
     if (!outcome.ok) {
       const ran = outcome.workerId === undefined ? undefined : { workerId: outcome.workerId, durationMs: outcome.durationMs };
       this.#failNode(node, outcome.error, ran);

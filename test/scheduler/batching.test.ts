@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { delayed, type Delayed } from '../../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { delayed, shutdown, startRun, type Delayed } from '../../src/index.js';
 import { recordDuration, takeBatch } from '../../src/scheduler/batching.js';
 import { emptyState, expand, nodeFor, type TaskNode } from '../../src/scheduler/state.js';
 
@@ -7,6 +7,8 @@ function readyNodes(fn: ReturnType<typeof delayed<[number], number>>, n: number)
   const state = emptyState();
   return Array.from({ length: n }, (_, i) => nodeFor(state, fn(i)).node);
 }
+
+afterAll(() => shutdown());
 
 describe('batch sizing', () => {
   it('sends a function never seen before alone', () => {
@@ -41,6 +43,25 @@ describe('batch sizing', () => {
     const ready = [nodeFor(state, unknown(1)).node, nodeFor(state, known(1)).node, nodeFor(state, known(2)).node];
     expect(takeBatch(ready, 1)).toHaveLength(2);
     expect(ready).toHaveLength(1);
+  });
+
+  it('learns durations from successful calls only: a call that fails at once says nothing of the others', async () => {
+    const simulate = delayed(function simulate(temp: number) {
+      if (!(temp > 0)) throw new Error(`temperature must be positive, got ${temp}`);
+      const until = Date.now() + 5;
+      while (Date.now() < until);
+      return temp;
+    });
+    const { durations } = simulate(0).task;
+    await startRun([simulate(0)], { cache: false, onFailure: 'continue' }).settled;
+    expect(durations.count).toBe(0);
+    // So the points still travel one by one, each free to go to any worker.
+    const ready = readyNodes(simulate, 8);
+    expect(takeBatch(ready, 2)).toHaveLength(1);
+
+    await startRun([simulate(1)], { cache: false }).result;
+    expect(durations.count).toBe(1);
+    expect(durations.meanMs).toBeGreaterThanOrEqual(4);
   });
 
   it('follows recent durations', () => {
