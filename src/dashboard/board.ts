@@ -36,6 +36,14 @@ export interface StreamBar {
   readonly failed?: true;
 }
 
+/** What the stream needs of a `finished`, `failed` or `retried` event. */
+interface Attempt {
+  readonly name: string;
+  readonly at: number;
+  readonly durationMs?: number;
+  readonly startedAt?: number;
+}
+
 export interface FailureView {
   readonly cid: string;
   readonly name: string;
@@ -177,10 +185,8 @@ export class Board {
     const state = STATE_OF[event.type];
     if (state) watched.graph.set(event.cid, state);
     const fn = () => watched.graph.functionOf(event.cid) ?? event.name;
-    if (event.type === 'finished' && !event.shared) this.#ran(event, event.durationMs, event.workerId ?? 0, fn(), event.heapUsedBytes);
-    if ((event.type === 'failed' || event.type === 'retried') && event.workerId !== undefined) {
-      this.#ran(event, event.durationMs ?? 0, event.workerId, fn(), undefined, true);
-    }
+    if (event.type === 'finished' && !event.shared) this.#ran(event, event.workerId ?? 0, fn(), event.heapUsedBytes);
+    if ((event.type === 'failed' || event.type === 'retried') && event.workerId !== undefined) this.#ran(event, event.workerId, fn(), undefined, true);
     if (event.type === 'failed') {
       this.#failuresTotal++;
       if (this.#failures.length < FAILURES_KEEP) {
@@ -189,16 +195,23 @@ export class Board {
     }
   }
 
-  /** A task attempt ended on `worker`: it counts towards the worker's work and has a bar in the stream, failed or not. */
-  #ran(event: { name: string; at: number }, durationMs: number, worker: number, fn: string, heapBytes?: number, failed?: true): void {
+  /**
+   * A task attempt ended on `worker`: it counts towards the worker's work and has a bar
+   * in the stream, failed or not. The bar runs from when the call began on its thread;
+   * `at - durationMs` is only a fallback, since a batch's tasks all arrive at once.
+   */
+  #ran(event: Attempt, worker: number, fn: string, heapBytes?: number, failed?: true): void {
+    const durationMs = event.durationMs ?? 0;
+    const start = event.startedAt ?? event.at - durationMs;
+    const end = start + durationMs;
     const tally = this.#workers.get(worker) ?? { tasks: 0, busyMs: 0, bySecond: new Map<number, number>() };
     tally.tasks++;
     tally.busyMs += durationMs;
     if (heapBytes !== undefined) tally.heapBytes = heapBytes;
-    const second = Math.floor(event.at / 1000);
+    const second = Math.floor(end / 1000);
     tally.bySecond.set(second, (tally.bySecond.get(second) ?? 0) + durationMs);
     this.#workers.set(worker, tally);
-    const bar: StreamBar = { name: event.name, fn, worker, start: event.at - durationMs, end: event.at, ...(failed && { failed }) };
+    const bar: StreamBar = { name: event.name, fn, worker, start, end, ...(failed && { failed }) };
     this.#stream.push(bar);
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream.splice(0, this.#stream.length - STREAM_KEEP);
     this.#fresh.push(bar);

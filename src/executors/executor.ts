@@ -32,6 +32,8 @@ export type Outcome =
       readonly ok: true;
       readonly result: TaskResult;
       readonly durationMs: number;
+      /** When the call began, in ms since the epoch. */
+      readonly startedAt?: number;
       /** The thread that ran it: a worker's thread id, or 0 for the main thread. */
       readonly workerId?: number;
       /** That worker's heap in use after its batch. */
@@ -42,8 +44,9 @@ export type Outcome =
       readonly ok: false;
       readonly error: TaskError;
       readonly durationMs: number;
-      /** The thread it failed on, when that thread lived to say so (not after a crash or a timeout). */
+      /** The thread it failed on, and when the call began, when that thread lived to say so (not after a crash or a timeout). */
       readonly workerId?: number;
+      readonly startedAt?: number;
     }
   /** Not run: an input from earlier in the same batch failed or was not run. */
   | { readonly id: number; readonly ok: false; readonly error?: undefined; readonly skipped: true; readonly durationMs: 0 };

@@ -4,6 +4,9 @@ import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { setAtPath } from './fill-inputs.js';
 import { TaskStop, withTaskStop } from './task-signal.js';
 
+/** performance.now() + this is ms since the epoch, comparable across threads. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /** Runs tasks on the main thread, for functions marked `mainThread: true`. */
 export class InlineExecutor implements Executor {
   readonly slots: number;
@@ -98,7 +101,8 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: Task
 }
 
 function succeeded(task: ExecutableTask, value: unknown, started: number): Outcome {
-  return { id: task.id, ok: true, result: TaskResult.fromValue(value), durationMs: performance.now() - started, workerId: 0 };
+  const durationMs = performance.now() - started;
+  return { id: task.id, ok: true, result: TaskResult.fromValue(value), durationMs, startedAt: TIME_ORIGIN + started, workerId: 0 };
 }
 
 function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome {
@@ -107,5 +111,6 @@ function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome
   // A main-thread task that enforced a resource limit itself (a command's memory watch) says so by its code.
   const overLimit = (thrown as { code?: unknown } | undefined)?.code === 'MEMOGRAPH_RESOURCE_LIMIT';
   const taskError = overLimit ? new ResourceLimitError(failure, { cause: thrown }) : new TaskError(failure, { cause: thrown });
-  return { id: task.id, ok: false, error: taskError, durationMs: performance.now() - started, workerId: 0 };
+  const durationMs = performance.now() - started;
+  return { id: task.id, ok: false, error: taskError, durationMs, startedAt: TIME_ORIGIN + started, workerId: 0 };
 }

@@ -145,13 +145,14 @@ function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome
   let offset = 0;
   return tasks.map((task, i): Outcome => {
     const durationMs = outcome.durationsMs[i]!;
+    const startedAt = outcome.startedAtMs[i]!;
     const length = outcome.lengths[i]!;
     if (length === -2) return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     if (length >= 0) {
       const bytes = results.subarray(offset, offset + length);
       offset += length;
       const result = TaskResult.fromBytes(bytes, outcome.resultCids?.[i] ?? undefined);
-      return { id: task.id, ok: true, result, durationMs, workerId, heapUsedBytes };
+      return { id: task.id, ok: true, result, durationMs, startedAt, workerId, heapUsedBytes };
     }
     const failure = failures.get(i)!;
     const error = new TaskError({
@@ -160,7 +161,7 @@ function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome
       originalMessage: failure.message,
       originalStack: failure.stack,
     });
-    return { id: task.id, ok: false, error, durationMs, workerId };
+    return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
   });
 }
 

@@ -79,6 +79,11 @@ export interface BatchOutcome {
   readonly lengths: readonly number[];
   /** Per task: how long the call took. */
   readonly durationsMs: readonly number[];
+  /**
+   * Per task: when it began, in ms since the epoch (performance.timeOrigin + now, which
+   * threads share): a batch's tasks run one after another, and the task stream shows when.
+   */
+  readonly startedAtMs: readonly number[];
   /** Per task: CIDv1 (raw, sha256) of its result's bytes, when the batch asked for them. */
   readonly resultCids: readonly (string | null)[] | null;
   readonly failures: readonly FailureReport[];

@@ -24,6 +24,8 @@ type AnyFunction = (...args: unknown[]) => unknown;
   return fn;
 };
 
+/** performance.now() + this is ms since the epoch, comparable across threads. */
+const TIME_ORIGIN = performance.timeOrigin;
 const compiled = new Map<string, AnyFunction>();
 const imported = new Map<string, Promise<AnyFunction>>();
 
@@ -32,6 +34,7 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
   const count = payload.functionOf.length;
   const lengths: number[] = [];
   const durationsMs: number[] = [];
+  const startedAtMs: number[] = [];
   const resultCids: (string | null)[] | null = batch.hashResults ? [] : null;
   const failures: FailureReport[] = [];
   const results: Uint8Array[] = [];
@@ -43,6 +46,7 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
   let input = 0;
   for (let index = 0; index < count; index++) {
     const started = performance.now();
+    startedAtMs.push(TIME_ORIGIN + started);
     let durationMs: number | undefined;
     const inputsEnd = input + payload.inputCounts[index]!;
     if (!inputsReady(payload, input, inputsEnd, lengths)) {
@@ -84,7 +88,7 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
       failures.push(report(index, error));
     }
   }
-  const outcome: BatchOutcome = { lengths, durationsMs, resultCids, failures };
+  const outcome: BatchOutcome = { lengths, durationsMs, startedAtMs, resultCids, failures };
   return {
     outcome: packValue(outcome, 'outcome'),
     results: joinBytes(results, size),

@@ -15,7 +15,7 @@ interface TaskEventBase {
 }
 
 /**
- * What a failed attempt cost, and where. `workerId` and `durationMs` are there when the
+ * What a failed attempt cost, and where. `workerId`, `durationMs` and `startedAt` are there when the
  * task ran and its thread reported back; not when it crashed its worker, timed out, or
  * failed before or after running (its inputs could not be sent, its result not stored).
  */
@@ -23,6 +23,7 @@ interface FailedAttempt {
   readonly error: TaskError;
   readonly workerId?: number;
   readonly durationMs?: number;
+  readonly startedAt?: number;
 }
 
 export type RunEvent =
@@ -34,12 +35,15 @@ export type RunEvent =
   | (TaskEventBase & { readonly type: 'started'; readonly onMainThread: boolean })
   /**
    * It computed its result (`shared`: another run in this process computed it).
-   * `workerId` is the worker's thread id (0 for the main thread);
+   * `workerId` is the worker's thread id (0 for the main thread); `startedAt`, when
+   * the call began on that thread (ms since the epoch; `at` is when the run heard it
+   * ended, which for a batch is when the whole batch came back);
    * `heapUsedBytes`, that worker's V8 heap in use after the batch that ran it.
    */
   | (TaskEventBase & {
       readonly type: 'finished';
       readonly durationMs: number;
+      readonly startedAt?: number;
       readonly workerId?: number;
       readonly heapUsedBytes?: number;
       readonly shared: boolean;

@@ -374,7 +374,10 @@ export class RunLoop {
     // (a bad parameter) would make the rest look tiny and pile them into one batch.
     if (outcome.ok) recordDuration(node.delayed.task.durations, outcome.durationMs);
     if (!outcome.ok) {
-      const ran = outcome.workerId === undefined ? undefined : { workerId: outcome.workerId, durationMs: outcome.durationMs };
+      const ran =
+        outcome.workerId === undefined
+          ? undefined
+          : { workerId: outcome.workerId, durationMs: outcome.durationMs, ...(outcome.startedAt !== undefined && { startedAt: outcome.startedAt }) };
       this.#failNode(node, outcome.error, ran);
       return;
     }
@@ -420,6 +423,7 @@ export class RunLoop {
       name: node.delayed.task.name,
       at: Date.now(),
       durationMs: outcome.durationMs,
+      startedAt: outcome.startedAt,
       workerId: outcome.workerId,
       heapUsedBytes: outcome.heapUsedBytes,
       shared: false,
@@ -429,7 +433,7 @@ export class RunLoop {
   }
 
   /** `ran`: where the failed attempt ran and for how long, when its thread said so. */
-  #failNode(node: TaskNode, error: TaskError, ran?: { workerId: number; durationMs: number }): void {
+  #failNode(node: TaskNode, error: TaskError, ran?: { workerId: number; durationMs: number; startedAt?: number }): void {
     node.attempts++;
     const retry = node.delayed.task.retry ?? this.#options.retry;
     if (!this.#stopped && shouldRetry(retry, node.attempts, error)) {

@@ -61,6 +61,34 @@ describe('run events', () => {
     expect(events.filter((e) => e.type === 'skipped').map((e) => (e as { name: string }).name)).toEqual(['twice']);
   });
 
+  it('say when each call began on its thread: the tasks of a batch one after another, not all ending when it came back', async () => {
+    const tiny = delayed(function tiny(x: number) {
+      const until = performance.now() + 0.1;
+      while (performance.now() < until);
+      return x;
+    });
+    await startRun([tiny(-1)], { cache: false }).result; // now known to be short, so it travels in batches
+    const events: RunEvent[] = [];
+    await startRun(Array.from({ length: 60 }, (_, i) => tiny(i)), { cache: false, onEvent: (e) => events.push(e) }).result;
+    const finished = events.filter((e) => e.type === 'finished') as Extract<RunEvent, { type: 'finished' }>[];
+    expect(finished).toHaveLength(60);
+    const byWorker = new Map<number, typeof finished>();
+    for (const event of finished) {
+      expect(event.startedAt).toBeLessThanOrEqual(event.at + 1); // `at` is Date.now(), to the millisecond
+      byWorker.set(event.workerId!, [...(byWorker.get(event.workerId!) ?? []), event]);
+    }
+    for (const events of byWorker.values()) {
+      const inOrder = [...events].sort((a, b) => a.startedAt! - b.startedAt!);
+      for (let i = 1; i < inOrder.length; i++) {
+        // Within a microsecond: epoch milliseconds as doubles round at about 0.2 µs.
+        expect(inOrder[i]!.startedAt!).toBeGreaterThanOrEqual(inOrder[i - 1]!.startedAt! + inOrder[i - 1]!.durationMs - 0.001);
+      }
+    }
+    // Batches did travel: some tasks came back together, yet began at different times.
+    const together = finished.filter((e) => finished.some((f) => f !== e && f.at === e.at && f.workerId === e.workerId));
+    expect(new Set(together.map((e) => e.startedAt)).size).toBeGreaterThan(1);
+  });
+
   it('say which worker thread a failed task ran on, and not when its worker died', async () => {
     const refuse = delayed(function refuse(x: number): number {
       throw new Error(`refused ${x}`);
