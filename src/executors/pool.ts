@@ -7,6 +7,7 @@ import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { joinBytes } from './join-bytes.js';
 import type { TaskFunction } from '../graph/task-function.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, Path } from './protocol.js';
+import { workerExecArgv } from './worker-exec-argv.js';
 
 export interface PoolOptions {
   readonly workers: number;
@@ -18,8 +19,8 @@ export interface PoolOptions {
 // From source (tests, tsx) this module is .ts and the worker entry must first
 // register tsx in its thread (a loader given to the main thread does not reach a
 // worker's ESM loader on Node 20); from the built package it is plain worker.js.
-// Workers inherit the main thread's execArgv: passing it explicitly would reject
-// V8 flags such as --expose-gc.
+// Workers get the main thread's execArgv without a TypeScript loader (see
+// worker-exec-argv.ts).
 const runningFromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(runningFromSource ? './worker-from-source.mjs' : './worker.js', import.meta.url);
 
@@ -34,6 +35,7 @@ export class PoolExecutor implements Executor {
       filename: workerFile.href,
       minThreads: options.minThreads ?? options.workers,
       maxThreads: options.workers,
+      execArgv: workerExecArgv(),
       // A crash or limit in one worker must not take down the others.
       resourceLimits: options.resourceLimits,
     });
