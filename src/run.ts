@@ -9,7 +9,7 @@ import { showProgress } from './progress/progress.js';
 import { reportRun } from './run-report.js';
 import { RunLoop, type EventSink } from './scheduler/loop.js';
 import { SnapshotBook, type RunSnapshot, type RunStatus } from './scheduler/snapshots.js';
-import type { RunCounts } from './scheduler/state.js';
+import type { NodeState, RunCounts } from './scheduler/state.js';
 import { acquireStore, resolveCacheDir } from './store/open.js';
 import type { Store } from './store/store.js';
 
@@ -189,9 +189,14 @@ export class Run<V extends unknown[]> {
     };
   }
 
-  /** @internal Every call the run has looked at so far. */
-  *lookedAt(): IterableIterator<Delayed<unknown>> {
-    for (const node of this.#loop.state.nodes.values()) yield node.delayed;
+  /** @internal Every call the run has looked at so far, with its state. */
+  nodes(): Iterable<{ readonly delayed: Delayed<unknown>; readonly state: NodeState }> {
+    return this.#loop.state.nodes.values();
+  }
+
+  /** @internal The state of the call of this CID, if the run has looked at it. */
+  stateOf(cid: string): NodeState | undefined {
+    return this.#loop.state.nodes.get(cid)?.state;
   }
 
   /** @internal The call of this CID, if the run has looked at it. */

@@ -1,7 +1,9 @@
 /**
- * What the dashboard knows of a process's runs, kept up to date from their
- * events and read out as a page's worth of JSON: a full picture for a page that
- * just connected, then updates with only what is new since the last one. Counts,
+ * What the dashboard knows of a process's runs, read out as a page's worth of
+ * JSON: a full picture for a page that just connected, then updates with only
+ * what is new since the last one. The task stream, workers and failures come
+ * from the runs' events; counts, per-function rows and the graph's colours are
+ * read from the runs themselves when a message is built. Counts,
  * per-function rows, the task stream, workers and failures add up over every
  * run the process showed; the graph is the latest run's.
  *
@@ -87,17 +89,6 @@ export interface BoardMessage {
   readonly graph: Readonly<Record<string, NodeState | 'unknown'>>;
 }
 
-/** Which event puts a node in which state. */
-const STATE_OF: Partial<Record<RunEvent['type'], NodeState>> = {
-  queued: 'ready',
-  started: 'running',
-  finished: 'done',
-  cached: 'cached',
-  failed: 'failed',
-  skipped: 'skipped',
-  retried: 'waiting',
-};
-
 interface WorkerTally {
   tasks: number;
   busyMs: number;
@@ -138,7 +129,7 @@ export class Board {
    * `onEnd` is called when it has ended, so that pages hear of it at once.
    */
   watch(run: Run<unknown[]>, targets: readonly Delayed<unknown>[], onEnd: () => void): void {
-    const watched = { number: ++this.#runs, run, graph: new GraphStates(targets, (cid) => run.callOf(cid)) };
+    const watched = { number: ++this.#runs, run, graph: new GraphStates(targets, run) };
     this.#active.add(watched);
     this.#latest = { number: watched.number, graph: watched.graph };
     this.#startedAt ??= Date.now();
@@ -149,9 +140,9 @@ export class Board {
       stop();
       this.#active.delete(watched);
       addCounts(this.#past.counts, run.counts);
+      watched.graph.ended();
       watched.graph.addRowsTo(this.#past.rows);
       this.#past.peakWorkerHeapBytes = Math.max(this.#past.peakWorkerHeapBytes, run.status().peakWorkerHeapBytes);
-      watched.graph.ended();
       if (failed) this.#failedRuns++;
       if (this.#active.size === 0) this.#endedAt = Date.now();
       this.#dirty = true;
@@ -177,16 +168,12 @@ export class Board {
 
   #hear(watched: Watched, event: RunEvent): void {
     this.#dirty = true;
-    if (event.type === 'graph') {
-      // Exploring is done: what the run looked at is all it will count.
-      watched.graph.lookedAt(watched.run.lookedAt());
-      return;
+    if (event.type === 'finished' && !event.shared) {
+      this.#ran(event, event.workerId ?? 0, watched.graph.functionOf(event.cid) ?? event.name, event.heapUsedBytes);
     }
-    const state = STATE_OF[event.type];
-    if (state) watched.graph.set(event.cid, state);
-    const fn = () => watched.graph.functionOf(event.cid) ?? event.name;
-    if (event.type === 'finished' && !event.shared) this.#ran(event, event.workerId ?? 0, fn(), event.heapUsedBytes);
-    if ((event.type === 'failed' || event.type === 'retried') && event.workerId !== undefined) this.#ran(event, event.workerId, fn(), undefined, true);
+    if ((event.type === 'failed' || event.type === 'retried') && event.workerId !== undefined) {
+      this.#ran(event, event.workerId, watched.graph.functionOf(event.cid) ?? event.name, undefined, true);
+    }
     if (event.type === 'failed') {
       this.#failuresTotal++;
       if (this.#failures.length < FAILURES_KEEP) {
@@ -211,7 +198,8 @@ export class Board {
     const second = Math.floor(end / 1000);
     tally.bySecond.set(second, (tally.bySecond.get(second) ?? 0) + durationMs);
     this.#workers.set(worker, tally);
-    const bar: StreamBar = { name: event.name, fn, worker, start, end, ...(failed && { failed }) };
+    // Two plain literals, not a spread: this runs for every task of a watched run.
+    const bar: StreamBar = failed ? { name: event.name, fn, worker, start, end, failed } : { name: event.name, fn, worker, start, end };
     this.#stream.push(bar);
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream.splice(0, this.#stream.length - STREAM_KEEP);
     this.#fresh.push(bar);
@@ -252,6 +240,7 @@ export class Board {
     for (const { run, graph } of this.#active) {
       const status = run.status();
       addCounts(counts, status.counts);
+      graph.refresh();
       graph.addRowsTo(functions);
       running.push(...status.running.map(({ name, since }) => ({ name, since })));
       peakWorkerHeapBytes = Math.max(peakWorkerHeapBytes, status.peakWorkerHeapBytes);

@@ -1,14 +1,17 @@
 /**
- * One run's graph as the dashboard keeps it coloured: every call's state, tallies
- * of states per function (the "progress by function" rows), and the state of
- * each node of the picture. The picture is the one `visualize` draws: one node
- * per call for small graphs, one per function past COLLAPSE_ABOVE calls, where
- * a collapsed node's state comes from its function's tally.
+ * One run's graph as the dashboard shows it: tallies of states per function (the
+ * "progress by function" rows), and the state of each node of the picture. The
+ * picture is the one `visualize` draws: one node per call for small graphs, one
+ * per function past COLLAPSE_ABOVE calls, where a collapsed node's state comes
+ * from its function's tally.
  *
- * Nothing here walks the graph while the run goes on unless a page wants the
- * picture: calls are learnt from the run's own table as their events come, and
- * the picture is laid out the first time it is asked for. Until then the
- * targets are kept (for the latest run only: the board drops older graphs).
+ * While the run goes on, states are read from the run's own node table when an
+ * update is built (refresh), never kept call by call here: mirroring them cost a
+ * map lookup per event, most of what watching a run of tiny tasks cost. When the
+ * run ends its tallies are kept, and each call's state only if the graph is
+ * small enough to be drawn call by call. Nothing walks the graph unless a page
+ * wants the picture; until then the targets are kept (for the latest run only:
+ * the board drops older graphs).
  */
 import type { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
@@ -23,91 +26,81 @@ export type Tally = Partial<Record<NodeState, number>>;
 /** Per function: how many calls the graph has, and how many are in each state. */
 export type FunctionRows = Record<string, { total: number; states: Tally }>;
 
-interface Call {
-  readonly fn: string;
-  readonly tally: Tally;
-  state: NodeState;
+/** What is read of a run while it goes on: the calls it has looked at, with their states. */
+export interface RunNodes {
+  nodes(): Iterable<{ readonly delayed: Delayed<unknown>; readonly state: NodeState }>;
+  stateOf(cid: string): NodeState | undefined;
+  callOf(cid: string): Delayed<unknown> | undefined;
 }
 
 export class GraphStates {
   #targets: readonly Delayed<unknown>[] | undefined;
   #view: ViewGraph | undefined;
   #svg: string | undefined;
-  /** Where the call of a CID is found while the run goes on; dropped when it ends. */
-  #callOf: ((cid: string) => Delayed<unknown> | undefined) | undefined;
-  readonly #calls = new Map<string, Call>();
-  readonly #tallies = new Map<string, Tally>();
-  /** Calls per function the run looked at, once it has explored its graph; until then, those seen so far. */
-  #totals: Map<string, number> | undefined;
+  /** The run, while it goes on; dropped when it ends, so that the board does not keep it. */
+  #run: RunNodes | undefined;
+  /** Per function, how many of the calls the run looked at are in each state, as of the latest refresh. */
+  #tallies = new Map<string, Tally>();
+  /** Each call's state when the run ended, for a graph small enough to be drawn call by call. */
+  #final: Map<string, NodeState> | undefined;
 
-  constructor(targets: readonly Delayed<unknown>[], callOf: (cid: string) => Delayed<unknown> | undefined) {
+  constructor(targets: readonly Delayed<unknown>[], run: RunNodes) {
     this.#targets = targets;
-    this.#callOf = callOf;
+    this.#run = run;
   }
 
-  /** The run has explored its graph: these are all the calls it will count. */
-  lookedAt(calls: Iterable<Delayed<unknown>>): void {
-    const totals = new Map<string, number>();
-    for (const call of calls) {
-      const fn = functionName(call);
-      totals.set(fn, (totals.get(fn) ?? 0) + 1);
-    }
-    this.#totals = totals;
-  }
-
-  /** The run has ended: no more events, so no more need to look calls up in it. */
-  ended(): void {
-    this.#callOf = undefined;
-  }
-
-  /** The function of a call (its display name may say more: a sweep's point). */
-  functionOf(cid: string): string | undefined {
-    return this.#calls.get(cid)?.fn;
-  }
-
-  set(cid: string, state: NodeState): void {
-    let call = this.#calls.get(cid);
-    if (call) {
-      call.tally[call.state]!--;
-    } else {
-      const delayed = this.#callOf?.(cid);
-      if (!delayed) return;
+  /** Count the run's states afresh: once per update sent, not once per event. */
+  refresh(): void {
+    if (!this.#run) return;
+    const tallies = new Map<string, Tally>();
+    for (const { delayed, state } of this.#run.nodes()) {
       const fn = functionName(delayed);
-      let tally = this.#tallies.get(fn);
-      if (!tally) this.#tallies.set(fn, (tally = {}));
-      this.#calls.set(cid, (call = { fn, tally, state }));
+      let tally = tallies.get(fn);
+      if (!tally) tallies.set(fn, (tally = {}));
+      tally[state] = (tally[state] ?? 0) + 1;
     }
-    call.tally[state] = (call.tally[state] ?? 0) + 1;
-    call.state = state;
+    this.#tallies = tallies;
   }
 
-  /** Add this graph's rows to `rows`. */
+  /** The run has ended: keep what it showed, and let it go. */
+  ended(): void {
+    const run = this.#run;
+    if (!run) return;
+    this.refresh();
+    let looked = 0;
+    for (const tally of this.#tallies.values()) looked += sum(tally);
+    // A picture drawn call by call has at most COLLAPSE_ABOVE calls, so at most that many looked at.
+    if (looked <= COLLAPSE_ABOVE) this.#final = new Map([...run.nodes()].map(({ delayed, state }) => [delayed.cid, state]));
+    this.#run = undefined;
+  }
+
+  /** The function of a call of the going run (its display name may say more: a sweep's point). */
+  functionOf(cid: string): string | undefined {
+    const call = this.#run?.callOf(cid);
+    return call && functionName(call);
+  }
+
+  /** Add this graph's rows, as of the latest refresh, to `rows`. */
   addRowsTo(rows: FunctionRows): void {
     for (const [fn, tally] of this.#tallies) {
       const row = (rows[fn] ??= { total: 0, states: {} });
-      let seen = 0;
-      for (const [state, count] of Object.entries(tally) as [NodeState, number][]) {
-        row.states[state] = (row.states[state] ?? 0) + count;
-        seen += count;
-      }
-      row.total += this.#totals?.get(fn) ?? seen;
+      for (const [state, count] of Object.entries(tally) as [NodeState, number][]) row.states[state] = (row.states[state] ?? 0) + count;
+      row.total += sum(tally);
     }
-    // Functions the run looked at but has not started on yet.
-    for (const [fn, total] of this.#totals ?? []) if (!this.#tallies.has(fn)) (rows[fn] ??= { total: 0, states: {} }).total += total;
   }
 
-  /** The state of each node of the picture, by its id. */
+  /** The state of each node of the picture, by its id, as of the latest refresh for collapsed nodes. */
   viewStates(): Record<string, NodeState | 'unknown'> {
     const view = this.#layout();
     const states: Record<string, NodeState | 'unknown'> = {};
     for (const node of view.nodes) {
       if (!view.collapsed) {
-        states[node.id] = this.#calls.get(node.id)?.state ?? 'unknown';
+        states[node.id] = (this.#run ? this.#run.stateOf(node.id) : this.#final?.get(node.id)) ?? 'unknown';
         continue;
       }
       const tally = this.#tallies.get(node.id) ?? {};
-      const seen = Object.values(tally).reduce((sum, n) => sum + n, 0);
-      const present = (state: NodeState | 'unknown') => (state === 'unknown' ? seen < node.calls : (tally[state] ?? 0) > 0);
+      const looked = sum(tally);
+      const present = (state: NodeState | 'unknown') => (state === 'unknown' ? looked < node.calls : (tally[state] ?? 0) > 0);
       states[node.id] = PRECEDENCE.find(present) ?? 'unknown';
     }
     return states;
@@ -126,4 +119,10 @@ export class GraphStates {
     }
     return this.#view;
   }
+}
+
+function sum(tally: Tally): number {
+  let total = 0;
+  for (const count of Object.values(tally)) total += count;
+  return total;
 }
