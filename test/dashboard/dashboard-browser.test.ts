@@ -67,6 +67,10 @@ describe('the dashboard in a browser', () => {
     await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('running');
     await expect.poll(() => page.textContent('#memory'), { timeout: 60_000 }).toMatch(/running now: .*gate/);
     expect(Number(await page.textContent('#count-running'))).toBeGreaterThanOrEqual(1);
+    // Progress by function, read from the going run: the gate is its one running call.
+    const gateRow = page.locator('#functions tr', { hasText: 'gate' });
+    await expect.poll(() => gateRow.locator('td').nth(2).textContent(), { timeout: 30_000 }).toBe('0 / 1');
+    expect(await gateRow.locator('.seg.running').getAttribute('title')).toBe('running: 1');
     release();
     await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('finished with failures');
     await run.settled;
