@@ -75,8 +75,10 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
         if (newCalls.has(input)) running.add(input);
       }
       order.push(node.cid);
-      if (running.size > 0) newCalls.add(node.cid);
-      if (!node.task.cache) continue;
+      if (!node.task.cache) {
+        if (running.size > 0) newCalls.add(node.cid);
+        continue;
+      }
       newCalls.add(node.cid);
       if (running.size > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: [...running] });
       else misses.push(node);
