@@ -69,18 +69,18 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
         continue;
       }
       stack.pop();
-      const running = new Set<string>();
+      const newInputs = new Set<string>();
       for (const link of node.links) {
         const input = (link.node as Delayed<unknown>).cid;
-        if (newCalls.has(input)) running.add(input);
+        if (newCalls.has(input)) newInputs.add(input);
       }
       order.push(node.cid);
       if (!node.task.cache) {
-        if (running.size > 0) newCalls.add(node.cid);
+        if (newInputs.size > 0) newCalls.add(node.cid);
         continue;
       }
       newCalls.add(node.cid);
-      if (running.size > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: [...running] });
+      if (newInputs.size > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: [...newInputs] });
       else misses.push(node);
     }
     if (store && misses.length > 0) {

@@ -374,10 +374,8 @@ export class RunLoop {
     // (a bad parameter) would make the rest look tiny and pile them into one batch.
     if (outcome.ok) recordDuration(node.delayed.task.durations, outcome.durationMs);
     if (!outcome.ok) {
-      const ran =
-        outcome.workerId === undefined
-          ? undefined
-          : { workerId: outcome.workerId, durationMs: outcome.durationMs, ...(outcome.startedAt !== undefined && { startedAt: outcome.startedAt }) };
+      const { workerId, durationMs, startedAt } = outcome;
+      const ran = workerId === undefined ? undefined : { workerId, durationMs, startedAt };
       this.#failNode(node, outcome.error, ran);
       return;
     }
