@@ -1,6 +1,7 @@
 import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '../errors.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
+import { codeManifest, type ManifestPlacement } from '../identity/code-manifest.js';
 import { checkTimeout, resolveRetry, type ResolvedRetry, type TaskPolicies } from '../scheduler/policies.js';
 
 /** Options of {@link delayed}. */
@@ -95,13 +96,18 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
   }
   validateOptions(options);
   const name = options.name ?? (fn.name || 'anonymous');
-  const identity = functionIdentity(fn, { name, version: options.version });
+  const placement = placementOf(fn, name, options);
+  const identity = functionIdentity(fn, {
+    name,
+    version: options.version,
+    manifest: () => codeManifest({ fn, name, placement: manifestPlacement(placement) }),
+  });
   return {
     fn: fn as TaskFunction['fn'],
     name,
     identity,
     key: identityKey(identity),
-    placement: placementOf(fn, name, options),
+    placement,
     cache: options.cache ?? true,
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
@@ -109,6 +115,10 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     outputs: checkOutputs(options.outputs),
     durations: { count: 0, meanMs: 0 },
   };
+}
+
+function manifestPlacement(placement: FunctionPlacement): ManifestPlacement {
+  return placement.kind === 'module' ? placement : { kind: placement.kind };
 }
 
 function placementOf(fn: Function, name: string, options: DelayedOptions): FunctionPlacement {

@@ -54,7 +54,7 @@ export { registerEncoder, type ClassEncoder } from './type-registry.js';
 export { LARGE_BINARY_THRESHOLD } from './large-binary.js';
 
 /** Version of the hashed format; part of every record. Bumped only deliberately. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
 /** Returns the CID of a graph node, or undefined for an ordinary object. */
 export type LinkOf = (value: object) => string | undefined;

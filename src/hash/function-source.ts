@@ -46,6 +46,8 @@ export interface FunctionAnalysis {
   readonly freeNames: readonly string[];
   /** Builtin or bound function: no source to send or identify. */
   readonly isNative: boolean;
+  /** Known to be sloppy-mode code (a plain function with own `caller`), where the same text means something else. */
+  readonly sloppy: boolean;
 }
 
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
@@ -73,7 +75,7 @@ export function analyzeFunction(fn: Function): FunctionAnalysis {
 }
 
 function analyzeSource(source: string, sloppy: boolean, name: string): FunctionAnalysis {
-  if (NATIVE.test(source)) return Object.freeze({ expression: '', normalized: '', freeNames: [], isNative: true });
+  if (NATIVE.test(source)) return Object.freeze({ expression: '', normalized: '', freeNames: [], isNative: true, sloppy });
   const parsed = parseFunction(source, name);
   const scopes = analyze(parsed.program, { ecmaVersion: 2022, sourceType: 'script', fallback: 'iteration' });
   const locals = localBindings(parsed, scopes, sloppy);
@@ -84,6 +86,7 @@ function analyzeSource(source: string, sloppy: boolean, name: string): FunctionA
     normalized: normalize(source, parsed, locals, helpers),
     freeNames: Object.freeze(freeNames(parsed, scopes)),
     isNative: false,
+    sloppy,
   });
 }
 

@@ -1,23 +1,34 @@
 /**
- * A function's identity: its name plus its normalised source, or its name plus
- * a version string the user gives instead (then the source is not part of it).
- * Changing the code, the name or the version changes every call address built
- * on it; reformatting or re-commenting the code, or consistently renaming
- * its local variables and parameters, does not.
+ * A function's identity: its name, its normalised source and a code manifest
+ * of everything else its result can depend on (the helpers, constants, files,
+ * packages and environment variables it reaches, the values it captures;
+ * src/identity/), or its name plus a version string the user gives instead
+ * (then neither source nor manifest is part of it). Changing any of these
+ * changes every call address built on it; reformatting or re-commenting the
+ * code, or consistently renaming its local variables and parameters, does not.
  *
- * Hashed as its own record, `["memograph/function", 1, {name, source | version}]`;
- * call records link to it by CID, so a long source is hashed once per function,
- * not once per call.
+ * Hashed as its own record,
+ * `["memograph/function", 2, {code?, name, sloppy?, source | version}]`, with
+ * `code` a link to the manifest's record; call records link to it by CID, so a
+ * long source is hashed once per function, not once per call.
  */
 import { InvalidArgumentError, UnhashableError } from '../errors.js';
-import { FORMAT_VERSION, acquireEncoder, releaseEncoder } from './canonical.js';
+import { acquireEncoder, releaseEncoder } from './canonical.js';
 import { DAG_CBOR, cidBytes } from './cid.js';
+import { manifestAddress, type CodeManifest } from '../identity/manifest.js';
 import { analyzeFunction } from './function-source.js';
+
+/** Version of the function identity record (identity v2: the code a function can reach). */
+export const IDENTITY_FORMAT = 2;
 
 export interface FunctionIdentity {
   readonly name: string;
   readonly source?: string;
   readonly version?: string;
+  /** Sloppy-mode code: the same text means something else than in strict mode. */
+  readonly sloppy?: true;
+  /** What else the function's result depends on; absent when that is nothing, and with a version. */
+  readonly code?: CodeManifest;
 }
 
 export interface IdentityOptions {
@@ -25,6 +36,11 @@ export interface IdentityOptions {
   readonly name?: string;
   /** Identify the function by this string instead of its source. */
   readonly version?: string;
+  /**
+   * Builds the function's code manifest (src/identity/code-manifest.ts); called
+   * once, when no version is given.
+   */
+  readonly manifest?: (fn: Function, name: string) => CodeManifest | undefined;
 }
 
 const identities = new WeakMap<Function, Map<string, FunctionIdentity>>();
@@ -38,7 +54,7 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
   }
-  const { name: givenName, version } = options ?? {};
+  const { name: givenName, version, manifest } = options ?? {};
   if (givenName !== undefined && typeof givenName !== 'string') {
     throw new InvalidArgumentError(`Expected \`name\` to be a string, got \`${String(givenName)}\` (${typeof givenName})`);
   }
@@ -50,7 +66,8 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
   const name = givenName ?? (fn.name || 'anonymous');
   const key = version === undefined ? name : `${name}\0${version}`;
   let perFunction = identities.get(fn);
-  let identity = perFunction?.get(key);
+  // A manifest depends on where the function runs, which the caller knows: only plain identities are memoised.
+  let identity = manifest === undefined ? perFunction?.get(key) : undefined;
   if (identity !== undefined) return identity;
 
   if (version !== undefined) {
@@ -64,7 +81,13 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
         'Pass { version: "…" } to identify it yourself',
       );
     }
-    identity = Object.freeze({ name, source: analysis.normalized });
+    const code = manifest?.(fn, name);
+    identity = Object.freeze({
+      name,
+      source: analysis.normalized,
+      ...(analysis.sloppy ? { sloppy: true as const } : {}),
+      ...(code !== undefined && code.entries.length > 0 ? { code } : {}),
+    });
   }
   if (perFunction === undefined) identities.set(fn, (perFunction = new Map()));
   perFunction.set(key, identity);
@@ -96,7 +119,7 @@ export function identityAddress(identity: FunctionIdentity): Address {
 const FUNCTION_TAG = 'memograph/function';
 
 function hashIdentity(identity: FunctionIdentity): string {
-  const { name, source, version } = identity ?? {};
+  const { name, source, version, sloppy, code } = identity ?? {};
   for (const [field, value] of [['source', source], ['version', version]] as const) {
     if (value !== undefined && typeof value !== 'string') {
       throw new InvalidArgumentError(`Expected identity.${field} to be a string, got ${typeof value}`);
@@ -105,14 +128,30 @@ function hashIdentity(identity: FunctionIdentity): string {
   if (typeof name !== 'string' || (source === undefined && version === undefined)) {
     throw new InvalidArgumentError('Expected a FunctionIdentity: { name: string, source?: string, version?: string }');
   }
+  if (version !== undefined && (code !== undefined || sloppy !== undefined)) {
+    throw new InvalidArgumentError('A FunctionIdentity with a version has neither a code manifest nor a mode: the version replaces them');
+  }
+  // Hashed before the encoder is taken: the manifest's record needs one of its own.
+  const codeLink = code === undefined ? undefined : manifestAddress(code).bytes;
   const encoder = acquireEncoder('identity');
   try {
     encoder.head(4, 3);
     encoder.text(FUNCTION_TAG);
-    encoder.head(0, FORMAT_VERSION);
-    // A canonical map: keys name < source < version (shorter first).
-    encoder.head(5, 1 + (source === undefined ? 0 : 1) + (version === undefined ? 0 : 1));
-    for (const [field, value] of [['name', name], ['source', source], ['version', version]] as const) {
+    encoder.head(0, IDENTITY_FORMAT);
+    // A canonical map: keys code < name < sloppy < source < version (shorter first, then bytewise).
+    const fields = (codeLink ? 1 : 0) + 1 + (sloppy ? 1 : 0) + (source === undefined ? 0 : 1) + (version === undefined ? 0 : 1);
+    encoder.head(5, fields);
+    if (codeLink) {
+      encoder.text('code');
+      encoder.linkBytes(codeLink);
+    }
+    encoder.text('name');
+    encoder.value(name);
+    if (sloppy) {
+      encoder.text('sloppy');
+      encoder.value(true);
+    }
+    for (const [field, value] of [['source', source], ['version', version]] as const) {
       if (value === undefined) continue;
       encoder.text(field);
       encoder.value(value);

@@ -22,7 +22,7 @@ const long = 'x'.repeat(FINGERPRINT_INLINE_LIMIT);
 
 /** The call record rebuilt from fingerprints: its prefix, then each argument's bytes as they are. */
 function recordFrom(identityCid: string, fingerprints: readonly Uint8Array[]): Uint8Array {
-  const prefix = dagCbor.encode(['memograph/call', 1, CID.parse(identityCid), []]);
+  const prefix = dagCbor.encode(['memograph/call', 2, CID.parse(identityCid), []]);
   const head = prefix.slice(0, -1); // without the empty list, 0x80
   return Uint8Array.from([...head, 0x80 | fingerprints.length, ...fingerprints.flatMap((f) => [...f])]);
 }

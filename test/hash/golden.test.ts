@@ -31,45 +31,45 @@ const LINK = 'bafyreif272efm2ourfvhldacjxsgekc23fephb2etgkwjnna7arpa3wote';
 
 // [label, value, frozen tokenize() CID]
 const VALUES: [string, unknown, string][] = [
-  ['null', null, 'bafyreibu7adkkqitmmbejpin4qj7pr46qcjx2xqapdtdavl5zaxllizwxu'],
-  ['true', true, 'bafyreidpgqrap4ksnox3omoykm54lqso2ghthuwew4r26wnipl6pq3yy6u'],
-  ['false', false, 'bafyreidmgixdfv6kba54fof325jpujzvm6dj5qwirohbs25nimr6kz2woe'],
-  ['zero', 0, 'bafyreiedw32t5ruox2meuat7ggjlykm22jl3v7fj2ko7jde6ducjggsdi4'],
-  ['negative zero', -0, 'bafyreicy2ya3h6ky7hwnz2betzcaz6ta35nuqyrbdvf2omuoaetgtsehki'],
-  ['integer', 1234567, 'bafyreicjcnez4qoiheojfwm6wsymris56ddpef6qz6weics6no3alfry4u'],
-  ['negative integer', -24, 'bafyreig2c5cnnp5lvyk5ngxporqma6ursq4khny3vkppmormybe7zafwjy'],
-  ['2**53 is a float', 2 ** 53, 'bafyreicl2jbghfgfqilnui2ndr7zprfra7orjvb33zr33ane6lg3wte6cm'],
-  ['float', 1.5, 'bafyreigwmzzrmnr44n7rfwixsjretqnv5ibmxijyfwbncvbucmb6w5khwe'],
-  ['NaN', NaN, 'bafyreicq3mk6d5ggjhivnzdxrcqtt7bk37pnuae4ofqwq3zlou6xbjwpb4'],
-  ['Infinity', Infinity, 'bafyreigtzxcqxvioefclketaatn6xjtfufd5zm6oq6vbq5i62hkweyhpmy'],
-  ['-Infinity', -Infinity, 'bafyreibncbwui2zu22uwu6nhyo2z57l3ygw7cepgrvci3fxnbnhr53ql4u'],
-  ['undefined', undefined, 'bafyreicdpwcyd2fwnwtqarvlcsykh3qcdemodaspm5qj5kvyiqon6yfa7a'],
-  ['bigint', 12345678901234567890n, 'bafyreiavojvoqs4vqa5brad5pat4whbd2mnejqxwadbty35bqr5blk7jou'],
-  ['string', 'hello', 'bafyreibbo62jakn4ztkwemwy5hc7de2oudamivnpuojkaakeni5ce73suy'],
-  ['unicode string', 'é漢字😀', 'bafyreids6ugahloia4lly4imqgchvz2ytesklwpixikuk5g2vsvgr6c5ry'],
-  ['lone surrogate', 'a\uD800b', 'bafyreiefulpxglwo7is6b7e4ia523oevx6q2b4avxvdbbor7vsjzwleona'],
-  ['nested array', [1, [2, 'x'], null], 'bafyreidca6wbi4kjgnygxa4uyvnhy5drvr3s5ng3t4zhdcanlt7quezaty'],
-  ['array with a hole', [, 1], 'bafyreihwv6j7ryqpsmbnyi4jxe7kjqvxg7a6oaca5r6wa2ah244d4mpdre'],
-  ['object', { b: 1, a: 2, ccc: [true] }, 'bafyreifri553orh225tx4e5lcswtonq457guoxozhwgswxtv6p5xcdcoqm'],
-  ['object, other key order', { ccc: [true], a: 2, b: 1 }, 'bafyreifri553orh225tx4e5lcswtonq457guoxozhwgswxtv6p5xcdcoqm'],
-  ['object with $-keys (escaped)', { $num: 'NaN' }, 'bafyreids7gf2jxyzch4i2osdytegmynhbtbgqnd3s63j7ljdp4oajv5brq'],
-  ['object with odd keys', { '': 0, aa: 1, b: 2, é: 3, 'weird key': 4, $$: 5 }, 'bafyreie74uoljtuio77t3gmetk2cpcfqbehfc7z2vt7xdhllyggcbvq3ji'],
-  ['null-prototype object', Object.assign(Object.create(null), { a: 2, ccc: [true], b: 1 }), 'bafyreifri553orh225tx4e5lcswtonq457guoxozhwgswxtv6p5xcdcoqm'],
-  ['Map', new Map<unknown, unknown>([[1, 'a'], ['b', { c: 2 }]]), 'bafyreigwxje2mizrhc7tstgagytivz52mgblus67i6o67oigaam753aa7m'],
-  ['Map, other insertion order', new Map<unknown, unknown>([['b', { c: 2 }], [1, 'a']]), 'bafyreigwxje2mizrhc7tstgagytivz52mgblus67i6o67oigaam753aa7m'],
-  ['Set', new Set([3, 'one', 2]), 'bafyreiavgidrtgkpkx4qwd6ltfv4ogwg5f3esojqii73ylbk6jhyugxz6u'],
-  ['Date', new Date(Date.UTC(2024, 5, 1)), 'bafyreieovisxunco66ked7ntdhz4atmby4yoth6vunkrf52n7er3n3ttxu'],
-  ['invalid Date', new Date(NaN), 'bafyreif6e5gilbqvrs7geewgerkap3lkkyj3zyezo2drvgcpfiibg3qrci'],
-  ['RegExp', /a+b\//gi, 'bafyreiblksyaudfvfc2tdgbu7ccqi7vrvu4t5hvxivnq7i5moato72c7r4'],
-  ['Uint8Array', new Uint8Array([1, 2, 3]), 'bafyreiau6xxb3rcahaj3f56xzxnre4wdol5mgg5hhwovmrsscd7yqwuudm'],
-  ['Buffer', Buffer.from([1, 2, 3]), 'bafyreifuga7y2coy6fv35srkydszp73hage7ln5cwabnr3vovceicsolx4'],
-  ['Float64Array', new Float64Array([1.5, -0]), 'bafyreif3kjreahenpgxoowr6zwpytqu3lp6fqvzsdadl32ls4cr5vn5bwi'],
-  ['Int16Array', new Int16Array([-2, 300]), 'bafyreif7bznrbriyypybahslwzan4mkug6vuudnmsi5ojbexdwz2mn5fxm'],
-  ['BigUint64Array', new BigUint64Array([2n ** 64n - 1n]), 'bafyreid5266xlybm3atozwup6ad7amhwk3jtozp7vsuxsu6izg7tvjcyqy'],
-  ['DataView', new DataView(new Uint8Array([9, 8, 7, 6]).buffer, 1, 2), 'bafyreifqlenymkfjfci2bpf24qaxpggqqn5yhljyfv3qhwtjnipuwv4x6m'],
-  ['ArrayBuffer', new Uint8Array([4, 5]).buffer, 'bafyreidfrfhfdhvzej5uh7fpd5dseqxzbtbhsonege2vsrbqju3etjmpvq'],
-  ['registered class', new GoldenPoint(1, -2), 'bafyreicsmuwsxdswyoq6mr5t3u63sdltj357tige4tq4nsuexma7iqx4zq'],
-  ['large Float64Array', large, 'bafyreihqetvriyoyyjwyrwq4v7xgnpl2ys5er6qlnck3x3ezcpdcmosjbe'],
+  ['null', null, 'bafyreihwpoac2qz32gu2mffc5tbumsi74mhg345iewnv4uowvlmsgmw7ru'],
+  ['true', true, 'bafyreigqcftdpbttyi4kgfgocuzrig3yaojozbz2knkkf4i7gvvztyce3i'],
+  ['false', false, 'bafyreig7bzenear7fgrnkoft7o7kswchh6wrke23kmjymqec5erk3f5rk4'],
+  ['zero', 0, 'bafyreiavoaniijy4sl5f7wwahxg76to2tuau4jjycz574xnxq73kbgkyfu'],
+  ['negative zero', -0, 'bafyreifa3ucwcu7lz7xgqj3seybbr6n7a6tq57qw2oq77wjggjdfswr46e'],
+  ['integer', 1234567, 'bafyreich4fqmeayclfnia7r6cknwbmlcm42g4gliiws3h65wk7pmb55gw4'],
+  ['negative integer', -24, 'bafyreicsccnugbdc7bjlj76hapzjynuqnu7ghx2ivyulrslcakhusraxz4'],
+  ['2**53 is a float', 2 ** 53, 'bafyreic4uwfjyhy4ncpi24uf5grljxp7eptjvda4jgcdeb4e5kv7z4363e'],
+  ['float', 1.5, 'bafyreieb3dwtuvodtysvbpynhvg7jf7o65kkrg7dyqvdvqfjk6kxn2l6bq'],
+  ['NaN', NaN, 'bafyreibmwd6wxnzb4bbztns6upegchtk77q2bbehfsuzpskwp7v3uukyta'],
+  ['Infinity', Infinity, 'bafyreibf7k4kw6tev543b22cu5bxdfdescuhg44qoaovc5v6f5cu6xhb4i'],
+  ['-Infinity', -Infinity, 'bafyreih5vrdylirbstua7afruxrognrrxcpvnuhcfgmfyiwrc2wcsy37sq'],
+  ['undefined', undefined, 'bafyreiefiy57o2wc2s2wtkjnjuw4ppex555msjoxduhmpmngbauvghfv2e'],
+  ['bigint', 12345678901234567890n, 'bafyreic6fujw3mgx6hgcdefizqbaeisuzvl3ztav5regb2ifkut6wxwgwa'],
+  ['string', 'hello', 'bafyreidqqtroh3snyvdkhljv72ubsq5s7ifwgxkg5ofidqyh2uehxybp4u'],
+  ['unicode string', 'é漢字😀', 'bafyreidhkcvcmacrtmhuw5f5xccxhynt2gamtpvpazffgye2z2v3dlqxfe'],
+  ['lone surrogate', 'a\uD800b', 'bafyreiaa5euyymegqfgvwdhcweliursnnb3inx6ezcvnu77e4cex6yngei'],
+  ['nested array', [1, [2, 'x'], null], 'bafyreiajz4bgc4cxlu5lffvyj3qqikp5nbysyhebvh6y5skg73ihz7m62q'],
+  ['array with a hole', [, 1], 'bafyreig24rxc7xjx4fnghw4yz4avigdfobiilgsbdbvlin575g3ubfbnje'],
+  ['object', { b: 1, a: 2, ccc: [true] }, 'bafyreiezuk5ksohoi3shyjbng6hberif2hbizvx2njsrccsggndklbxcbi'],
+  ['object, other key order', { ccc: [true], a: 2, b: 1 }, 'bafyreiezuk5ksohoi3shyjbng6hberif2hbizvx2njsrccsggndklbxcbi'],
+  ['object with $-keys (escaped)', { $num: 'NaN' }, 'bafyreigyjle5iqzbqzkbt2nt7lkso2sv3opqljcn4gdtupxbeuodjvj4cy'],
+  ['object with odd keys', { '': 0, aa: 1, b: 2, é: 3, 'weird key': 4, $$: 5 }, 'bafyreibsb7dvwzdmjgs2tgay2f3izdctlelzcouv2bvbitldbfgvyqn5ve'],
+  ['null-prototype object', Object.assign(Object.create(null), { a: 2, ccc: [true], b: 1 }), 'bafyreiezuk5ksohoi3shyjbng6hberif2hbizvx2njsrccsggndklbxcbi'],
+  ['Map', new Map<unknown, unknown>([[1, 'a'], ['b', { c: 2 }]]), 'bafyreih23fce4icnjqbuka6s6n64kk7rppr5seytu76pt3j3hvrdb5cndi'],
+  ['Map, other insertion order', new Map<unknown, unknown>([['b', { c: 2 }], [1, 'a']]), 'bafyreih23fce4icnjqbuka6s6n64kk7rppr5seytu76pt3j3hvrdb5cndi'],
+  ['Set', new Set([3, 'one', 2]), 'bafyreiaqgh3ok5nlifx43zijptbsvdtshej7occh34tkynj7sd75xstuma'],
+  ['Date', new Date(Date.UTC(2024, 5, 1)), 'bafyreiclh6oj6xp2bhnfxdom7enwpnreaqnmwt3w4dgivrnlgttvlof4v4'],
+  ['invalid Date', new Date(NaN), 'bafyreigfxumlkukk26ghufkfus3wotacgc3nwh7eyfqz63vskockf7vbxm'],
+  ['RegExp', /a+b\//gi, 'bafyreigifkpvzwuvnf2srtuozcxoubvsblwedxnlk4fn76ozu4dcobrwoe'],
+  ['Uint8Array', new Uint8Array([1, 2, 3]), 'bafyreiagwya2a6ogrt3yf3pt2x72aflex5sjq7mz7fhmudvbxvcujgbrii'],
+  ['Buffer', Buffer.from([1, 2, 3]), 'bafyreicknuq2qz5wv6tc4kpotcng5p4zxgy6rbw2rzqtaepzohoyhuuvcq'],
+  ['Float64Array', new Float64Array([1.5, -0]), 'bafyreifepc7e5avptrzuzn64tzkgr466tvs4e25albynsutt2ojrjggdxu'],
+  ['Int16Array', new Int16Array([-2, 300]), 'bafyreifbe27ixagpalmi5sezb2lsg6ga7jg6ppjwpvdv7guauf2gf6ec7e'],
+  ['BigUint64Array', new BigUint64Array([2n ** 64n - 1n]), 'bafyreidzz7r6s2xfxyxxzylwi5ljbswnh5ykxpdnlx3ws6su3jswlugjtq'],
+  ['DataView', new DataView(new Uint8Array([9, 8, 7, 6]).buffer, 1, 2), 'bafyreiab7re7f2jllbowfepmgxe62blgb7qlp6dv63xzrvfrx3rige45g4'],
+  ['ArrayBuffer', new Uint8Array([4, 5]).buffer, 'bafyreibsib47cxlszp57kvjz54p2waof6qc3py57aazasyyn43joly7tgq'],
+  ['registered class', new GoldenPoint(1, -2), 'bafyreibzgvhlu2nyotinoivlircorhs46cxvvw5oaqrgkt5x6x3hixuica'],
+  ['large Float64Array', large, 'bafyreid65r7zpqc7rd4c2mqs7tgc3tji2bei4fgffeeevcp6gjbnuvxpra'],
 ];
 
 const V0 = 'QmdfTbBqBPQ7VNxZEYEj14VmRuZBkqFbiwReogJgS1zR1n';
@@ -84,9 +84,9 @@ const WALK_SOURCE =
   ' return { out : #4 , depth : #2 , max : Math . max ( #2 , #4 . length ) , label : "walk" } ; }';
 const VERSIONED: FunctionIdentity = { name: 'fetchPrices', version: '2024-06' };
 
-describe('golden vectors (format version 1)', () => {
+describe('golden vectors (format version 2)', () => {
   test('format version', () => {
-    expect(FORMAT_VERSION).toBe(1);
+    expect(FORMAT_VERSION).toBe(2);
   });
 
   test.each(VALUES)('tokenize: %s', (_label, value, cid) => {
@@ -94,8 +94,8 @@ describe('golden vectors (format version 1)', () => {
   });
 
   test('identity keys', () => {
-    expect(identityKey(IDENTITY)).toBe('bafyreigez5hamyf5tpx3mohr77lfdxpsxjc6r74dofcth5kgyxsewojjmu');
-    expect(identityKey(VERSIONED)).toBe('bafyreib5unwjt7gvot57bony4w7jicngvdo7uywatdhxzpa23v6vnwkvlm');
+    expect(identityKey(IDENTITY)).toBe('bafyreie3tb7strrlhroloxpsm2ohrz4j6finkdagmjn33y4hq4d75v3tj4');
+    expect(identityKey(VERSIONED)).toBe('bafyreigl3zlnla33mzkrgt7mxdsjptsnsc76lt25chgbxi3etl2snhl6me');
   });
 
   test('normalised source', () => {
@@ -106,14 +106,15 @@ describe('golden vectors (format version 1)', () => {
       for (const kid of kids ?? []) { let node = kid; out.push(...walk(node, { depth: depth + 1 })); }
       return { out, depth, max: Math.max(depth, out.length), label: 'walk' };
     })`) as Function;
-    expect(functionIdentity(walk)).toEqual({ name: 'walk', source: WALK_SOURCE });
-    expect(identityKey(functionIdentity(walk))).toBe('bafyreiaqn3bph57ncfv2haocrgv47iubngenuw6ql5rswx67eay3ayeyba');
+    // Indirect eval makes sloppy-mode code, which is an identity of its own.
+    expect(functionIdentity(walk)).toEqual({ name: 'walk', source: WALK_SOURCE, sloppy: true });
+    expect(identityKey(functionIdentity(walk))).toBe('bafyreidouvmj4tjcvmdxp6hc6ga6x3oigcx5edkbcpmk2a4hhc6vmili5e');
   });
 
   test('call with a link', () => {
     const node = new LinkStub(LINK);
     const { cid, links } = callAddress(IDENTITY, [node, { scale: 2, of: [node] }], linkOf);
-    expect(cid).toBe('bafyreidotiuau7ij7g55j2sx52tb5xqldxrhyrvv3rkqgj7axbb2oihykm');
+    expect(cid).toBe('bafyreiaomdcxhzsodemvwdlbjgoo4erqgihvob52ebk7b7tulza6uk2vdm');
     expect(links).toEqual([
       { node, path: [0] },
       { node, path: [1, 'of', 0] },
@@ -121,7 +122,7 @@ describe('golden vectors (format version 1)', () => {
   });
 
   test('call with a version identity', () => {
-    expect(callAddress(VERSIONED, ['EURUSD', new Date(Date.UTC(2024, 0, 1))], linkOf).cid).toBe('bafyreifu5n7yjqf5ntculjbqwdne4nlh4mv725ins2zwiqgeh5vjqsbudq');
+    expect(callAddress(VERSIONED, ['EURUSD', new Date(Date.UTC(2024, 0, 1))], linkOf).cid).toBe('bafyreiayxenrvcofdqddu24wjuvvcl3vjx75f42xigefaexjtppozffmfq');
   });
 
   test('key order and insertion order do not matter', () => {
@@ -162,15 +163,15 @@ describe('canonical bytes are DAG-CBOR', () => {
     const node = new LinkStub(LINK);
     const bytes = dagCbor.encode([
       'memograph/call',
-      1,
+      2,
       CID.parse(identityKey(IDENTITY)),
       [CID.parse(LINK), { of: [CID.parse(LINK)], scale: 2 }],
     ]);
     const { cid } = callAddress(IDENTITY, [node, { scale: 2, of: [node] }], linkOf);
     expect(cid).toBe(CID.createV1(0x71, sha256Digest(bytes)).toString());
-    const identityBytes = dagCbor.encode(['memograph/function', 1, { name: 'add', source: '( #0 , #1 ) => #0 + #1' }]);
+    const identityBytes = dagCbor.encode(['memograph/function', 2, { name: 'add', source: '( #0 , #1 ) => #0 + #1' }]);
     expect(identityKey(IDENTITY)).toBe(CID.createV1(0x71, sha256Digest(identityBytes)).toString());
-    const valueBytes = dagCbor.encode(['memograph/value', 1, { a: 1 }]);
+    const valueBytes = dagCbor.encode(['memograph/value', 2, { a: 1 }]);
     expect(tokenize({ a: 1 })).toBe(CID.createV1(0x71, sha256Digest(valueBytes)).toString());
   });
 });

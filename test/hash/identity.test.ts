@@ -251,7 +251,8 @@ describe('functionIdentity', () => {
     const one = functionIdentity(fromSource('function add(a, b) { return a + b; }'));
     const two = functionIdentity(fromSource('function add(a,b){\n  // sum\n  return a+b\n}'));
     const three = functionIdentity(fromSource('function add(a, b) { return b + a; }'));
-    expect(one).toEqual({ name: 'add', source: 'function #0 ( #1 , #2 ) { return #1 + #2 ; }' });
+    // Evaluated as a sloppy script, so the identity says so.
+    expect(one).toEqual({ name: 'add', source: 'function #0 ( #1 , #2 ) { return #1 + #2 ; }', sloppy: true });
     expect(identityKey(two)).toBe(identityKey(one));
     expect(identityKey(three)).not.toBe(identityKey(one));
     const call = (identity: typeof one) => callAddress(identity, [1, 2], () => undefined).cid;
