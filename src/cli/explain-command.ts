@@ -12,6 +12,8 @@ import { allCalls } from '../graph/walk.js';
 import { LevelStore } from '../store/level-store.js';
 import { comparisonLimit, explainMiss, FunctionResults, type ChangedArgument, type MissReason, type StoredCall } from './explain-miss.js';
 import { loadTargets } from './graph-command.js';
+import { codeChanges, type CodeChange, type EarlierCode } from './code-changes.js';
+import { decodeIdentityRecord, decodeManifestRecord } from '../identity/stored-identity.js';
 
 export type Verdict =
   | { readonly kind: 'cached' }
@@ -89,7 +91,17 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
       const results = new Map([...names].map((name) => [name, new FunctionResults(stored.get(name) ?? [])]));
       const nameOf = (cid: string) => all.get(cid)?.name ?? store.getRecordSync(cid)?.fn;
       const limit = comparisonLimit(misses.length);
-      for (const node of misses) verdicts.set(node.cid, { kind: 'runs', ...explainMiss(node, results.get(node.name)!, nameOf, limit) });
+      const earlier = new Map<string, Promise<EarlierCode | undefined>>();
+      for (const node of misses) {
+        let miss = explainMiss(node, results.get(node.name)!, nameOf, limit);
+        if (miss.reason === 'function-changed' || miss.reason === 'function-and-input-changed') {
+          let code = earlier.get(miss.previousIdentity);
+          if (code === undefined) earlier.set(miss.previousIdentity, (code = earlierCode(store, miss.previousIdentity)));
+          const was = await code;
+          if (was !== undefined) miss = { ...miss, code: codeChanges(was, node.task.identity) };
+        }
+        verdicts.set(node.cid, { kind: 'runs', ...miss });
+      }
     }
     for (const cid of all.keys()) if (!verdicts.has(cid)) verdicts.set(cid, { kind: 'not-needed' });
     const visited = new Set(order);
@@ -98,6 +110,16 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
   } finally {
     await store?.close();
   }
+}
+
+/** The identity a cached result was computed under, with its manifest, as the store kept them. */
+async function earlierCode(store: LevelStore, identityCid: string): Promise<EarlierCode | undefined> {
+  const bytes = await store.getBytes(identityCid);
+  const identity = bytes && decodeIdentityRecord(bytes);
+  if (!identity) return undefined;
+  if (identity.code === undefined) return { identity, entries: [] };
+  const manifest = await store.getBytes(identity.code);
+  return { identity, entries: manifest && decodeManifestRecord(manifest) };
 }
 
 /** The stored calls of each of `names`, in one pass over the cache's records. */
@@ -153,15 +175,26 @@ function describeMiss(miss: MissReason): string {
             `${miss.withoutLineage === 1 ? 'was' : 'were'} stored without lineage, so what changed is unknown`
         : 'it never ran with this cache (no stored result of this function)';
     case 'function-changed':
-      return `its function changed (${miss.identifiedBy} differs from the cached result of ${formatWhen(miss.previous.createdAt)}; the arguments are the same)`;
+      return miss.code?.length
+        ? `its function changed: ${describeCode(miss.code)} (since the cached result of ${formatWhen(miss.previous.createdAt)}; the arguments are the same)`
+        : `its function changed (${miss.identifiedBy} differs from the cached result of ${formatWhen(miss.previous.createdAt)}; the arguments are the same)`;
     case 'input-changed':
       return `${describeChanges(miss.changed, miss.argumentCount)} since the cached result of ${formatWhen(miss.previous.createdAt)}`;
     case 'function-and-input-changed':
       return (
-        `its function changed (${miss.identifiedBy} differs) and ${describeChanges(miss.changed, miss.argumentCount)} ` +
+        `its function changed (${miss.code?.length ? describeCode(miss.code) : `${miss.identifiedBy} differs`}) and ${describeChanges(miss.changed, miss.argumentCount)} ` +
         `since the closest cached result, of ${formatWhen(miss.previous.createdAt)}`
       );
   }
+}
+
+/** At most this many code changes are told; the rest are counted. */
+const LISTED_CODE_CHANGES = 4;
+
+function describeCode(changes: readonly CodeChange[]): string {
+  const told = changes.slice(0, LISTED_CODE_CHANGES).map((change) => change.text);
+  const rest = changes.length - told.length;
+  return rest > 0 ? `${told.join('; ')}; and ${plural(rest, 'more change')}` : told.join('; ');
 }
 
 /** At most this many arguments are described one by one; the rest are counted. */

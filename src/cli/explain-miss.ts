@@ -23,6 +23,7 @@ import { identityAddress } from '../hash/identity.js';
 import { linkOf, type Delayed } from '../graph/delayed.js';
 import type { Lineage, ResultRecord } from '../store/store.js';
 import { previewFingerprint, type NameOf } from './argument-preview.js';
+import type { CodeChange } from './code-changes.js';
 
 export interface StoredCall {
   readonly cid: string;
@@ -49,6 +50,11 @@ interface FunctionChange {
   readonly identifiedBy: 'source' | 'version';
   readonly identity: string;
   readonly previousIdentity: string;
+  /**
+   * What changed in its code, when the cache still holds the earlier identity's records
+   * (filled in by explain-command.ts, which reads them from the store).
+   */
+  readonly code?: readonly CodeChange[];
 }
 
 interface ArgumentChange {

@@ -4,8 +4,8 @@
  * arguments, so that a graph holds nothing extra per node for it.
  */
 import { argumentFingerprints } from '../hash/argument-fingerprints.js';
-import { identityAddress } from '../hash/identity.js';
-import type { Lineage } from '../store/store.js';
+import { identityAddress, identityRecords, type FunctionIdentity } from '../hash/identity.js';
+import type { Attachment, Lineage, Store } from '../store/store.js';
 import { linkOf, type Delayed } from './delayed.js';
 
 /** The lineage of `call`, or undefined when its arguments no longer encode (they were changed after the call was made). */
@@ -16,4 +16,26 @@ export function lineageOf(call: Delayed<unknown>): Lineage | undefined {
     // Lineage explains a miss; it is not part of the result, which is stored all the same.
     return undefined;
   }
+}
+
+const attached = new WeakMap<Store, Set<string>>();
+
+/**
+ * The attachments to store with a result: its declared output files and, the first
+ * time this process stores a result of `identity` in `store`, the identity's own
+ * records (its manifest among them), so that explain can later diff the code of a
+ * cached result against the code of a call. Records are content-addressed, so
+ * storing them again from another process is harmless.
+ */
+export function withIdentityRecords(
+  store: Store,
+  identity: FunctionIdentity,
+  attachments: readonly Attachment[] | undefined,
+): readonly Attachment[] | undefined {
+  const cid = identityAddress(identity).cid;
+  let seen = attached.get(store);
+  if (seen === undefined) attached.set(store, (seen = new Set()));
+  if (seen.has(cid)) return attachments;
+  seen.add(cid);
+  return [...(attachments ?? []), ...identityRecords(identity)];
 }

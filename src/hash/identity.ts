@@ -15,7 +15,7 @@
 import { InvalidArgumentError, UnhashableError } from '../errors.js';
 import { acquireEncoder, releaseEncoder } from './canonical.js';
 import { DAG_CBOR, cidBytes } from './cid.js';
-import { manifestAddress, type CodeManifest } from '../identity/manifest.js';
+import { manifestAddress, manifestRecord, type CodeManifest } from '../identity/manifest.js';
 import { analyzeFunction } from './function-source.js';
 
 /** Version of the function identity record (identity v2: the code a function can reach). */
@@ -119,6 +119,20 @@ export function identityAddress(identity: FunctionIdentity): Address {
 const FUNCTION_TAG = 'memograph/function';
 
 function hashIdentity(identity: FunctionIdentity): string {
+  return writeIdentity(identity, (encoder) => encoder.cid(DAG_CBOR));
+}
+
+/**
+ * The identity's record and, when it has one, its manifest's record, each with its
+ * CID: stored beside results so that `memograph explain` can later say what changed.
+ */
+export function identityRecords(identity: FunctionIdentity): { cid: string; bytes: Uint8Array }[] {
+  const records = [{ cid: identityAddress(identity).cid, bytes: writeIdentity(identity, (encoder) => encoder.bytes()) }];
+  if (identity.code !== undefined) records.push(manifestRecord(identity.code));
+  return records;
+}
+
+function writeIdentity<T>(identity: FunctionIdentity, finish: (encoder: ReturnType<typeof acquireEncoder>) => T): T {
   const { name, source, version, sloppy, code } = identity ?? {};
   for (const [field, value] of [['source', source], ['version', version]] as const) {
     if (value !== undefined && typeof value !== 'string') {
@@ -156,7 +170,7 @@ function hashIdentity(identity: FunctionIdentity): string {
       encoder.text(field);
       encoder.value(value);
     }
-    return encoder.cid(DAG_CBOR);
+    return finish(encoder);
   } finally {
     releaseEncoder(encoder);
   }

@@ -41,6 +41,8 @@ export interface EntryDetail {
   readonly line?: number;
   /** Why a `module` entry stands for a whole file ("dynamic import", "eval", …). */
   readonly why?: string;
+  /** For a `code` entry, what the declaration is: "function", "class", "const", … */
+  readonly declaration?: string;
 }
 
 export interface CodeManifest {
@@ -104,23 +106,32 @@ const manifestCids = new WeakMap<CodeManifest, { cid: string; bytes: Uint8Array 
 export function manifestAddress(manifest: CodeManifest): { cid: string; bytes: Uint8Array } {
   let address = manifestCids.get(manifest);
   if (address === undefined) {
-    const encoder = acquireEncoder('manifest');
-    try {
-      encoder.head(4, 3);
-      encoder.text(MANIFEST_TAG);
-      encoder.head(0, MANIFEST_FORMAT);
-      encoder.head(4, manifest.entries.length);
-      for (const entry of manifest.entries) {
-        if (!MANIFEST_KINDS.includes(entry[0])) throw new TypeError(`Unknown manifest entry kind \`${String(entry[0])}\``);
-        encoder.head(4, 4);
-        for (const part of entry) encoder.value(part);
-      }
-      const cid = encoder.cid(DAG_CBOR);
-      address = { cid, bytes: cidBytes(cid) };
-    } finally {
-      releaseEncoder(encoder);
-    }
+    const cid = writeManifest(manifest, (encoder) => encoder.cid(DAG_CBOR));
+    address = { cid, bytes: cidBytes(cid) };
     manifestCids.set(manifest, address);
   }
   return address;
+}
+
+/** The manifest's record bytes and CID, to store beside results. */
+export function manifestRecord(manifest: CodeManifest): { cid: string; bytes: Uint8Array } {
+  return { cid: manifestAddress(manifest).cid, bytes: writeManifest(manifest, (encoder) => encoder.bytes()) };
+}
+
+function writeManifest<T>(manifest: CodeManifest, finish: (encoder: ReturnType<typeof acquireEncoder>) => T): T {
+  const encoder = acquireEncoder('manifest');
+  try {
+    encoder.head(4, 3);
+    encoder.text(MANIFEST_TAG);
+    encoder.head(0, MANIFEST_FORMAT);
+    encoder.head(4, manifest.entries.length);
+    for (const entry of manifest.entries) {
+      if (!MANIFEST_KINDS.includes(entry[0])) throw new TypeError(`Unknown manifest entry kind \`${String(entry[0])}\``);
+      encoder.head(4, 4);
+      for (const part of entry) encoder.value(part);
+    }
+    return finish(encoder);
+  } finally {
+    releaseEncoder(encoder);
+  }
 }

@@ -9,7 +9,7 @@ import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../executors/fill-inputs.js';
 import { captureDeclared, restoreDeclared } from '../files/declared-outputs.js';
-import { lineageOf } from '../graph/lineage.js';
+import { lineageOf, withIdentityRecords } from '../graph/lineage.js';
 import { withoutLineage } from '../store/record-codec.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
@@ -410,7 +410,8 @@ export class RunLoop {
       };
       // The stored record says what the result was computed from; the node keeps it lean.
       const lineage = lineageOf(node.delayed);
-      store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, bytes, declared?.attachments);
+      const attachments = lineage ? withIdentityRecords(store, node.delayed.task.identity, declared?.attachments) : declared?.attachments;
+      store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, bytes, attachments);
       node.record = record;
     }
     this.state.counts.executed++;

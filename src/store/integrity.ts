@@ -5,12 +5,21 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { FINGERPRINT_INLINE_LIMIT } from '../hash/argument-fingerprints.js';
-import { cidOf, RAW } from '../hash/cid.js';
+import { cidOf, DAG_CBOR, RAW } from '../hash/cid.js';
 import { VALUE_ENCODING, type Lineage, type ResultRecord } from './store.js';
 
-export function bytesMatch(resultCid: string, bytes: Uint8Array): boolean {
-  return cidOf(RAW, bytes) === resultCid;
+/**
+ * Whether `bytes` hash to `cid`. Results and output files are RAW CIDs; the identity
+ * and manifest records kept beside them are DAG-CBOR ones, hashed with the same sha256.
+ */
+export function bytesMatch(cid: string, bytes: Uint8Array): boolean {
+  const codec = cid.startsWith(RAW_PREFIX) ? RAW : cid.startsWith(DAG_CBOR_PREFIX) ? DAG_CBOR : undefined;
+  return codec !== undefined && cidOf(codec, bytes) === cid;
 }
+
+// CIDv1, base32: 'b', then version 1, the codec and sha2-256 (0x12, 32 bytes) give these.
+const RAW_PREFIX = 'bafkrei';
+const DAG_CBOR_PREFIX = 'bafyrei';
 
 /** Cheap shape checks on `putResult` (the hash itself is checked on read, not paid per put). */
 export function checkPut(callCid: string, record: ResultRecord, bytes: Uint8Array): void {

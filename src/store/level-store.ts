@@ -28,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClassicLevel } from 'classic-level';
 import { Level } from 'level';
 import { InvalidArgumentError, MemographError, StoreCorruptError, StoreLockedError } from '../errors.js';
+import { decodeIdentityRecord } from '../identity/stored-identity.js';
 import { bytesMatch, checkPut } from './integrity.js';
 import { checkStoreDirectory } from './level-directory.js';
 import { ownBytes } from './own-bytes.js';
@@ -167,13 +168,25 @@ export class LevelStore implements Store {
     return sizes;
   }
 
-  /** Remove stored bytes (results, output files) that no record refers to; returns how many bytes were freed. */
+  /**
+   * Remove stored bytes (results, output files, identity records) that no record refers
+   * to; returns how many bytes were freed.
+   */
   async dropUnreferencedBytes(): Promise<number> {
     await this.flush();
     const referenced = new Set<string>();
+    const identities = new Set<string>();
     for await (const [, record] of this.records()) {
       referenced.add(record.resultCid);
       for (const cid of Object.values(record.outputs ?? {})) referenced.add(cid);
+      if (record.lineage) identities.add(record.lineage.identity);
+    }
+    // An identity kept for explain brings its manifest, which only its record names.
+    for (const identity of identities) {
+      referenced.add(identity);
+      const bytes = await this.#db.get(LEVEL_LAYOUT.resultKey(identity)).catch(() => undefined);
+      const code = bytes && decodeIdentityRecord(bytes)?.code;
+      if (code) referenced.add(code);
     }
     let freed = 0;
     const batch = this.#db.batch();

@@ -89,12 +89,13 @@ describe('memograph explain', () => {
         identity: identityOf(now.scaled),
         previousIdentity: identityOf(computed.scaled),
         previous: { cid: computed.scaled.cid, createdAt: expect.any(Number) },
+        code: [{ change: 'source', text: 'its own source changed' }],
       });
       expect(v[now.total.cid]).toEqual({ kind: 'runs', reason: 'input-runs', inputs: [now.scaled.cid] });
 
       const text = (await explain(script, cacheDir, { env: { LINEAGE_SCALE: 'b' } })).stdout;
       expect(text).toMatch(
-        new RegExp(`^scale ${now.scaled.cid.slice(-8)} +runs: its function changed \\(source differs from the cached result of ${WHEN}; the arguments are the same\\)$`, 'm'),
+        new RegExp(`^scale ${now.scaled.cid.slice(-8)} +runs: its function changed: its own source changed \\(since the cached result of ${WHEN}; the arguments are the same\\)$`, 'm'),
       );
     });
 
@@ -126,11 +127,12 @@ describe('memograph explain', () => {
         previousIdentity: identityOf(computed.scaled),
         changed: [{ index: 1, before: '0.5', after: '0.7' }],
         previous: { cid: computed.scaled.cid, createdAt: expect.any(Number) },
+        code: [{ change: 'source', text: 'its own source changed' }],
       });
 
       const text = (await explain(script, cacheDir, { env })).stdout;
       expect(text).toMatch(
-        new RegExp(`runs: its function changed \\(source differs\\) and argument 1 changed \\(0\\.5 → 0\\.7\\) since the closest cached result, of ${WHEN}$`, 'm'),
+        new RegExp(`runs: its function changed \\(its own source changed\\) and argument 1 changed \\(0\\.5 → 0\\.7\\) since the closest cached result, of ${WHEN}$`, 'm'),
       );
     });
 
