@@ -1,7 +1,7 @@
 /**
  * The content address of a call: the CID of the record
  *
- *   ["memograph/call", 1, <link: identity record CID>, [arg0, arg1, …]]
+ *   ["memograph/call", 2, <link: identity record CID>, [arg0, arg1, …]]
  *
  * in canonical DAG-CBOR (see canonical.ts, docs/hash-format.md). Graph nodes
  * among the arguments are links to their own call CIDs, so the graph is a
@@ -90,7 +90,7 @@ function addressCall(
 
 /**
  * The CID of a literal value, like dask.base.tokenize: the record
- * `["memograph/value", 1, value]`. Equal values give equal tokens whatever
+ * `["memograph/value", 2, value]`. Equal values give equal tokens whatever
  * their key or insertion order. Throws UnhashableError with a path from `value`.
  */
 export function tokenize(value: unknown): string {

@@ -1,6 +1,6 @@
 /**
  * Canonical encoding of JS values: a hand-written writer of DAG-CBOR bytes for
- * a *tagged data model* of JS values. Format version 1; docs/hash-format.md is
+ * a *tagged data model* of JS values. Format version 2; docs/hash-format.md is
  * the normative description and test/hash/golden.test.ts freezes it.
  *
  * JS value                      → data model (DAG-CBOR)
