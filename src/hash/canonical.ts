@@ -71,7 +71,14 @@ export type LinkOf = (value: object) => string | undefined;
  */
 export type ArgNote =
   | { readonly kind: 'class'; readonly path: string; readonly encoder: RegisteredEncoder }
-  | { readonly kind: 'binary'; readonly path: string; readonly object: object; readonly elementSize: number }
+  | {
+      readonly kind: 'binary';
+      readonly path: string;
+      readonly object: object;
+      readonly elementSize: number;
+      /** The encoded CID its bytes were addressed by. */
+      readonly digest: Uint8Array;
+    }
   | { readonly kind: 'file'; readonly path: string; readonly value: object };
 
 /** A graph node found inside the arguments, and where. */
@@ -448,8 +455,9 @@ export class CanonicalEncoder extends CborWriter {
     }
     this.tag(tag);
     if (bytes.length >= LARGE_BINARY_THRESHOLD) {
-      this.linkBytes(largeBinaryCid(v, bytes, elementSize));
-      this.notes.push({ kind: 'binary', path: this.pathString(this.depth), object: v, elementSize });
+      const digest = largeBinaryCid(v, bytes, elementSize);
+      this.linkBytes(digest);
+      this.notes.push({ kind: 'binary', path: this.pathString(this.depth), object: v, elementSize, digest });
       return;
     }
     this.head(2, bytes.length);
