@@ -2,6 +2,7 @@ import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
 import { ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
+import { encoderModules } from '../hash/type-registry.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { joinBytes } from './join-bytes.js';
@@ -43,15 +44,21 @@ export class PoolExecutor implements Executor {
 
   async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
     if (signal?.aborted) return tasks.map(notRun);
-    const message = toMessage(tasks);
+    let message: BatchMessage;
+    try {
+      message = toMessage(tasks);
+    } catch (error) {
+      // Arguments are checked when the call is made, so this is a value that changed
+      // since, or a class encoder that fails: refuse it rather than send it degraded.
+      return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal));
+    }
     // A task with a time limit travels alone; aborting piscina's task terminates its worker.
     const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
     const timer = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     const signals = [signal, timer].filter((s): s is AbortSignal => s !== undefined);
     let reply: BatchReply;
     try {
-      const transferList = [message.inputs.buffer as ArrayBuffer];
-      if (message.payload instanceof Uint8Array) transferList.push(message.payload.buffer as ArrayBuffer);
+      const transferList = [message.inputs.buffer as ArrayBuffer, message.payload.buffer as ArrayBuffer];
       const abort = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
       reply = (await this.#pool.run(message, { transferList, signal: abort ?? null })) as BatchReply;
     } catch (crash) {
@@ -124,13 +131,49 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
   }
   const joined = joinBytes(chunks, size);
   const payload: BatchPayload = { functions, functionOf, args, inputCounts, inputPaths, inputSpans, inputFrom };
-  let encoded: Uint8Array | BatchPayload;
-  try {
-    encoded = packValue(payload, 'tasks');
-  } catch {
-    encoded = payload;
+  return {
+    payload: packValue(payload, 'tasks'),
+    sources,
+    encoderModules: encoderModules(),
+    count: tasks.length,
+    inputs: joined,
+    hashResults: tasks.some((task) => task.stored),
+  };
+}
+
+/**
+ * The batch could not be encoded: each task whose own arguments cannot be fails, naming
+ * where; the others run without them (a task fused onto a refused one comes back not
+ * run, and the scheduler sends it again once its input fails or is there).
+ */
+async function refuseUnsendable(
+  tasks: readonly ExecutableTask[],
+  error: unknown,
+  signal: AbortSignal | undefined,
+  runRest: (rest: ExecutableTask[]) => Promise<Outcome[]>,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const task of tasks) {
+    try {
+      packValue(task.args, 'args');
+    } catch (own) {
+      const message = own instanceof Error ? own.message : String(own);
+      const failure = { taskName: task.task.name, cid: task.cid, originalMessage: `its arguments cannot be sent to a worker thread: ${message}` };
+      outcomes.push({ id: task.id, ok: false, error: new TaskError(failure, { cause: own }), durationMs: 0 });
+    }
   }
-  return { payload: encoded, sources, inputs: joined, hashResults: tasks.some((task) => task.stored) };
+  if (outcomes.length === 0) throw error;
+  const refused = new Set(outcomes.map((outcome) => outcome.id));
+  const rest = tasks.filter((task) => !refused.has(task.id) && task.inputs.every((input) => input.fromTask === undefined));
+  for (const task of tasks) if (!refused.has(task.id) && !rest.includes(task)) outcomes.push(notRun(task));
+  if (rest.length > 0 && !signal?.aborted) {
+    // Ids are positions in a batch: renumber for the smaller batch, then map back.
+    const renumbered = rest.map((task, id) => ({ ...task, id }));
+    for (const outcome of await runRest(renumbered)) outcomes.push({ ...outcome, id: rest[outcome.id]!.id });
+  } else {
+    outcomes.push(...rest.map(notRun));
+  }
+  return outcomes;
 }
 
 function functionRef(task: TaskFunction, sources: Record<string, string>): FunctionRef {

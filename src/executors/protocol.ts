@@ -45,10 +45,19 @@ export interface BatchPayload {
 
 export interface BatchMessage {
   /**
-   * The payload, msgpackr-encoded. When an argument cannot be encoded that way
-   * (an instance of a class registered for hashing) it travels as objects.
+   * The payload, msgpackr-encoded like every value (never structured-cloned: a
+   * clone would turn a Buffer into a Uint8Array and a class instance into a plain
+   * object).
    */
-  readonly payload: Uint8Array | BatchPayload;
+  readonly payload: Uint8Array;
+  /**
+   * Modules that register class encoders with a `decode` (registerEncoder's
+   * `module`): the worker imports each once, before it decodes anything, so
+   * instances of those classes arrive as instances.
+   */
+  readonly encoderModules: readonly string[];
+  /** How many tasks the payload holds, so that all can fail if it cannot be decoded. */
+  readonly count: number;
   /** Source of each self-contained function the batch uses, by key. */
   readonly sources: Readonly<Record<string, string>>;
   /**

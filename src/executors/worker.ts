@@ -30,7 +30,15 @@ const compiled = new Map<string, AnyFunction>();
 const imported = new Map<string, Promise<AnyFunction>>();
 
 export default async function runBatch(batch: BatchMessage): Promise<BatchReply> {
-  const payload = batch.payload instanceof Uint8Array ? (unpackValue(batch.payload) as BatchPayload) : batch.payload;
+  let payload: BatchPayload;
+  try {
+    for (const url of batch.encoderModules) {
+      if (!encodersImported.has(url)) await importEncoderModule(url);
+    }
+    payload = unpackValue(batch.payload) as BatchPayload;
+  } catch (error) {
+    return everyTaskFailed(batch.count, error);
+  }
   const count = payload.functionOf.length;
   const lengths: number[] = [];
   const durationsMs: number[] = [];
@@ -97,6 +105,19 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
   };
 }
 
+/** The batch's arguments could not be decoded here (a class encoder missing or failing). */
+function everyTaskFailed(count: number, error: unknown): BatchReply {
+  const failures = Array.from({ length: count }, (_, index) => report(index, error));
+  const outcome: BatchOutcome = {
+    lengths: failures.map(() => -1),
+    durationsMs: failures.map(() => 0),
+    startedAtMs: failures.map(() => TIME_ORIGIN + performance.now()),
+    resultCids: null,
+    failures,
+  };
+  return { outcome: packValue(outcome, 'outcome'), results: new Uint8Array(0), threadId, heapUsedBytes: getHeapStatistics().used_heap_size };
+}
+
 /** Whether every input taken from an earlier task of the batch is there (that task succeeded). */
 function inputsReady(payload: BatchPayload, start: number, end: number, lengths: readonly number[]): boolean {
   for (let input = start; input < end; input++) {
@@ -134,8 +155,19 @@ function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): An
 }
 
 let typeScriptLoader: Promise<unknown> | undefined;
+const encodersImported = new Set<string>();
 
-async function importExport(url: string, exportName: string): Promise<AnyFunction> {
+/** Import a module whose top level registers class encoders, so its classes decode here. */
+async function importEncoderModule(url: string): Promise<void> {
+  try {
+    await importModule(url);
+  } catch (error) {
+    throw new Error(`Cannot import ${url}, which registers a class encoder: ${(error as Error).message}`, { cause: error });
+  }
+  encodersImported.add(url);
+}
+
+async function importModule(url: string): Promise<Record<string, unknown>> {
   // Module functions written in TypeScript run without a build step. A loader
   // given to the main thread (node --import tsx) does not reach the ESM loader
   // of a worker thread on Node 20, so the worker registers tsx itself.
@@ -143,7 +175,11 @@ async function importExport(url: string, exportName: string): Promise<AnyFunctio
     typeScriptLoader ??= import('tsx/esm/api').then(({ register }) => register());
     await typeScriptLoader;
   }
-  const module = (await import(url)) as Record<string, unknown>;
+  return (await import(url)) as Record<string, unknown>;
+}
+
+async function importExport(url: string, exportName: string): Promise<AnyFunction> {
+  const module = await importModule(url);
   const fn = module[exportName];
   if (typeof fn !== 'function') {
     throw new Error(`Module ${url} has no exported function \`${exportName}\``);

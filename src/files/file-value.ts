@@ -81,6 +81,24 @@ export function isDirValue(value: unknown): value is DirValue {
   return typeof value === 'object' && value !== null && (value as { $dir?: unknown }).$dir === DIR_BRAND;
 }
 
+/**
+ * Why a file or directory value no longer describes what is on disk (its bytes or
+ * tree changed, or it is gone), or `undefined` when it still does. Anything else is
+ * not a file value and is `undefined`.
+ */
+export function changedOnDisk(value: unknown): string | undefined {
+  const isFile = isFileValue(value);
+  if (!isFile && !isDirValue(value)) return undefined;
+  const { path, cid } = value as FileValue | DirValue;
+  let now: string;
+  try {
+    now = isFile ? hashFileSync(resolve(path)).cid : hashTree(resolve(path), new Set()).cid;
+  } catch (error) {
+    return `${isFile ? 'file' : 'directory'} ${path} cannot be read any more (${(error as Error).message})`;
+  }
+  return now === cid ? undefined : `${isFile ? 'file' : 'directory'} ${path} changed after the graph was built (it was ${cid}, it is ${now})`;
+}
+
 /** Build a file value from a CID already known (a command's output, just hashed). */
 export function fileValue(path: string, cid: string, size: number): FileValue {
   return { $file: FILE_BRAND, path, cid, size };

@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from '../errors.js';
-import { callAddress, type Link } from '../hash/call-address.js';
+import { InvalidArgumentError, UnhashableError } from '../errors.js';
+import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
 import { compute } from '../compute.js';
 import type { ComputeOptions } from '../options.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
@@ -20,13 +20,20 @@ export class Delayed<T> {
    * million-node graph.
    */
   readonly #nestedLinks: readonly Link[] | undefined;
+  /**
+   * @internal Large binaries and file values among the arguments, which a run checks
+   * again before it trusts this CID (they may have changed since the call was made).
+   */
+  readonly watched: readonly ArgNote[];
   /** @internal Marks a phantom use of T so that Delayed<number> and Delayed<string> differ. */
   declare readonly __type?: T;
 
   /** @internal Use {@link delayed}. */
   constructor(task: TaskFunction, args: readonly unknown[]) {
-    const { cid, links } = callAddress(task.identity, args, linkOf);
+    const { cid, links, notes } = callAddress(task.identity, args, linkOf);
     for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
+    this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
+    if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
     this.cid = cid;
     this.task = task;
     this.args = args;
@@ -94,6 +101,25 @@ function checkSubstitutable(args: readonly unknown[], path: readonly (string | n
         `A Delayed value inside a ${kind} (at ${where}) cannot be passed to a task: put Delayed values in arrays or plain objects`,
       );
     }
+  }
+}
+
+/**
+ * An instance of a registered class reaches a worker thread only as what its encoder
+ * can rebuild there: refuse now, with its path, rather than let it arrive as a plain
+ * object or fail later.
+ */
+function checkTravels(notes: readonly ArgNote[]): void {
+  for (const note of notes) {
+    if (note.kind !== 'class') continue;
+    const { encoder, path } = note;
+    const missing = !encoder.decode ? '`decode`' : encoder.module === undefined ? '`module`' : undefined;
+    if (missing === undefined) continue;
+    throw new UnhashableError(
+      path,
+      `instance of \`${encoder.cls.name}\` (registered as "${encoder.name}") cannot travel to a worker thread: its encoder has no ${missing}`,
+      'Give registerEncoder `decode` and `module: import.meta.url` (the module that registers it), or run the task with `mainThread: true`',
+    );
   }
 }
 

@@ -13,12 +13,12 @@
  * synchronous and writes into one reused buffer.
  */
 import { UnhashableError } from '../errors.js';
-import { FORMAT_VERSION, acquireEncoder, releaseEncoder, type Link, type LinkOf } from './canonical.js';
+import { FORMAT_VERSION, acquireEncoder, releaseEncoder, type ArgNote, type Link, type LinkOf } from './canonical.js';
 import { DAG_CBOR, cidBytes } from './cid.js';
 import { identityAddress, type FunctionIdentity } from './identity.js';
 
 export { FORMAT_VERSION };
-export type { Link };
+export type { ArgNote, Link };
 
 /** The record's fixed start: array(4), "memograph/call", FORMAT_VERSION. */
 const CALL_PREFIX = recordPrefix('memograph/call', 4);
@@ -31,23 +31,27 @@ function recordPrefix(tag: string, length: number): Uint8Array {
 
 /** Shared by every call without graph-node arguments (most leaves of a graph). */
 const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+/** Shared by every call whose arguments hold nothing to look at again (almost all). */
+const NO_NOTES: readonly ArgNote[] = Object.freeze([]);
 
 /**
  * The CID of calling the function `identity` with `args`, and every graph node
  * found in `args` (one entry per occurrence, in the order their links appear in
  * the record; see Link for paths, which may pass through Maps and Sets).
- * Throws UnhashableError naming the path (`args[1].config.cb`) of a value it
- * cannot address.
+ * `notes`: registered class instances, large binaries and file values found (see
+ * ArgNote). Throws UnhashableError naming the path (`args[1].config.cb`) of a value
+ * it cannot address.
  */
 export function callAddress(
   identity: FunctionIdentity,
   args: readonly unknown[],
   linkOf: (value: object) => string | undefined,
-): { cid: string; links: Link[] } {
+): { cid: string; links: Link[]; notes: readonly ArgNote[] } {
   checkArgs(args);
   const links: Link[] = [];
-  const cid = addressCall(identityAddress(identity).bytes, args, linkOf, links);
-  return { cid, links: links.length === 0 ? NO_LINKS : links };
+  const found: ArgNote[] = [];
+  const cid = addressCall(identityAddress(identity).bytes, args, linkOf, links, found);
+  return { cid, links: links.length === 0 ? NO_LINKS : links, notes: found.length === 0 ? NO_NOTES : found };
 }
 
 /**
@@ -74,6 +78,7 @@ function addressCall(
   args: readonly unknown[],
   linkOf: (value: object) => string | undefined,
   links: Link[] | undefined,
+  notes?: ArgNote[],
 ): string {
   const encoder = acquireEncoder('args', linkOf as LinkOf, links);
   try {
@@ -82,6 +87,7 @@ function addressCall(
     const n = args.length;
     encoder.head(4, n);
     for (let i = 0; i < n; i++) encoder.arg(i, args[i]);
+    if (notes && encoder.notes.length > 0) notes.push(...encoder.notes);
     return encoder.cid(DAG_CBOR);
   } finally {
     releaseEncoder(encoder);
@@ -97,7 +103,7 @@ export function tokenize(value: unknown): string {
   const encoder = acquireEncoder('value');
   try {
     encoder.raw(VALUE_PREFIX);
-    encoder.value(value);
+    encoder.topValue(value);
     return encoder.cid(DAG_CBOR);
   } finally {
     releaseEncoder(encoder);

@@ -14,8 +14,9 @@
  *   bigint                        {"$bigint": decimal string}
  *   Array                         list (index elements only)
  *   plain object                  map; keys starting with "$" get one more "$"
- *   Map                           {"$map": [[k, v], …]}  entries sorted by their encoded bytes
- *   Set                           {"$set": [m, …]}       members sorted by their encoded bytes
+ *   … with a lone-surrogate key   {"$object": [[k, v], …]} entries sorted by their encoded bytes
+ *   Map                           {"$map": [[k, v], …]}  entries in insertion order (observable)
+ *   Set                           {"$set": [m, …]}       members in insertion order
  *   Date                          {"$date": getTime() as a number, above}
  *   RegExp                        {"$regexp": [source, flags]}
  *   typed array, Buffer, DataView,{"$f64" | "$u8" | … | "$buffer" | "$dataview" | "$arraybuffer": bytes}
@@ -25,7 +26,8 @@
  *
  * A tagged value is a one-entry map whose key is "$" + a non-"$" character.
  * Escaped user keys start with "$$", so user data can never read as a tag.
- * Anything else throws UnhashableError naming the value's path.
+ * Anything else throws UnhashableError naming the value's path, as does nesting
+ * deeper than MAX_NESTING and anything that throws while the value is read.
  *
  * The writer keeps one growable buffer for the process and reuses it for every
  * record (re-entrant use, e.g. a class encoder that calls tokenize(), gets a
@@ -42,13 +44,15 @@ import {
   T_DATE,
   T_MAP,
   T_NUM,
+  T_OBJECT,
   T_REGEXP,
   T_SET,
   T_UNDEFINED,
   T_UTF16,
   handlers,
-  type ClassEncoder,
+  type RegisteredEncoder,
 } from './type-registry.js';
+import { MAX_NESTING } from './nesting.js';
 
 export { registerEncoder, type ClassEncoder } from './type-registry.js';
 export { LARGE_BINARY_THRESHOLD } from './large-binary.js';
@@ -58,6 +62,24 @@ export const FORMAT_VERSION = 2;
 
 /** Returns the CID of a graph node, or undefined for an ordinary object. */
 export type LinkOf = (value: object) => string | undefined;
+
+/**
+ * A value found while hashing that a run must look at again: a registered class
+ * instance (can it travel to a worker?), a large binary (was it changed in place
+ * since its digest was memoised?), a file or directory value (did the file change?).
+ * `path` is where, in JS syntax (`args[1].data`).
+ */
+export type ArgNote =
+  | { readonly kind: 'class'; readonly path: string; readonly encoder: RegisteredEncoder }
+  | {
+      readonly kind: 'binary';
+      readonly path: string;
+      readonly object: object;
+      readonly elementSize: number;
+      /** The encoded CID its bytes were addressed by. */
+      readonly digest: Uint8Array;
+    }
+  | { readonly kind: 'file'; readonly path: string; readonly value: object };
 
 /** A graph node found inside the arguments, and where. */
 export interface Link {
@@ -102,6 +124,8 @@ export class CanonicalEncoder extends CborWriter {
   private readonly ancestorDepths: number[] = [];
   /** How many registered-class payloads enclose the current value. */
   private payloads = 0;
+  /** What this record noted (see ArgNote); emptied by reset. */
+  readonly notes: ArgNote[] = [];
 
   reset(root: string, linkOf?: LinkOf, links?: Link[]): void {
     this.rewind();
@@ -111,6 +135,7 @@ export class CanonicalEncoder extends CborWriter {
     this.depth = 0;
     this.open = 0;
     this.payloads = 0;
+    this.notes.length = 0;
   }
 
   /** Forget references to user objects (called when done, also after errors). */
@@ -120,6 +145,7 @@ export class CanonicalEncoder extends CborWriter {
     if (this.open > 0) this.ancestors.fill(undefined);
     this.open = 0;
     this.payloads = 0;
+    this.notes.length = 0;
     this.shrink();
   }
 
@@ -130,8 +156,22 @@ export class CanonicalEncoder extends CborWriter {
     this.segs[0] = i;
     this.steps[0] = Step.Index;
     this.depth = 1;
-    this.value(value);
+    this.topValue(value);
     this.depth = 0;
+  }
+
+  /**
+   * Writes a whole value. Whatever goes wrong while reading it — a getter or a Proxy
+   * trap that throws, a revoked Proxy, a registered encoder that throws — is an
+   * UnhashableError naming where (the path at the moment it threw).
+   */
+  topValue(v: unknown): void {
+    try {
+      this.value(v);
+    } catch (error) {
+      if (error instanceof UnhashableError) throw error;
+      throw this.fail(`reading it threw ${describeThrown(error)}`, 'Pass plain data whose properties can be read');
+    }
   }
 
   value(v: unknown): void {
@@ -241,6 +281,9 @@ export class CanonicalEncoder extends CborWriter {
         throw this.fail(`cyclic reference back to \`${this.pathString(this.ancestorDepths[i]!)}\``, 'Content addresses need acyclic data');
       }
     }
+    if (open >= MAX_NESTING) {
+      throw this.fail(`nested deeper than ${MAX_NESTING} levels of containers`, 'Flatten the data, or pass it as a Buffer or string');
+    }
     ancestors[open] = v;
     this.ancestorDepths[open] = this.depth;
     this.open = open + 1;
@@ -281,7 +324,11 @@ export class CanonicalEncoder extends CborWriter {
         escaped = true;
       }
     }
+    if (escaped) this.noteBrand(v, keys);
     if (n > 1) sortKeys(keys);
+    const start = this.pos;
+    const linksAtStart = this.links?.length ?? 0;
+    const notesAtStart = this.notes.length;
     this.head(5, n);
     const d = this.depth++;
     this.steps[d] = Step.Key;
@@ -289,31 +336,41 @@ export class CanonicalEncoder extends CborWriter {
       const name = keys[i]!;
       const key = escaped && name.charCodeAt(0) === 0x24 ? name.slice(1) : name;
       this.segs[d] = key;
-      if (!this.text(name)) throw this.fail('object key with a lone surrogate (not well-formed UTF-16)');
+      if (!this.text(name)) {
+        // Rare: forget what was written of this object and write it in the other form.
+        this.pos = start;
+        if (this.links) this.links.length = linksAtStart;
+        this.notes.length = notesAtStart;
+        this.depth = d;
+        this.illFormedKeysObject(v, Object.keys(v));
+        this.leave();
+        return;
+      }
       this.value(v[key]);
     }
     this.depth = d;
     this.leave();
   }
 
+  /** A file or directory value (src/files) is noted, so a run can check the file is unchanged. */
+  private noteBrand(v: object, escapedKeys: readonly string[]): void {
+    if (escapedKeys.includes('$$file') || escapedKeys.includes('$$dir')) {
+      this.notes.push({ kind: 'file', value: v, path: this.pathString(this.depth) });
+    }
+  }
+
   /**
-   * Map entries or Set members: each is written at the end of the buffer, then
-   * the written items are sorted by their bytes (for a Map entry [k, v] that is
-   * by k, then v, since CBOR items are prefix-free), so insertion order does not
-   * matter. Links found inside are reordered to match the bytes.
+   * Map entries or Set members, in insertion order: iteration order is observable
+   * (a task may print, index or reduce them in order), so two Maps that differ
+   * only in order are different arguments (docs/hash-format.md).
    */
   private entries(v: Map<unknown, unknown> | Set<unknown>, isMap: boolean): void {
     this.enter(v);
     this.tag(isMap ? T_MAP : T_SET);
     this.head(4, v.size);
     const d = this.depth++;
-    const regionStart = this.pos;
-    const bounds: number[] = [];
-    const linkBounds: number[] = [];
     let i = 0;
     const write = (value: unknown, key: unknown): void => {
-      bounds.push(this.pos);
-      linkBounds.push(this.links?.length ?? 0);
       this.segs[d] = i++;
       if (isMap) {
         this.byte(0x82);
@@ -326,11 +383,38 @@ export class CanonicalEncoder extends CborWriter {
       this.value(value);
     };
     v.forEach(write);
+    this.depth = d;
+    this.leave();
+  }
+
+  /**
+   * A plain object with a key that is not well-formed UTF-16, which a DAG-CBOR map
+   * key cannot hold: `{"$object": [[key, value], …]}`, keys written as strings are
+   * (text or `$utf16`), entries sorted by their encoded bytes (so by key: keys are
+   * distinct and CBOR items prefix-free), so key order still does not matter.
+   */
+  private illFormedKeysObject(v: Record<string, unknown>, keys: readonly string[]): void {
+    this.tag(T_OBJECT);
+    const n = keys.length;
+    this.head(4, n);
+    const d = this.depth++;
+    this.steps[d] = Step.Key;
+    const regionStart = this.pos;
+    const bounds: number[] = [];
+    const linkBounds: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      bounds.push(this.pos);
+      linkBounds.push(this.links?.length ?? 0);
+      this.segs[d] = key;
+      this.byte(0x82);
+      this.value(key);
+      this.value(v[key]);
+    }
     bounds.push(this.pos);
     linkBounds.push(this.links?.length ?? 0);
     this.depth = d;
-    if (i > 1) this.sortItems(regionStart, bounds, linkBounds);
-    this.leave();
+    if (n > 1) this.sortItems(regionStart, bounds, linkBounds);
   }
 
   private sortItems(regionStart: number, bounds: number[], linkBounds: number[]): void {
@@ -371,15 +455,18 @@ export class CanonicalEncoder extends CborWriter {
     }
     this.tag(tag);
     if (bytes.length >= LARGE_BINARY_THRESHOLD) {
-      this.linkBytes(largeBinaryCid(v, bytes, elementSize));
+      const digest = largeBinaryCid(v, bytes, elementSize);
+      this.linkBytes(digest);
+      this.notes.push({ kind: 'binary', path: this.pathString(this.depth), object: v, elementSize, digest });
       return;
     }
     this.head(2, bytes.length);
     this.raw(LITTLE_ENDIAN || elementSize === 1 ? bytes : swapBytes(bytes, elementSize));
   }
 
-  private registered(v: object, encoder: ClassEncoder<unknown>): void {
+  private registered(v: object, encoder: RegisteredEncoder): void {
     this.enter(v);
+    this.notes.push({ kind: 'class', path: this.pathString(this.depth), encoder });
     this.tag(T_CLASS);
     this.byte(0x82);
     this.text(encoder.name);
@@ -468,6 +555,12 @@ const TOP_LEVEL_PATHS: readonly (readonly number[])[] = Array.from({ length: 256
 
 const dateGetTime = Date.prototype.getTime;
 
+function describeThrown(error: unknown): string {
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return 'a RangeError (nested too deeply for the stack)';
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
 function describeFunction(fn: Function): string {
   const source = Function.prototype.toString.call(fn);
   if (/^class\b/.test(source)) return `class \`${fn.name || 'anonymous'}\``;
@@ -538,7 +631,7 @@ export function releaseEncoder(encoder: CanonicalEncoder): void {
 export function encodeCanonical(value: unknown, linkOf?: LinkOf, links?: Link[]): Uint8Array {
   const encoder = acquireEncoder('value', linkOf, links);
   try {
-    encoder.value(value);
+    encoder.topValue(value);
     return encoder.bytes();
   } finally {
     releaseEncoder(encoder);

@@ -42,3 +42,19 @@ export function swapBytes(bytes: Uint8Array, size: number): Uint8Array {
   }
   return out;
 }
+
+/**
+ * The encoded RAW CID of `object`'s bytes as they are now, hashed afresh (it may have
+ * been changed in place since it was memoised). The memo takes the new digest, so a
+ * call made from now on is addressed by the bytes as they are.
+ */
+export function rehashLargeBinary(object: object, elementSize: number): Uint8Array {
+  largeDigests.delete(object);
+  const bytes =
+    object instanceof Uint8Array
+      ? object
+      : ArrayBuffer.isView(object)
+        ? new Uint8Array(object.buffer, object.byteOffset, object.byteLength)
+        : new Uint8Array(object as ArrayBuffer);
+  return largeBinaryCid(object, bytes, elementSize);
+}

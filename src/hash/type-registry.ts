@@ -7,12 +7,29 @@
 import { InvalidArgumentError } from '../errors.js';
 import { isWellFormed } from './cbor-writer.js';
 
-/** How instances of a registered class are content-addressed. */
+/** How instances of a registered class are content-addressed, and how they travel. */
 export interface ClassEncoder<T> {
   /** Stable name, part of the hash: keep it when the class is renamed or moved. */
   readonly name: string;
   /** Returns plain data (anything hashable) that determines the instance's behaviour. */
   encode(instance: T): unknown;
+  /**
+   * Rebuilds an instance from what `encode` returned (after it travelled as msgpackr
+   * bytes). Without it an instance can be hashed and passed to main-thread tasks, but
+   * not sent to a worker thread nor stored as a result.
+   */
+  decode?(data: unknown): T;
+  /**
+   * The URL of the module that makes this `registerEncoder` call (`import.meta.url`). A
+   * worker thread imports it before it decodes anything, so that the class and its
+   * encoder exist there too: needed to pass instances to worker tasks.
+   */
+  readonly module?: string;
+}
+
+/** A registered encoder with the class it is for. */
+export interface RegisteredEncoder extends ClassEncoder<unknown> {
+  readonly cls: Function;
 }
 
 export const Kind = { Map: 0, Set: 1, Date: 2, RegExp: 3, Binary: 4, Registered: 5, Reject: 6 } as const;
@@ -23,14 +40,26 @@ export interface Handler {
   /** Encoded tag key (Binary), or the registered encoder (Registered), or the message (Reject). */
   readonly tag?: Uint8Array;
   readonly elementSize?: number;
-  readonly encoder?: ClassEncoder<unknown>;
+  readonly encoder?: RegisteredEncoder;
   readonly what?: string;
   readonly hint?: string;
 }
 
 /** prototype → how its instances are encoded (exact prototypes only: no subclasses). */
 export const handlers = new Map<object, Handler>();
-const registeredNames = new Set<string>();
+const registeredNames = new Map<string, RegisteredEncoder>();
+/** Modules that register encoders with a `decode`, for worker threads to import. */
+const encoderModuleUrls: string[] = [];
+
+/** The encoder registered under `name` in this thread, if any. */
+export function encoderNamed(name: string): RegisteredEncoder | undefined {
+  return registeredNames.get(name);
+}
+
+/** The modules a worker thread must import to decode every registered class this thread knows. */
+export function encoderModules(): readonly string[] {
+  return encoderModuleUrls;
+}
 
 /** The encoded text item of a tag key, e.g. "$num" → 0x64 '$' 'n' 'u' 'm'. */
 export function tagKey(key: string): Uint8Array {
@@ -47,6 +76,7 @@ export const T_SET = tagKey('$set');
 export const T_DATE = tagKey('$date');
 export const T_REGEXP = tagKey('$regexp');
 export const T_CLASS = tagKey('$class');
+export const T_OBJECT = tagKey('$object');
 
 const binaryKinds: [object | undefined, string, number][] = [
   [Uint8Array.prototype, '$u8', 1],
@@ -94,9 +124,12 @@ for (const Box of [Number, String, Boolean, BigInt, Symbol]) {
 /**
  * Make instances of exactly `cls` (not subclasses) hashable as
  * `{"$class": [name, encode(instance)]}`. `encode` must return hashable data
- * that determines everything a task could observe of the instance.
+ * that determines everything a task could observe of the instance. With
+ * `decode` (and, for worker threads, `module`), instances also travel to tasks
+ * and into the cache, and come back as instances of `cls`.
  *
- * @example registerEncoder(Point, { name: 'geo/Point', encode: (p) => [p.x, p.y] })
+ * @example registerEncoder(Point, { name: 'geo/Point', encode: (p) => [p.x, p.y],
+ *   decode: ([x, y]) => new Point(x, y), module: import.meta.url })
  */
 export function registerEncoder<T extends object>(
   cls: abstract new (...args: never[]) => T,
@@ -110,9 +143,13 @@ export function registerEncoder<T extends object>(
     typeof encoder?.name !== 'string' ||
     encoder.name === '' ||
     !isWellFormed(encoder.name) ||
-    typeof encoder.encode !== 'function'
+    typeof encoder.encode !== 'function' ||
+    (encoder.decode !== undefined && typeof encoder.decode !== 'function') ||
+    (encoder.module !== undefined && !isModuleUrl(encoder.module))
   ) {
-    throw new InvalidArgumentError('Expected `encoder` to be { name: non-empty string, encode: function }');
+    throw new InvalidArgumentError(
+      'Expected `encoder` to be { name: non-empty string, encode: function, decode?: function, module?: a module URL (import.meta.url) }',
+    );
   }
   if (proto === Object.prototype || proto === Array.prototype || handlers.has(proto)) {
     const existing = handlers.get(proto);
@@ -125,6 +162,20 @@ export function registerEncoder<T extends object>(
   if (registeredNames.has(encoder.name)) {
     throw new InvalidArgumentError(`An encoder named "${encoder.name}" is already registered`);
   }
-  registeredNames.add(encoder.name);
-  handlers.set(proto, { kind: Kind.Registered, encoder: encoder as ClassEncoder<unknown> });
+  const registered: RegisteredEncoder = { ...(encoder as ClassEncoder<unknown>), cls };
+  registeredNames.set(encoder.name, registered);
+  if (encoder.decode && encoder.module !== undefined && !encoderModuleUrls.includes(encoder.module)) {
+    encoderModuleUrls.push(encoder.module);
+  }
+  handlers.set(proto, { kind: Kind.Registered, encoder: registered });
+}
+
+function isModuleUrl(url: unknown): boolean {
+  if (typeof url !== 'string') return false;
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
 }

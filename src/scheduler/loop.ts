@@ -15,6 +15,7 @@ import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import type { RunEvent } from './events.js';
 import { retryDelay, shouldRetry, type ResolvedRetry } from './policies.js';
+import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
@@ -72,6 +73,8 @@ export class RunLoop {
   #pending = 0;
   /** Delayed instances already counted as duplicates of another instance with the same CID. */
   readonly #duplicates = new Set<Delayed<unknown>>();
+  /** Arguments that may have changed since their call was made (see argument-checks.ts). */
+  readonly #checks = new ArgumentChecks();
   #drained: Promise<void> = Promise.resolve();
   #stopped = false;
   #paused = false;
@@ -209,6 +212,12 @@ export class RunLoop {
 
   #classify(node: TaskNode, record: ResultRecord | undefined, discovered: TaskNode[]): void {
     const cid = node.delayed.cid;
+    // Before the CID is trusted for anything: the cache, the futures table, a run.
+    const changed = node.delayed.watched.length > 0 ? this.#checks.beforeRun(node.delayed) : undefined;
+    if (changed !== undefined) {
+      this.#refuse(node, taskFailure(node, changed, undefined));
+      return;
+    }
     const future = pendingFuture(cid);
     if (future) {
       this.state.counts.deduplicated++;
@@ -390,6 +399,11 @@ export class RunLoop {
         return;
       }
     }
+    const changed = store && node.delayed.watched.length > 0 ? this.#checks.beforeStore(node.delayed) : undefined;
+    if (changed !== undefined) {
+      this.#refuse(node, taskFailure(node, changed, undefined));
+      return;
+    }
     if (store) {
       const bytes = result.bytes();
       let declared: ReturnType<typeof captureDeclared> | undefined;
@@ -446,6 +460,13 @@ export class RunLoop {
       return;
     }
     this.#emitIf(() => ({ type: 'failed', ...this.#about(node), ...ran, error }));
+    fail(this.state, node, error);
+    this.#settle(node, { kind: 'failed', error });
+  }
+
+  /** Fail without retrying: trying again cannot help (an argument changed since the call was made). */
+  #refuse(node: TaskNode, error: TaskError): void {
+    this.#emitIf(() => ({ type: 'failed', ...this.#about(node), error }));
     fail(this.state, node, error);
     this.#settle(node, { kind: 'failed', error });
   }

@@ -130,7 +130,7 @@ export class LevelStore implements Store {
     } catch (error) {
       return this.#readFailure(error, `record ${callCid}`);
     }
-    return raw === undefined ? undefined : decodeRecord(raw);
+    return raw === undefined ? undefined : decodeRecord(callCid, raw);
   }
 
   /**
@@ -140,8 +140,9 @@ export class LevelStore implements Store {
   async *records(): AsyncGenerator<[callCid: string, record: ResultRecord]> {
     await this.flush();
     for await (const [key, raw] of this.#db.iterator({ gte: 'c/', lt: 'c0' })) {
-      const record = decodeRecord(raw);
-      if (record) yield [key.slice(2), record];
+      const callCid = key.slice(2);
+      const record = decodeRecord(callCid, raw);
+      if (record) yield [callCid, record];
     }
   }
 
@@ -241,7 +242,7 @@ export class LevelStore implements Store {
     }
     missIndexes.forEach((index, j) => {
       const raw = raws[j];
-      results[index] = raw === undefined ? undefined : decodeRecord(raw);
+      results[index] = raw === undefined ? undefined : decodeRecord(callCids[index]!, raw);
     });
     return results;
   }
@@ -389,7 +390,7 @@ export class LevelStore implements Store {
             batch.del(LEVEL_LAYOUT.callKey(callCid));
             batch.del(LEVEL_LAYOUT.usedKey(callCid));
           } else {
-            batch.put(LEVEL_LAYOUT.callKey(callCid), encodeRecord(record));
+            batch.put(LEVEL_LAYOUT.callKey(callCid), encodeRecord(callCid, record));
           }
         }
         for (const [callCid, at] of generation.used) batch.put(LEVEL_LAYOUT.usedKey(callCid), encodeUsed(at));

@@ -4,13 +4,15 @@
  * leading number lets a later layout add fields without guessing. Plain msgpack (no
  * records extension), so any msgpack reader can inspect a store.
  *
- *   format 1: [1, resultCid, encoding, size, durationMs, fn, createdAt]
- *             and, for a task with declared output files, an eighth field: path → CID
- *   format 2: [2, resultCid, encoding, size, durationMs, fn, createdAt, outputs | nil,
- *              identity CID, [argument fingerprint (bin), …]]
+ *   format 3: [3, call check, resultCid, encoding, size, durationMs, fn, createdAt,
+ *              outputs | nil, identity CID | nil, [argument fingerprint (bin), …] | nil]
  *
- * A record with lineage is written as format 2, one without as format 1, so the bytes of
- * records that carry no lineage are what they always were; both are read.
+ * The call check is the last CALL_CHECK_LENGTH characters of the call CID the record is
+ * stored under (80 bits of its sha256 digest, in base32). A record copied or moved under
+ * another call's key (by a tool, a bad merge, a swap in LevelDB) reads as a miss there,
+ * never as that call's result: a key alone does not say what a value was computed for.
+ *
+ * Formats 1 and 2 (no call check, results in the msgpackr/1 encoding) read as misses.
  *
  * Decoding never throws: bytes that are not a well-formed record decode to `undefined`,
  * which the store treats as a miss, so a damaged record costs a recompute, never a wrong
@@ -20,47 +22,51 @@ import { Packr, Unpackr } from 'msgpackr';
 import { FINGERPRINT_INLINE_LIMIT } from '../hash/argument-fingerprints.js';
 import { VALUE_ENCODING, type Lineage, type ResultRecord } from './store.js';
 
-const PLAIN_FORMAT = 1;
-const LINEAGE_FORMAT = 2;
+const FORMAT = 3;
+/** How much of the call CID a record repeats; CIDs end in their digest, so this is digest. */
+export const CALL_CHECK_LENGTH = 16;
 
 const packr = new Packr({ useRecords: false, variableMapSize: true });
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
-export function encodeRecord(record: ResultRecord): Uint8Array {
+function callCheck(callCid: string): string {
+  return callCid.slice(-CALL_CHECK_LENGTH);
+}
+
+/** The stored bytes of `record`, bound to the call CID it is stored under. */
+export function encodeRecord(callCid: string, record: ResultRecord): Uint8Array {
   const { lineage } = record;
-  const fields: unknown[] = [
-    lineage ? LINEAGE_FORMAT : PLAIN_FORMAT,
+  return packr.pack([
+    FORMAT,
+    callCheck(callCid),
     record.resultCid,
     record.encoding,
     record.size,
     record.durationMs,
     record.fn,
     record.createdAt,
-  ];
-  if (lineage) fields.push(record.outputs ? { ...record.outputs } : null, lineage.identity, [...lineage.args]);
-  else if (record.outputs) fields.push({ ...record.outputs });
-  return packr.pack(fields);
+    record.outputs ? { ...record.outputs } : null,
+    lineage ? lineage.identity : null,
+    lineage ? [...lineage.args] : null,
+  ]);
 }
 
-export function decodeRecord(bytes: Uint8Array): ResultRecord | undefined {
+/** The record stored under `callCid`, or `undefined` if the bytes are not a record written for it. */
+export function decodeRecord(callCid: string, bytes: Uint8Array): ResultRecord | undefined {
   let fields: unknown;
   try {
     fields = unpackr.unpack(bytes);
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields)) return undefined;
-  const [format, resultCid, encoding, size, durationMs, fn, createdAt, outputs, identity, args] = fields as unknown[];
-  let hasOutputs: boolean;
+  if (!Array.isArray(fields) || fields.length !== 11) return undefined;
+  const [format, check, resultCid, encoding, size, durationMs, fn, createdAt, outputs, identity, args] = fields as unknown[];
+  if (format !== FORMAT || check !== callCheck(callCid)) return undefined;
+  const hasOutputs = outputs !== null;
   let lineage: Lineage | undefined;
-  if (format === PLAIN_FORMAT && (fields.length === 7 || fields.length === 8)) {
-    hasOutputs = fields.length === 8;
-  } else if (format === LINEAGE_FORMAT && fields.length === 10) {
-    hasOutputs = outputs !== null;
+  if (identity !== null || args !== null) {
     lineage = decodeLineage(identity, args);
     if (lineage === undefined) return undefined;
-  } else {
-    return undefined;
   }
   if (hasOutputs && !isOutputMap(outputs)) return undefined;
   if (

@@ -8,7 +8,7 @@
  * Every implementation passes the compliance suite in test/store/compliance.ts.
  */
 
-export const VALUE_ENCODING = 'msgpackr/1';
+export const VALUE_ENCODING = 'msgpackr/2';
 
 export interface ResultRecord {
   /** CIDv1 (raw codec, sha256) of the stored bytes. */

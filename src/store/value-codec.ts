@@ -1,9 +1,10 @@
 /**
- * How a task's result becomes stored bytes (`VALUE_ENCODING` = 'msgpackr/1').
+ * How a task's result becomes stored bytes (`VALUE_ENCODING` = 'msgpackr/2').
  *
  * Stored bytes outlive the process that wrote them and are shared between machines, so
- * this is a frozen format: the msgpackr options below and the two extension type codes
- * may only change together with a new `VALUE_ENCODING`. Every message is self-describing
+ * this is a frozen format: the msgpackr options below and the extension type codes
+ * (0x2d-0x31) may only change together with a new `VALUE_ENCODING`. ('msgpackr/1' wrote
+ * lone surrogates as U+FFFD; its results cannot be told apart, so they read as misses.) Every message is self-describing
  * (record structures are defined inline in each message, never shared between calls), so
  * a fresh Unpackr in another process decodes it.
  *
@@ -13,18 +14,27 @@
  * (incl. invalid), every typed-array kind, DataView, ArrayBuffer, Buffer (stays a Buffer,
  * a Uint8Array stays a Uint8Array), RegExp (source and flags).
  *
+ * Strings with lone surrogates (also as object and Map keys, and RegExp sources) travel as
+ * their UTF-16 code units, and instances of classes registered with a `decode` as their
+ * encoding, rebuilt by `decode` (see hash/type-registry.ts).
+ *
  * Plain data only, as with structured clone, except that we refuse instead of degrading:
- * functions, symbols, class instances (whose prototype and methods would be lost, e.g. a
+ * functions, symbols, unregistered class instances (whose prototype and methods would be lost, e.g. a
  * URL would become `{}`), boxed primitives, Errors (stack and own fields would be lost),
- * WeakMaps, Promises and circular references throw an {@link UnstorableValueError} that
- * names the path, so a cached result never differs from the computed one.
+ * WeakMaps, Promises, circular references and nesting deeper than MAX_NESTING throw an
+ * {@link UnstorableValueError} that names the path, so a cached result never differs from
+ * the computed one.
  *
  * Known, accepted losses (same as or milder than structured clone): array holes become
  * `undefined`, shared references become copies, non-index properties of arrays, symbol
  * keys and non-enumerable properties are dropped, a null-prototype object comes back
  * with Object.prototype, RegExp#lastIndex resets.
  */
+import { isMainThread } from 'node:worker_threads';
 import { Packr, Unpackr, addExtension } from 'msgpackr';
+import { isWellFormed } from '../hash/cbor-writer.js';
+import { MAX_NESTING } from '../hash/nesting.js';
+import { Kind, encoderNamed, handlers, type RegisteredEncoder } from '../hash/type-registry.js';
 import { ownBytes } from './own-bytes.js';
 
 /** A value cannot be stored faithfully; `path` says where, e.g. `result.items[3].cb`. */
@@ -53,20 +63,35 @@ const packr = new Packr(OPTIONS);
 const unpackr = new Unpackr({ ...OPTIONS, copyBuffers: true });
 
 /*
- * msgpackr writes -0 as the integer 0, and renames an own `__proto__` key to `__proto_`.
- * Values that contain either are rare, so only they take a slow path: a copy in which
- * those spots are replaced by marker instances that these two extensions encode.
+ * msgpackr writes -0 as the integer 0, renames an own `__proto__` key to `__proto_`, and
+ * writes every string as UTF-8, which turns lone surrogates into U+FFFD. Registered
+ * classes it would write as plain objects. Values that contain any of these are rare,
+ * so only they take a slow path: a copy in which those spots are replaced by marker
+ * instances that the extensions below encode exactly.
  */
 class NegativeZero {}
 const NEGATIVE_ZERO = new NegativeZero();
-class ProtoKeyedObject {
+/** An object with a `__proto__` key or a key that is not well-formed UTF-16. */
+class KeyedObject {
   constructor(readonly entries: unknown[]) {}
+}
+/** A string with lone surrogates: travels as its UTF-16LE code units. */
+class IllFormedString {
+  constructor(readonly text: string) {}
+}
+/** A RegExp whose source holds lone surrogates. */
+class IllFormedRegExp {
+  constructor(readonly regexp: RegExp) {}
+}
+/** An instance of a class registered with a `decode`: travels as [name, encode(instance)]. */
+class EncodedInstance {
+  constructor(readonly name: string, readonly data: unknown) {}
 }
 addExtension({ Class: NegativeZero, type: 0x2d, write: () => null, read: () => -0 });
 addExtension({
-  Class: ProtoKeyedObject,
+  Class: KeyedObject,
   type: 0x2e,
-  write: (marker: ProtoKeyedObject) => marker.entries,
+  write: (marker: KeyedObject) => marker.entries,
   read: (entries: unknown[]) => {
     const object: Record<string, unknown> = {};
     for (let i = 0; i < entries.length; i += 2) {
@@ -81,6 +106,40 @@ addExtension({
     return object;
   },
 });
+addExtension({
+  Class: IllFormedString,
+  type: 0x2f,
+  // Buffer's utf16le is little-endian on every host.
+  write: (marker: IllFormedString) => Buffer.from(marker.text, 'utf16le'),
+  read: (units: Uint8Array) => Buffer.from(units.buffer, units.byteOffset, units.byteLength).toString('utf16le'),
+});
+addExtension({
+  Class: IllFormedRegExp,
+  type: 0x30,
+  write: (marker: IllFormedRegExp) => [new IllFormedString(marker.regexp.source), marker.regexp.flags],
+  read: ([source, flags]: [string, string]) => new RegExp(source, flags),
+});
+addExtension({
+  Class: EncodedInstance,
+  type: 0x31,
+  write: (marker: EncodedInstance) => [marker.name, marker.data],
+  read: ([name, data]: [string, unknown]) => decodeInstance(name, data),
+});
+
+function decodeInstance(name: string, data: unknown): unknown {
+  const encoder = encoderNamed(name);
+  if (!encoder?.decode) {
+    throw new TypeError(
+      `Cannot decode an instance of the class registered as "${name}": ${encoder ? 'its encoder has no `decode`' : 'no encoder of that name is registered in this thread'}` +
+        (isMainThread ? '' : ' (a worker thread imports the `module` given to registerEncoder)'),
+    );
+  }
+  const instance = encoder.decode(data);
+  if (typeof instance !== 'object' || instance === null || Object.getPrototypeOf(instance) !== encoder.cls.prototype) {
+    throw new TypeError(`The \`decode\` of the class registered as "${name}" did not return an instance of \`${encoder.cls.name}\``);
+  }
+  return instance;
+}
 
 /** Prototypes whose instances msgpackr encodes faithfully without looking inside. */
 const LEAF_PROTOTYPES = new Set<object>([
@@ -98,16 +157,24 @@ const LEAF_PROTOTYPES = new Set<object>([
 /** Ancestors are only searched for cycles below this depth: a cycle always gets there. */
 const CYCLE_CHECK_DEPTH = 64;
 
+/** What one scan found: the containers open above the current value, and registered instances' encodings. */
+interface Scan {
+  readonly ancestors: object[];
+  /** instance → encode(instance), computed once by the scan and reused by the rewrite. */
+  encodings: Map<object, unknown> | undefined;
+}
+
 /** Encode a value; the returned bytes own their ArrayBuffer (safe to transfer or keep). */
 export function packValue(value: unknown, rootName = 'result'): Uint8Array {
+  const context: Scan = { ancestors: [], encodings: undefined };
   let needsRewrite: boolean;
   try {
-    needsRewrite = scan(value, []);
+    needsRewrite = scan(value, context);
   } catch (error) {
     if (error instanceof Unstorable) throw error.toError(rootName);
     throw error;
   }
-  const packed = packr.pack(needsRewrite ? rewrite(value) : value);
+  const packed = packr.pack(needsRewrite ? rewrite(value, context.encodings) : value);
   // Packr returns a view into its shared scratch buffer (see own-bytes.ts).
   return ownBytes(packed);
 }
@@ -136,31 +203,51 @@ class Unstorable {
   }
 }
 
-/** Reject what cannot be stored; answer whether the slow path is needed (a -0 or `__proto__` key). */
-function scan(value: unknown, ancestors: object[]): boolean {
-  switch (typeof value) {
-    case 'number':
-      return value === 0 && 1 / value < 0;
-    case 'function':
-      throw new Unstorable('is a function');
-    case 'symbol':
-      throw new Unstorable('is a symbol');
+/** Whether a child must be scanned: objects, and the primitives the fast path gets wrong. */
+function needsScan(child: unknown): boolean {
+  switch (typeof child) {
     case 'object':
-      return value === null ? false : scanObject(value, ancestors);
+    case 'function':
+    case 'symbol':
+      return true;
+    case 'number':
+      return child === 0;
+    case 'string':
+      return !isWellFormed(child);
     default:
       return false;
   }
 }
 
-function scanObject(object: object, ancestors: object[]): boolean {
+/** Reject what cannot be stored; answer whether the slow path is needed (see the markers above). */
+function scan(value: unknown, context: Scan): boolean {
+  switch (typeof value) {
+    case 'number':
+      return value === 0 && 1 / value < 0;
+    case 'string':
+      return !isWellFormed(value);
+    case 'function':
+      throw new Unstorable('is a function');
+    case 'symbol':
+      throw new Unstorable('is a symbol');
+    case 'object':
+      return value === null ? false : scanObject(value, context);
+    default:
+      return false;
+  }
+}
+
+function scanObject(object: object, context: Scan): boolean {
   const proto = Object.getPrototypeOf(object) as object | null;
-  if (LEAF_PROTOTYPES.has(proto as object)) return false;
+  if (LEAF_PROTOTYPES.has(proto as object)) return proto === RegExp.prototype && !isWellFormed((object as RegExp).source);
+  const { ancestors } = context;
   if (ancestors.length >= CYCLE_CHECK_DEPTH && ancestors.includes(object)) {
     // Detected many laps in; report the first lap only.
     const first = ancestors.indexOf(object);
     const lap = ancestors.length - ancestors.lastIndexOf(object);
     throw new Unstorable('is a circular reference', { length: first + lap, target: first });
   }
+  if (ancestors.length >= MAX_NESTING) throw new Unstorable(`is nested deeper than ${MAX_NESTING} levels`);
   let rewrite = false;
   ancestors.push(object);
   if (proto === Object.prototype || proto === null) {
@@ -169,10 +256,8 @@ function scanObject(object: object, ancestors: object[]): boolean {
     try {
       for (key in record) {
         const child = record[key];
-        if (typeof child === 'object' || typeof child === 'function' || typeof child === 'symbol' || child === 0) {
-          if (scan(child, ancestors)) rewrite = true;
-        }
-        if (key === '__proto__') rewrite = true;
+        if (needsScan(child) && scan(child, context)) rewrite = true;
+        if (key === '__proto__' || !isWellFormed(key)) rewrite = true;
       }
     } catch (error) {
       if (error instanceof Unstorable) error.path.push(propertySegment(key));
@@ -184,9 +269,7 @@ function scanObject(object: object, ancestors: object[]): boolean {
     try {
       for (; i < array.length; i++) {
         const child = array[i];
-        if (typeof child === 'object' || typeof child === 'function' || typeof child === 'symbol' || child === 0) {
-          if (scan(child, ancestors)) rewrite = true;
-        }
+        if (needsScan(child) && scan(child, context)) rewrite = true;
       }
     } catch (error) {
       if (error instanceof Unstorable) error.path.push(`[${i}]`);
@@ -197,13 +280,9 @@ function scanObject(object: object, ancestors: object[]): boolean {
     for (const [key, child] of object as Map<unknown, unknown>) {
       let inKey = true;
       try {
-        if (typeof key === 'object' || typeof key === 'function' || typeof key === 'symbol') {
-          if (scan(key, ancestors)) rewrite = true;
-        }
+        if (needsScan(key) && scan(key, context)) rewrite = true;
         inKey = false;
-        if (typeof child === 'object' || typeof child === 'function' || typeof child === 'symbol' || child === 0) {
-          if (scan(child, ancestors)) rewrite = true;
-        }
+        if (needsScan(child) && scan(child, context)) rewrite = true;
       } catch (error) {
         if (error instanceof Unstorable) error.path.push(inKey ? `.keys()[${i}]` : `.get(${describeKey(key)})`);
         throw error;
@@ -213,42 +292,70 @@ function scanObject(object: object, ancestors: object[]): boolean {
   } else if (proto === Set.prototype) {
     let i = 0;
     for (const child of object as Set<unknown>) {
-      if (typeof child === 'object' || typeof child === 'function' || typeof child === 'symbol') {
-        try {
-          if (scan(child, ancestors)) rewrite = true;
-        } catch (error) {
-          if (error instanceof Unstorable) error.path.push(`.values()[${i}]`);
-          throw error;
-        }
+      try {
+        if (needsScan(child) && scan(child, context)) rewrite = true;
+      } catch (error) {
+        if (error instanceof Unstorable) error.path.push(`.values()[${i}]`);
+        throw error;
       }
       i++;
     }
   } else {
-    throw new Unstorable(describeInstance(object));
+    const handler = handlers.get(proto as object);
+    if (handler?.kind !== Kind.Registered) throw new Unstorable(describeInstance(object));
+    scanRegistered(object, handler.encoder!, context);
+    rewrite = true;
   }
   ancestors.pop();
   return rewrite;
 }
 
-/** The slow path: a copy with -0 and `__proto__`-keyed objects replaced by markers. */
-function rewrite(value: unknown): unknown {
-  if (typeof value === 'number') return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
-  if (typeof value !== 'object' || value === null) return value;
-  const proto = Object.getPrototypeOf(value) as object | null;
-  if (proto === Array.prototype) return (value as unknown[]).map(rewrite);
-  if (proto === Map.prototype) {
-    return new Map([...(value as Map<unknown, unknown>)].map(([k, v]) => [rewrite(k), rewrite(v)]));
+/** An instance of a registered class travels as its encoding, which must itself be storable. */
+function scanRegistered(object: object, encoder: RegisteredEncoder, context: Scan): void {
+  if (!encoder.decode) {
+    throw new Unstorable(
+      `is an instance of \`${encoder.cls.name}\` (registered as "${encoder.name}") whose encoder has no \`decode\`, so it cannot be rebuilt; give registerEncoder a decode (and a module, for worker threads)`,
+    );
   }
-  if (proto === Set.prototype) return new Set([...(value as Set<unknown>)].map(rewrite));
+  const data = encoder.encode(object);
+  try {
+    scan(data, context);
+  } catch (error) {
+    if (error instanceof Unstorable) error.path.push(`.<encoded ${encoder.name}>`);
+    throw error;
+  }
+  (context.encodings ??= new Map()).set(object, data);
+}
+
+/** The slow path: a copy with the spots msgpackr gets wrong replaced by markers. */
+function rewrite(value: unknown, encodings: Map<object, unknown> | undefined): unknown {
+  if (typeof value === 'number') return value === 0 && 1 / value < 0 ? NEGATIVE_ZERO : value;
+  if (typeof value === 'string') return isWellFormed(value) ? value : new IllFormedString(value);
+  if (typeof value !== 'object' || value === null) return value;
+  const again = (child: unknown): unknown => rewrite(child, encodings);
+  const proto = Object.getPrototypeOf(value) as object | null;
+  if (proto === Array.prototype) return (value as unknown[]).map(again);
+  if (proto === Map.prototype) {
+    return new Map([...(value as Map<unknown, unknown>)].map(([k, v]) => [again(k), again(v)]));
+  }
+  if (proto === Set.prototype) return new Set([...(value as Set<unknown>)].map(again));
+  if (proto === RegExp.prototype) return isWellFormed((value as RegExp).source) ? value : new IllFormedRegExp(value as RegExp);
+  if (encodings?.has(value)) {
+    const encoder = (handlers.get(proto as object) as { encoder: RegisteredEncoder }).encoder;
+    return new EncodedInstance(encoder.name, again(encodings.get(value)));
+  }
   if (proto !== Object.prototype && proto !== null) return value; // a leaf (scan rejected the rest)
   const record = value as Record<string, unknown>;
   const entries: unknown[] = [];
-  let protoKey = false;
+  let keyed = false;
   for (const key in record) {
-    if (key === '__proto__') protoKey = true;
-    entries.push(key, rewrite(record[key]));
+    if (key === '__proto__' || !isWellFormed(key)) keyed = true;
+    entries.push(key, again(record[key]));
   }
-  if (protoKey) return new ProtoKeyedObject(entries);
+  if (keyed) {
+    for (let i = 0; i < entries.length; i += 2) entries[i] = again(entries[i]);
+    return new KeyedObject(entries);
+  }
   const copy: Record<string, unknown> = {};
   for (let i = 0; i < entries.length; i += 2) copy[entries[i] as string] = entries[i + 1];
   return copy;

@@ -23,7 +23,7 @@ describe('argument previews', () => {
       [[1, 'a', [2]], '[1, "a", [2]]'],
       [{ rate: 0.5, 'odd key': 1, $dollar: 2 }, '{rate: 0.5, "odd key": 1, $dollar: 2}'],
       [new Map([['k', 1]]), 'Map {"k" => 1}'],
-      [new Set([2, 1]), 'Set {1, 2}'],
+      [new Set([2, 1]), 'Set {2, 1}'], // in insertion order, as it is addressed
       [new Float64Array([1.5, 2]), 'Float64Array [1.5, 2]'],
       [new BigInt64Array([3n]), 'BigInt64Array [3n]'],
       [Buffer.from([1, 255]), 'Buffer <01 ff>'],

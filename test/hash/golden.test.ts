@@ -56,8 +56,10 @@ const VALUES: [string, unknown, string][] = [
   ['object with odd keys', { '': 0, aa: 1, b: 2, é: 3, 'weird key': 4, $$: 5 }, 'bafyreibsb7dvwzdmjgs2tgay2f3izdctlelzcouv2bvbitldbfgvyqn5ve'],
   ['null-prototype object', Object.assign(Object.create(null), { a: 2, ccc: [true], b: 1 }), 'bafyreiezuk5ksohoi3shyjbng6hberif2hbizvx2njsrccsggndklbxcbi'],
   ['Map', new Map<unknown, unknown>([[1, 'a'], ['b', { c: 2 }]]), 'bafyreih23fce4icnjqbuka6s6n64kk7rppr5seytu76pt3j3hvrdb5cndi'],
-  ['Map, other insertion order', new Map<unknown, unknown>([['b', { c: 2 }], [1, 'a']]), 'bafyreih23fce4icnjqbuka6s6n64kk7rppr5seytu76pt3j3hvrdb5cndi'],
-  ['Set', new Set([3, 'one', 2]), 'bafyreiaqgh3ok5nlifx43zijptbsvdtshej7occh34tkynj7sd75xstuma'],
+  ['Map, other insertion order', new Map<unknown, unknown>([['b', { c: 2 }], [1, 'a']]), 'bafyreicsa3n6mwrcxobsjt4vsuvk3jkhfw2uhhncrmswc3rdqusfkax4la'],
+  ['Set', new Set([3, 'one', 2]), 'bafyreiclucob5bc6wq5mh5fqzcwkocopismektpsc7ysr23r4u4iqv4bbq'],
+  ['object with a lone-surrogate key', { b: 1, ['\uD800']: 2, $a: 3 }, 'bafyreiecdyocamnsikxtiakw324sckx76d3cxqre672swztiryqelaalvm'],
+  ['object with a lone-surrogate key, other key order', { ['\uD800']: 2, $a: 3, b: 1 }, 'bafyreiecdyocamnsikxtiakw324sckx76d3cxqre672swztiryqelaalvm'],
   ['Date', new Date(Date.UTC(2024, 5, 1)), 'bafyreiclh6oj6xp2bhnfxdom7enwpnreaqnmwt3w4dgivrnlgttvlof4v4'],
   ['invalid Date', new Date(NaN), 'bafyreigfxumlkukk26ghufkfus3wotacgc3nwh7eyfqz63vskockf7vbxm'],
   ['RegExp', /a+b\//gi, 'bafyreigifkpvzwuvnf2srtuozcxoubvsblwedxnlk4fn76ozu4dcobrwoe'],
@@ -125,11 +127,12 @@ describe('golden vectors (format version 2)', () => {
     expect(callAddress(VERSIONED, ['EURUSD', new Date(Date.UTC(2024, 0, 1))], linkOf).cid).toBe('bafyreiayxenrvcofdqddu24wjuvvcl3vjx75f42xigefaexjtppozffmfq');
   });
 
-  test('key order and insertion order do not matter', () => {
+  test('object key order does not matter; Map insertion order does', () => {
     const byLabel = new Map(VALUES.map(([label, , cid]) => [label, cid]));
     expect(byLabel.get('object')).toBe(byLabel.get('object, other key order'));
     expect(byLabel.get('object')).toBe(byLabel.get('null-prototype object'));
-    expect(byLabel.get('Map')).toBe(byLabel.get('Map, other insertion order'));
+    expect(byLabel.get('object with a lone-surrogate key')).toBe(byLabel.get('object with a lone-surrogate key, other key order'));
+    expect(byLabel.get('Map')).not.toBe(byLabel.get('Map, other insertion order'));
     expect(byLabel.get('object with $-keys (escaped)')).not.toBe(byLabel.get('NaN'));
     expect(byLabel.get('Uint8Array')).not.toBe(byLabel.get('Buffer'));
     expect(byLabel.get('2**53 is a float')).not.toBe(tokenize(2 ** 53 - 1));
@@ -145,8 +148,10 @@ describe('canonical bytes are DAG-CBOR', () => {
     const cases: [unknown, unknown][] = [
       [{ b: 1, a: [1.5, -0] }, { a: [1.5, { $num: '-0' }], b: 1 }],
       [{ $x: undefined, y: 10n }, { $$x: { $undefined: null }, y: { $bigint: '10' } }],
-      [new Map([[2, 'b'], [1, 'a']]), { $map: [[1, 'a'], [2, 'b']] }],
-      [new Set(['bb', 'a']), { $set: ['a', 'bb'] }],
+      [new Map([[2, 'b'], [1, 'a']]), { $map: [[2, 'b'], [1, 'a']] }],
+      [new Set(['bb', 'a']), { $set: ['bb', 'a'] }],
+      // Keys DAG-CBOR cannot hold: entries sorted by their encoding ("a" before the $utf16 tag).
+      [{ ['\uD800']: 1, $a: 2 }, { $object: [['$a', 2], [{ $utf16: new Uint8Array([0x00, 0xd8]) }, 1]] }],
       [new Float64Array([1]), { $f64: new Uint8Array([0, 0, 0, 0, 0, 0, 0xf0, 0x3f]) }],
       [new LinkStub(LINK), CID.parse(LINK)],
       [{ p: new GoldenPoint(3, 4) }, { p: { $class: ['test/GoldenPoint', [3, 4]] } }],

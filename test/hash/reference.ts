@@ -34,6 +34,8 @@ const binaryTags = new Map<unknown, string>([
   [ArrayBuffer.prototype, '$arraybuffer'],
 ]);
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
@@ -43,8 +45,7 @@ export function toDataModel(value: unknown): unknown {
   if (value === null || typeof value === 'boolean') return value;
   if (value === undefined) return { $undefined: null };
   if (typeof value === 'string') {
-    const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-    return loneSurrogate.test(value) ? { $utf16: new Uint8Array(Buffer.from(value, 'utf16le')) } : value;
+    return LONE_SURROGATE.test(value) ? { $utf16: new Uint8Array(Buffer.from(value, 'utf16le')) } : value;
   }
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (typeof value === 'number') {
@@ -58,17 +59,23 @@ export function toDataModel(value: unknown): unknown {
   const proto = Object.getPrototypeOf(value);
   if (Array.isArray(value)) return Array.from(value, toDataModel);
   if (proto === Object.prototype || proto === null) {
+    const keys = Object.keys(value as object);
+    if (keys.some((key) => LONE_SURROGATE.test(key))) {
+      // A key DAG-CBOR cannot hold: a list of [key, value] entries, sorted by their encoding.
+      const entries = keys.map((key) => [toDataModel(key), toDataModel((value as Record<string, unknown>)[key])]);
+      return { $object: sortByEncoding(entries) };
+    }
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value as object)) {
+    for (const key of keys) {
       out[key.startsWith('$') ? `$${key}` : key] = toDataModel((value as Record<string, unknown>)[key]);
     }
     return out;
   }
   if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [toDataModel(k), toDataModel(v)]);
-    return { $map: sortByEncoding(entries) };
+    // Insertion order: it is observable, so it is part of the address.
+    return { $map: [...value].map(([k, v]) => [toDataModel(k), toDataModel(v)]) };
   }
-  if (value instanceof Set) return { $set: sortByEncoding([...value].map(toDataModel)) };
+  if (value instanceof Set) return { $set: [...value].map(toDataModel) };
   if (value instanceof Date) return { $date: toDataModel(value.getTime()) };
   if (value instanceof RegExp) return { $regexp: [value.source, value.flags] };
   const tag = binaryTags.get(proto);
@@ -103,7 +110,8 @@ export function referenceBytes(value: unknown): Uint8Array {
 /**
  * Strict deep equality: SameValue for numbers, exact types (a Buffer is not a
  * Uint8Array, a Float32Array is not an Int32Array), binary by bytes, Maps and
- * Sets as multisets regardless of order, links by CID. Holes equal undefined.
+ * Sets entry by entry in insertion order (which JS code can observe), plain
+ * objects regardless of key order, links by CID. Holes equal undefined.
  */
 export function strictEqual(a: unknown, b: unknown): boolean {
   if (typeof a !== typeof b) return false;
@@ -118,8 +126,8 @@ export function strictEqual(a: unknown, b: unknown): boolean {
     const y = b as unknown[];
     return a.length === y.length && a.every((_, i) => strictEqual(a[i], y[i]));
   }
-  if (a instanceof Map) return multisetEqual([...a], [...(b as Map<unknown, unknown>)]);
-  if (a instanceof Set) return multisetEqual([...a], [...(b as Set<unknown>)]);
+  if (a instanceof Map) return strictEqual([...a], [...(b as Map<unknown, unknown>)]);
+  if (a instanceof Set) return strictEqual([...a], [...(b as Set<unknown>)]);
   if (a instanceof Date) return Object.is(a.getTime(), (b as Date).getTime());
   if (a instanceof RegExp) return a.source === (b as RegExp).source && a.flags === (b as RegExp).flags;
   if (ArrayBuffer.isView(a) || a instanceof ArrayBuffer) return compareBytes(bytesOf(a), bytesOf(b as object)) === 0;
@@ -136,15 +144,4 @@ function bytesOf(value: object): Uint8Array {
   return ArrayBuffer.isView(value)
     ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
     : new Uint8Array(value as ArrayBuffer);
-}
-
-function multisetEqual(a: unknown[], b: unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  const used = new Array<boolean>(b.length).fill(false);
-  return a.every((item) => {
-    const i = b.findIndex((other, j) => !used[j] && strictEqual(item, other));
-    if (i < 0) return false;
-    used[i] = true;
-    return true;
-  });
 }

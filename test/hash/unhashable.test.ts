@@ -3,6 +3,8 @@ import { InvalidArgumentError, UnhashableError } from '../../src/errors.js';
 import { callAddress, tokenize } from '../../src/hash/call-address.js';
 import { registerEncoder } from '../../src/hash/canonical.js';
 import { functionIdentity, type FunctionIdentity } from '../../src/hash/identity.js';
+import { MAX_NESTING } from '../../src/hash/nesting.js';
+import { packValue, unpackValue } from '../../src/store/value-codec.js';
 import { LinkStub, linkOf } from './reference.js';
 
 const IDENTITY: FunctionIdentity = { name: 'f', version: '1' };
@@ -22,6 +24,19 @@ function rejection(args: unknown[]): UnhashableError {
 
 class Foo {
   x = 1;
+}
+
+function revoked(): object {
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  return proxy;
+}
+
+/** `depth` arrays, one inside the other. */
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
 }
 
 describe('rejected values name their path and what they are', () => {
@@ -44,15 +59,34 @@ describe('rejected values name their path and what they are', () => {
     ['SharedArrayBuffer', [new SharedArrayBuffer(8)], 'args[0]', 'SharedArrayBuffer'],
     ['view of shared memory', [new Uint8Array(new SharedArrayBuffer(8))], 'args[0]', 'SharedArrayBuffer'],
     ['Array subclass', [new (class Row extends Array {})()], 'args[0]', 'Array subclass'],
+    ['getter that throws', [{ a: { get b() { throw new Error('no b'); } } }], 'args[0].a.b', 'reading it threw Error: no b'],
+    [
+      'Proxy trap that throws',
+      [1, [new Proxy({}, { ownKeys() { throw new TypeError('no keys'); } })]],
+      'args[1][0]',
+      'reading it threw TypeError: no keys',
+    ],
+    ['revoked Proxy', [{ p: revoked() }], 'args[0].p', 'reading it threw TypeError'],
+    ['Proxy get trap that throws', [new Proxy({ x: 1 }, { get() { throw new RangeError('trap'); } })], 'args[0].x', 'RangeError: trap'],
+    ['nesting too deep', [{ deep: nested(MAX_NESTING) }], `args[0].deep${'[0]'.repeat(MAX_NESTING - 1)}`, `nested deeper than ${MAX_NESTING} levels`],
+    ['nesting far too deep for the stack', [nested(100_000)], `args[0]${'[0]'.repeat(MAX_NESTING)}`, `nested deeper than ${MAX_NESTING} levels`],
     ['Map subclass', [new (class Registry extends Map {})()], 'args[0]', 'class instance of `Registry`'],
     ['prototype chain', [Object.create({ inherited: 1 })], 'args[0]', 'Object.create'],
-    ['lone surrogate key', [{ ['\uD800']: 1 }], 'args[0]["\\ud800"]', 'lone surrogate'],
   ];
   test.each(cases)('%s', (_label, args, path, what) => {
     const error = rejection(args);
     expect(error.path).toBe(path);
     expect(error.message).toContain(`Cannot content-address ${path}: `);
     expect(error.message).toContain(what);
+  });
+
+  test('values nested exactly as deep as the limit are hashed, and travel and come back', () => {
+    const deepest = [nested(MAX_NESTING - 1), new Map([[1, nested(MAX_NESTING - 2)]])];
+    expect(() => callAddress(IDENTITY, [nested(MAX_NESTING)], linkOf)).not.toThrow();
+    expect(() => tokenize(deepest)).not.toThrow();
+    expect(unpackValue(packValue(nested(MAX_NESTING)))).toEqual(nested(MAX_NESTING));
+    expect(unpackValue(packValue(deepest))).toEqual(deepest);
+    expect(() => packValue(nested(MAX_NESTING + 1))).toThrow(`nested deeper than ${MAX_NESTING} levels`);
   });
 
   test('class instances suggest registerEncoder', () => {

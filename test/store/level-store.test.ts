@@ -230,6 +230,29 @@ describe('LevelStore', () => {
     await reopened.close();
   });
 
+  it("reads a record copied or swapped under another call's key as a miss, never as that call's result", async () => {
+    const one = result('one');
+    const two = result('two');
+    const store = await LevelStore.open(directory);
+    store.putResult(callCid('one'), one.record, one.bytes);
+    store.putResult(callCid('two'), two.record, two.bytes);
+    await store.close();
+    await withRawDb(directory, async (db) => {
+      const first = await db.get(LEVEL_LAYOUT.callKey(callCid('one')));
+      const second = await db.get(LEVEL_LAYOUT.callKey(callCid('two')));
+      await db.put(LEVEL_LAYOUT.callKey(callCid('one')), second!); // swapped
+      await db.put(LEVEL_LAYOUT.callKey(callCid('two')), first!);
+      await db.put(LEVEL_LAYOUT.callKey(callCid('three')), first!); // copied
+    });
+    const reopened = await LevelStore.open(directory);
+    expect(reopened.getRecordSync(callCid('one'))).toBeUndefined();
+    expect(await reopened.getRecords([callCid('one'), callCid('two'), callCid('three')])).toEqual([undefined, undefined, undefined]);
+    const listed: string[] = [];
+    for await (const [cid] of reopened.records()) listed.push(cid);
+    expect(listed).toEqual([]);
+    await reopened.close();
+  });
+
   it('reports a failed batch on the next flush, keeping what was stored before', async () => {
     const store = await LevelStore.open(directory);
     const before = result('before');

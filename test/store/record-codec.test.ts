@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pack } from 'msgpackr';
-import { decodeRecord, encodeRecord, withoutLineage } from '../../src/store/record-codec.js';
+import { CALL_CHECK_LENGTH, decodeRecord, encodeRecord, withoutLineage } from '../../src/store/record-codec.js';
 import { VALUE_ENCODING, type ResultRecord } from '../../src/store/store.js';
 
 const record: ResultRecord = {
@@ -11,43 +11,61 @@ const record: ResultRecord = {
   fn: 'task',
   createdAt: 1_700_000_000_123,
 };
-/** Records on disk outlive the code that wrote them: these layouts are frozen. */
-const GOLDEN = '9701ab6261666b72656974657374aa6d73677061636b722f310ccb3ff8000000000000a47461736bcb4278bcfe5687b000';
+/** The call the records below are stored under. */
+const CALL = 'bafyreigwxje2mizrhc7tstgagytivz52mgblus67i6o67oigaam753aa7m';
+const OTHER_CALL = 'bafyreiadbqmch5in45mdiz7ubmojmd5aka26laqwmeslj6kuii46axcrhy';
+/** Records on disk outlive the code that wrote them: this layout is frozen. */
+const GOLDEN =
+  '9b03b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000c0c0c0';
 /** `record` with lineage: an identity and the fingerprints of `(0.5, "x")`. */
 const traced: ResultRecord = {
   ...record,
   lineage: { identity: 'bafyreiidentity', args: [Uint8Array.from(Buffer.from('fb3fe0000000000000', 'hex')), Uint8Array.of(0x61, 0x78)] },
 };
-const GOLDEN_2 =
-  '9a02ab6261666b72656974657374aa6d73677061636b722f310ccb3ff8000000000000a47461736bcb4278bcfe5687b000' +
+const GOLDEN_TRACED =
+  '9b03b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000' +
   'c0af626166797265696964656e7469747992c409fb3fe0000000000000c4026178';
 
 describe('record codec', () => {
   it('writes and reads the frozen layout', () => {
-    expect(Buffer.from(encodeRecord(record)).toString('hex')).toBe(GOLDEN);
-    expect(decodeRecord(Buffer.from(GOLDEN, 'hex'))).toEqual(record);
+    expect(Buffer.from(encodeRecord(CALL, record)).toString('hex')).toBe(GOLDEN);
+    expect(decodeRecord(CALL, Buffer.from(GOLDEN, 'hex'))).toEqual(record);
   });
 
   it('round-trips records, dropping fields the contract does not have', () => {
     const extended = { ...record, fn: 'ünïcode', durationMs: 0, createdAt: 0, extra: 1 } as ResultRecord;
-    expect(decodeRecord(encodeRecord(extended))).toEqual({ ...record, fn: 'ünïcode', durationMs: 0, createdAt: 0 });
+    expect(decodeRecord(CALL, encodeRecord(CALL, extended))).toEqual({ ...record, fn: 'ünïcode', durationMs: 0, createdAt: 0 });
   });
 
-  it('writes a record without lineage in format 1, as records always were', () => {
-    expect(Buffer.from(encodeRecord({ ...record, lineage: undefined })).toString('hex')).toBe(GOLDEN);
-  });
-
-  it('writes and reads lineage in the frozen format 2', () => {
-    expect(Buffer.from(encodeRecord(traced)).toString('hex')).toBe(GOLDEN_2);
-    expect(decodeRecord(Buffer.from(GOLDEN_2, 'hex'))).toEqual(traced);
+  it('writes and reads lineage and outputs', () => {
+    expect(Buffer.from(encodeRecord(CALL, traced)).toString('hex')).toBe(GOLDEN_TRACED);
+    expect(decodeRecord(CALL, Buffer.from(GOLDEN_TRACED, 'hex'))).toEqual(traced);
     const withOutputs = { ...traced, outputs: { 'out/a.txt': 'bafkreifile' } };
-    expect(decodeRecord(encodeRecord(withOutputs))).toEqual(withOutputs);
+    expect(decodeRecord(CALL, encodeRecord(CALL, withOutputs))).toEqual(withOutputs);
     const noArguments = { ...record, lineage: { identity: 'bafyreiidentity', args: [] } };
-    expect(decodeRecord(encodeRecord(noArguments))).toEqual(noArguments);
+    expect(decodeRecord(CALL, encodeRecord(CALL, noArguments))).toEqual(noArguments);
+    const outputsOnly = { ...record, outputs: { 'b.txt': 'bafkreib' } };
+    expect(decodeRecord(CALL, encodeRecord(CALL, outputsOnly))).toEqual(outputsOnly);
+  });
+
+  it('reads a record as a miss under any other call CID than its own', () => {
+    expect(decodeRecord(OTHER_CALL, Buffer.from(GOLDEN, 'hex'))).toBeUndefined();
+    expect(decodeRecord(OTHER_CALL, encodeRecord(CALL, traced))).toBeUndefined();
+    // Two CIDs that share a prefix but not their digest's tail differ too.
+    expect(decodeRecord(`${CALL.slice(0, -1)}q`, encodeRecord(CALL, record))).toBeUndefined();
+  });
+
+  it('reads records of the earlier formats 1 and 2 (unbound, msgpackr/1) as misses', () => {
+    const format1 = '9701ab6261666b72656974657374aa6d73677061636b722f310ccb3ff8000000000000a47461736bcb4278bcfe5687b000';
+    const format2 =
+      '9a02ab6261666b72656974657374aa6d73677061636b722f310ccb3ff8000000000000a47461736bcb4278bcfe5687b000' +
+      'c0af626166797265696964656e7469747992c409fb3fe0000000000000c4026178';
+    expect(decodeRecord(CALL, Buffer.from(format1, 'hex'))).toBeUndefined();
+    expect(decodeRecord(CALL, Buffer.from(format2, 'hex'))).toBeUndefined();
   });
 
   it('reads fingerprints as plain Uint8Arrays of their own', () => {
-    const decoded = decodeRecord(Buffer.from(GOLDEN_2, 'hex'))!;
+    const decoded = decodeRecord(CALL, Buffer.from(GOLDEN_TRACED, 'hex'))!;
     for (const fingerprint of decoded.lineage!.args) {
       expect(Object.getPrototypeOf(fingerprint)).toBe(Uint8Array.prototype);
       expect(fingerprint.byteLength).toBe(fingerprint.buffer.byteLength);
@@ -63,7 +81,8 @@ describe('record codec', () => {
   });
 
   it('reads a record with a malformed lineage as a miss', () => {
-    const fields = [2, 'cid', VALUE_ENCODING, 1, 1, 'f', 1];
+    const check = CALL.slice(-CALL_CHECK_LENGTH);
+    const fields = [3, check, 'cid', VALUE_ENCODING, 1, 1, 'f', 1];
     const fingerprint = new Uint8Array([0x01]);
     const malformed: unknown[] = [
       [...fields, null, 7, [fingerprint]], // identity not a string
@@ -72,29 +91,32 @@ describe('record codec', () => {
       [...fields, null, 'bafyreiidentity', ['0.5']], // a fingerprint that is not bytes
       [...fields, null, 'bafyreiidentity', [new Uint8Array(0)]], // an empty fingerprint
       [...fields, null, 'bafyreiidentity', [new Uint8Array(257)]], // longer than any fingerprint
+      [...fields, null, 'bafyreiidentity', null], // identity without fingerprints
       [...fields, 'outputs', 'bafyreiidentity', [fingerprint]], // outputs neither nil nor a map
       [...fields, null, 'bafyreiidentity'], // too short
       [...fields, null, 'bafyreiidentity', [fingerprint], 'extra'], // too long
-      [1, 'cid', VALUE_ENCODING, 1, 1, 'f', 1, null, 'bafyreiidentity', [fingerprint]], // lineage in format 1
     ];
-    for (const value of malformed) expect(decodeRecord(pack(value))).toBeUndefined();
-    expect(decodeRecord(pack([...fields, null, 'bafyreiidentity', [fingerprint]]))).toBeDefined();
+    for (const value of malformed) expect(decodeRecord(CALL, pack(value))).toBeUndefined();
+    expect(decodeRecord(CALL, pack([...fields, null, 'bafyreiidentity', [fingerprint]]))).toBeDefined();
+    expect(decodeRecord(CALL, pack([...fields, null, null, null]))).toBeDefined();
   });
 
   it('reads anything malformed as a miss, never a throw', () => {
+    const check = CALL.slice(-CALL_CHECK_LENGTH);
     const malformed: unknown[] = [
-      [3, 'cid', VALUE_ENCODING, 1, 1, 'f', 1], // unknown format
-      [2, 'cid', VALUE_ENCODING, 1, 1, 'f', 1], // format 2 without its lineage
-      [1, 'cid', 'json', 1, 1, 'f', 1], // unknown encoding
-      [1, 'cid', VALUE_ENCODING, -1, 1, 'f', 1], // negative size
-      [1, 7, VALUE_ENCODING, 1, 1, 'f', 1], // cid not a string
-      [1, 'cid', VALUE_ENCODING, 1, 1, 'f'], // too short
+      [4, check, 'cid', VALUE_ENCODING, 1, 1, 'f', 1, null, null, null], // unknown format
+      [3, 7, 'cid', VALUE_ENCODING, 1, 1, 'f', 1, null, null, null], // check not a string
+      [3, check, 'cid', 'msgpackr/1', 1, 1, 'f', 1, null, null, null], // an earlier encoding
+      [3, check, 'cid', 'json', 1, 1, 'f', 1, null, null, null], // unknown encoding
+      [3, check, 'cid', VALUE_ENCODING, -1, 1, 'f', 1, null, null, null], // negative size
+      [3, check, 7, VALUE_ENCODING, 1, 1, 'f', 1, null, null, null], // cid not a string
+      [3, check, 'cid', VALUE_ENCODING, 1, 1, 'f'], // too short
       { resultCid: 'cid' },
       'text',
     ];
-    for (const value of malformed) expect(decodeRecord(pack(value))).toBeUndefined();
-    expect(decodeRecord(new Uint8Array([0xc1]))).toBeUndefined();
-    expect(decodeRecord(new Uint8Array([0x97, 0x01]))).toBeUndefined(); // truncated
-    expect(decodeRecord(new Uint8Array([]))).toBeUndefined();
+    for (const value of malformed) expect(decodeRecord(CALL, pack(value))).toBeUndefined();
+    expect(decodeRecord(CALL, new Uint8Array([0xc1]))).toBeUndefined();
+    expect(decodeRecord(CALL, new Uint8Array([0x9b, 0x03]))).toBeUndefined(); // truncated
+    expect(decodeRecord(CALL, new Uint8Array([]))).toBeUndefined();
   });
 });

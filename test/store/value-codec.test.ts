@@ -6,6 +6,7 @@ import { Unpackr } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { packValue, unpackValue, UnstorableValueError } from '../../src/store/value-codec.js';
 import { firstDifference } from './same-value.js';
+import { registerEncoder } from '../../src/hash/type-registry.js';
 
 const roundTrip = (value: unknown) => unpackValue(packValue(value));
 
@@ -60,9 +61,16 @@ const { value } = fc.letrec<{ value: unknown; container: unknown }>((tie) => ({
   ),
 }));
 
+class GoldenPt {
+  constructor(readonly x: number) {}
+}
+registerEncoder(GoldenPt, { name: 'test/Pt', encode: (p) => p.x, decode: (x) => new GoldenPt(x as number) });
+class Undecodable {}
+registerEncoder(Undecodable, { name: 'test/Undecodable', encode: () => 0 });
+
 /**
  * Stored bytes are read back months later by newer versions, and their hash is a result's
- * CID: these vectors freeze the 'msgpackr/1' encoding (a msgpackr upgrade that changed any
+ * CID: these vectors freeze the 'msgpackr/2' encoding (a msgpackr upgrade that changed any
  * of them would need a new VALUE_ENCODING).
  */
 const GOLDEN: [string, unknown, string][] = [
@@ -73,9 +81,15 @@ const GOLDEN: [string, unknown, string][] = [
   ['numbers', [2 ** 53 + 2, NaN, -Infinity, 0.5], '94cb4340000000000001cb7ff8000000000000cbfff0000000000000cb3fe0000000000000'],
   ['binary', [Buffer.from([1, 2]), new Uint8Array([3]), new Float64Array([-0])], '93c4020102c702740103c70974080000000000000080'],
   ['collections', new Map<unknown, unknown>([[1, new Set(['s'])], ['d', new Date(0)]]), '8201d4730091a173a164d6ff00000000'],
+  [
+    'lone surrogates, as a value, a key and a RegExp source',
+    ['\uD800x', { ['\uDC00']: 1 }, new RegExp('\uD83D')],
+    '93d42f00c40400d87800d42e0092d42f00c40200dc01d4300092d42f00c4023dd8a0',
+  ],
+  ['registered class', [new GoldenPt(2)], '91d4310092a7746573742f507402'],
 ];
 
-describe('the msgpackr/1 encoding', () => {
+describe('the msgpackr/2 encoding', () => {
   it.each(GOLDEN)('%s: encodes to and decodes from the frozen bytes', (_, input, hex) => {
     expect(Buffer.from(packValue(input)).toString('hex')).toBe(hex);
     expect(firstDifference(input, unpackValue(Buffer.from(hex, 'hex')))).toBeUndefined();
@@ -162,6 +176,29 @@ describe('packValue / unpackValue', () => {
     const map = new Map<string, unknown>();
     map.set('me', map);
     expect(() => packValue(map)).toThrow('result.get("me") is a circular reference (to result)');
+  });
+
+  it('keeps strings with lone surrogates wherever they occur', () => {
+    const lone = '👍'.slice(0, 1);
+    const value = { [lone]: [lone, '\uDC00\uD800'], m: new Map([[lone, new Set([lone])]]), plain: 'é😀', __proto__x: lone };
+    expectRoundTrip(value);
+    const back = unpackValue(packValue(value)) as typeof value;
+    expect(Object.keys(back)[0]).toBe(lone);
+    expect([...back.m.keys()][0]).toBe(lone);
+    expect(unpackValue(packValue(lone))).toBe(lone);
+  });
+
+  it('rebuilds instances of registered classes with decode, and refuses those without one', () => {
+    const back = unpackValue(packValue({ p: [new GoldenPt(5)] })) as { p: GoldenPt[] };
+    expect(back.p[0]).toBeInstanceOf(GoldenPt);
+    expect(back.p[0]!.x).toBe(5);
+    expect(() => packValue({ u: new Undecodable() })).toThrow(/result\.u is an instance of `Undecodable` \(registered as "test\/Undecodable"\) whose encoder has no `decode`/);
+  });
+
+  it('refuses nesting deeper than MAX_NESTING with its path', () => {
+    let deep: unknown = 0;
+    for (let i = 0; i < 600; i++) deep = [deep];
+    expect(() => packValue(deep)).toThrow(/result(\[0\]){512} is nested deeper than 512 levels/);
   });
 
   it('accepts deep but acyclic values and shared references (as copies)', () => {
