@@ -91,6 +91,11 @@ function addCaptured(
   builder: ManifestBuilder,
 ): void {
   const path = `${scope === GLOBAL_SCOPE ? 'global' : 'captured variable'} \`${variable}\` of function \`${owner}\``;
+  // `const scope = globalThis; … scope.NAME`: the globals it reads, as if read by name.
+  if (keys !== undefined && value === globalThis) {
+    for (const key of keys) if (!isStandardGlobal(key)) addGlobal(key, (s, v, x) => addCaptured(s, v, x, undefined, owner, walk, builder), builder);
+    return;
+  }
   // Only the exports a function reads are part of it, not a whole module's.
   if (keys !== undefined && isModuleLike(value)) {
     for (const key of keys) {
