@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'MEMOGRAPH_WORKER_CRASHED'
   | 'MEMOGRAPH_TIMEOUT'
   | 'MEMOGRAPH_RESOURCE_LIMIT'
+  | 'MEMOGRAPH_CAPTURE_CHANGED'
   | 'MEMOGRAPH_ABORTED'
   | 'MEMOGRAPH_COMMAND_FAILED'
   | 'MEMOGRAPH_UNHASHABLE'
@@ -88,6 +89,19 @@ export class ResourceLimitError extends WorkerCrashedError {
   constructor(failure: TaskFailure, options?: { cause?: unknown }) {
     super(failure, options);
     (this as { code: ErrorCode }).code = 'MEMOGRAPH_RESOURCE_LIMIT';
+  }
+}
+
+/**
+ * A main-thread task did not run because a value its function captures (a
+ * closure variable, a global, an environment variable) changed after
+ * `delayed()` built the function's identity: the call's address describes the
+ * old value, so running the function now would store a result under the wrong
+ * address. Call `delayed()` again after the change.
+ */
+export class CaptureChangedError extends TaskError {
+  constructor(failure: TaskFailure, options?: { cause?: unknown }) {
+    super(failure, { ...options, code: 'MEMOGRAPH_CAPTURE_CHANGED' });
   }
 }
 

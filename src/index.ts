@@ -27,6 +27,7 @@ export {
   WorkerCrashedError,
   TimeoutError,
   ResourceLimitError,
+  CaptureChangedError,
   AbortError,
   UnhashableError,
   InvalidArgumentError,

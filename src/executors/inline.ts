@@ -1,4 +1,5 @@
-import { ResourceLimitError, TaskError, TimeoutError } from '../errors.js';
+import { CaptureChangedError, ResourceLimitError, TaskError, TimeoutError } from '../errors.js';
+import type { TaskFunction } from '../graph/task-function.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { setAtPath } from './fill-inputs.js';
@@ -10,6 +11,12 @@ const TIME_ORIGIN = performance.timeOrigin;
 /** Runs tasks on the main thread, for functions marked `mainThread: true`. */
 export class InlineExecutor implements Executor {
   readonly slots: number;
+  /**
+   * Per function of this run: what changed in its captured values since its
+   * identity was built ('' when nothing did). Read once per run and function,
+   * before its first task, not per task.
+   */
+  readonly #captureChanges = new Map<TaskFunction, string>();
 
   constructor(slots: number) {
     this.slots = slots;
@@ -24,12 +31,35 @@ export class InlineExecutor implements Executor {
       }
       // A sync function's outcome is ready at once; awaiting it anyway would cost
       // a trip through the microtask queue per task.
+      const changed = this.#captureChange(task.task);
+      if (changed !== '') {
+        outcomes.push(captureChanged(task, changed));
+        continue;
+      }
       const stop = new TaskStop();
       const outcome = runInline(task, outcomes, stop);
       outcomes.push(outcome instanceof Promise ? await settleWithin(task, outcome, signal, stop) : outcome);
     }
     return outcomes;
   }
+
+  #captureChange(fn: TaskFunction): string {
+    if (fn.checkCode === undefined) return '';
+    let changed = this.#captureChanges.get(fn);
+    if (changed === undefined) this.#captureChanges.set(fn, (changed = fn.checkCode() ?? ''));
+    return changed;
+  }
+}
+
+function captureChanged(task: ExecutableTask, changed: string): Outcome {
+  const failure = {
+    taskName: task.task.name,
+    cid: task.cid,
+    originalMessage:
+      `it was not run: ${changed} of its function changed after delayed() was called, so this call's address ` +
+      'no longer describes what would run. Call delayed() again after changing it (or pass the value as an argument)',
+  };
+  return { id: task.id, ok: false, error: new CaptureChangedError(failure), durationMs: 0 };
 }
 
 /**
@@ -85,7 +115,8 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: Task
       else if (source?.ok) setAtPath(args, path, source.result.value());
       else return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     }
-    value = withTaskStop(stop, () => (task.task.fn as (...a: unknown[]) => unknown)(...args));
+    // Called with `this` undefined: never the task object it is reached through.
+    value = withTaskStop(stop, () => Reflect.apply(task.task.fn as (...a: unknown[]) => unknown, undefined, args));
   } catch (thrown) {
     return failed(task, thrown, started);
   }

@@ -78,7 +78,8 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
         }
         setAtPath(args, payload.inputPaths[input]!, value);
       }
-      let value = fn(...args);
+      // `this` is undefined (a sloppy-mode function sees globalThis, by the language's rules).
+      let value = Reflect.apply(fn, undefined, args);
       if (isThenable(value)) value = await value;
       durationMs = performance.now() - started;
       const bytes = packValue(value);

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '../errors.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
-import { codeManifest, type ManifestPlacement } from '../identity/code-manifest.js';
+import { codeManifest, type ManifestPlacement, type ManifestRequest } from '../identity/code-manifest.js';
+import { describeManifestChange } from '../identity/manifest-change.js';
 import { checkTimeout, resolveRetry, type ResolvedRetry, type TaskPolicies } from '../scheduler/policies.js';
 
 /** Options of {@link delayed}. */
@@ -34,6 +35,14 @@ export interface DelayedOptions extends TaskPolicies {
    * @default the function's name
    */
   exportName?: string;
+  /**
+   * Environment variables the function reads, when its source does not name
+   * them (`process.env[key]`, `Object.keys(process.env)`): their values become
+   * part of its identity, and such reads are then allowed. Reads by a name
+   * written in the source (`process.env.HOME`) are found without it.
+   * @example delayed(report, { env: ['LANG', 'TZ'] })
+   */
+  env?: readonly string[];
   /**
    * Files each task writes, relative to the working directory. After the task
    * succeeds their bytes are stored with its result; on a cache hit any of them
@@ -87,6 +96,12 @@ export interface TaskFunction {
    * If it throws, the hit is treated as a miss and the task runs again.
    */
   readonly onCacheHit?: (value: unknown) => void | Promise<void>;
+  /**
+   * For a main-thread function whose identity holds captured values, globals or
+   * environment variables: reads them again and says which changed since the
+   * identity was built (undefined when none did). Its tasks must not run then.
+   */
+  readonly checkCode?: () => string | undefined;
   readonly durations: DurationEstimate;
 }
 
@@ -97,12 +112,12 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
   validateOptions(options);
   const name = options.name ?? (fn.name || 'anonymous');
   const placement = placementOf(fn, name, options);
-  const identity = functionIdentity(fn, {
-    name,
-    version: options.version,
-    manifest: () => codeManifest({ fn, name, placement: manifestPlacement(placement) }),
-  });
+  const env = checkEnv(options.env);
+  const request: ManifestRequest = { fn, name, placement: manifestPlacement(placement), ...(env ? { env } : {}) };
+  const identity = functionIdentity(fn, { name, version: options.version, manifest: () => codeManifest(request) });
+  const built = identity.code;
   return {
+    ...(placement.kind === 'main' && built !== undefined ? { checkCode: () => codeChange(request, built) } : {}),
     fn: fn as TaskFunction['fn'],
     name,
     identity,
@@ -142,6 +157,22 @@ function placementOf(fn: Function, name: string, options: DelayedOptions): Funct
   }
   if (analysis.freeNames.length > 0) throw new NotSelfContainedError(name, analysis.freeNames);
   return { kind: 'source', expression: analysis.expression };
+}
+
+function codeChange(request: ManifestRequest, built: FunctionIdentity['code']): string | undefined {
+  try {
+    return describeManifestChange(built, codeManifest(request));
+  } catch (error) {
+    return `what it captures can no longer be identified (${(error as Error).message})`;
+  }
+}
+
+function checkEnv(env: unknown): readonly string[] | undefined {
+  if (env === undefined) return undefined;
+  if (!Array.isArray(env) || env.some((name) => typeof name !== 'string' || name === '' || name.includes('='))) {
+    throw new InvalidArgumentError(`Expected \`env\` to be an array of environment variable names, got \`${JSON.stringify(env)}\``);
+  }
+  return Object.freeze([...new Set(env as string[])].sort());
 }
 
 function checkOutputs(outputs: unknown): readonly string[] | undefined {

@@ -24,6 +24,7 @@ import type * as ESTree from 'estree';
 import vm from 'node:vm';
 import { InvalidArgumentError } from '../errors.js';
 import { keepNamesHelpers, type HelperTokens } from './keep-names.js';
+import { sourceReads, type SourceReads } from './source-reads.js';
 
 export interface FunctionAnalysis {
   /**
@@ -44,11 +45,22 @@ export interface FunctionAnalysis {
   readonly normalized: string;
   /** Names the function uses that are neither declared inside it nor worker globals, sorted. */
   readonly freeNames: readonly string[];
+  /**
+   * Names of worker globals the function uses (`Math`, `process`, …), sorted:
+   * where it runs on the main thread, a closure may shadow one of them.
+   */
+  readonly globalNames: readonly string[];
+  /** Environment variables, literal imports and `globalThis` properties the source reads (source-reads.ts). */
+  readonly reads: SourceReads;
   /** Builtin or bound function: no source to send or identify. */
   readonly isNative: boolean;
   /** Known to be sloppy-mode code (a plain function with own `caller`), where the same text means something else. */
   readonly sloppy: boolean;
 }
+
+const NO_READS: SourceReads = Object.freeze({
+  envNames: [], envDynamic: undefined, imports: [], computedImport: false, globalProperties: [], memberReads: new Map(),
+});
 
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
 
@@ -75,7 +87,7 @@ export function analyzeFunction(fn: Function): FunctionAnalysis {
 }
 
 function analyzeSource(source: string, sloppy: boolean, name: string): FunctionAnalysis {
-  if (NATIVE.test(source)) return Object.freeze({ expression: '', normalized: '', freeNames: [], isNative: true, sloppy });
+  if (NATIVE.test(source)) return Object.freeze({ expression: '', normalized: '', freeNames: [], globalNames: [], reads: NO_READS, isNative: true, sloppy });
   const parsed = parseFunction(source, name);
   const scopes = analyze(parsed.program, { ecmaVersion: 2022, sourceType: 'script', fallback: 'iteration' });
   const locals = localBindings(parsed, scopes, sloppy);
@@ -85,6 +97,8 @@ function analyzeSource(source: string, sloppy: boolean, name: string): FunctionA
     expression: workerExpression(parsed, source, sloppy),
     normalized: normalize(source, parsed, locals, helpers),
     freeNames: Object.freeze(freeNames(parsed, scopes)),
+    globalNames: Object.freeze(globalNames(scopes)),
+    reads: sourceReads(parsed.fn, scopes.globalScope!),
     isNative: false,
     sloppy,
   });
@@ -460,6 +474,20 @@ function freeNames(parsed: Parsed, scopes: ScopeManager): string[] {
   }
   for (const name of undeclaredPrivateNames(parsed.fn)) free.add(`#${name}`);
   return [...free].sort();
+}
+
+/** Whether `name` is an ECMAScript or Node global that every thread has (Math, JSON, process, …). */
+export function isStandardGlobal(name: string): boolean {
+  return WORKER_GLOBALS.has(name);
+}
+
+function globalNames(scopes: ScopeManager): string[] {
+  const names = new Set<string>();
+  for (const reference of scopes.globalScope!.through) {
+    const name = reference.identifier.type === 'Identifier' ? reference.identifier.name : '';
+    if (name && WORKER_GLOBALS.has(name) && name !== '__name') names.add(name);
+  }
+  return [...names].sort();
 }
 
 /** `#x` used (this.#x, #x in o) but not declared by a class inside the function. */

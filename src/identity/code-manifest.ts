@@ -10,7 +10,10 @@
  *
  * The graph layer calls this once per `delayed()`; a `version` replaces it.
  */
-import type { CodeManifest } from './manifest.js';
+import { analyzeFunction } from '../hash/function-source.js';
+import { closureManifest } from './closure-manifest.js';
+import { ManifestBuilder, type CodeManifest } from './manifest.js';
+import { addSourceEntries } from './source-manifest.js';
 
 export type ManifestPlacement =
   | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
@@ -26,6 +29,16 @@ export interface ManifestRequest {
 }
 
 export function codeManifest(request: ManifestRequest): CodeManifest | undefined {
-  void request;
-  return undefined;
+  const { fn, name, placement, env } = request;
+  switch (placement.kind) {
+    case 'module':
+      return undefined;
+    case 'main':
+      return closureManifest(fn, name, env);
+    case 'source': {
+      const builder = new ManifestBuilder();
+      addSourceEntries(analyzeFunction(fn), { name, env, where: 'worker' }, builder);
+      return builder.build();
+    }
+  }
 }
