@@ -28,6 +28,7 @@ export {
   TimeoutError,
   ResourceLimitError,
   AbortError,
+  CodeChangedError,
   UnhashableError,
   InvalidArgumentError,
   NotSelfContainedError,

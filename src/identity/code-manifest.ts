@@ -11,6 +11,7 @@
  * The graph layer calls this once per `delayed()`; a `version` replaces it.
  */
 import type { CodeManifest } from './manifest.js';
+import { moduleManifest } from './module-manifest.js';
 
 export type ManifestPlacement =
   | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
@@ -26,6 +27,7 @@ export interface ManifestRequest {
 }
 
 export function codeManifest(request: ManifestRequest): CodeManifest | undefined {
-  void request;
+  const { placement } = request;
+  if (placement.kind === 'module') return moduleManifest({ ...request, placement });
   return undefined;
 }
