@@ -47,6 +47,15 @@ export function moduleManifest(request: ManifestRequest & { placement: { kind: '
   return manifest;
 }
 
+/**
+ * The manifest of `exportName` of the module at `entry` (an absolute path) as
+ * the files are on disk now, without comparing them with what this process
+ * loaded (for `explain`, and tests).
+ */
+export function manifestOfExport(entry: string, exportName: string, env: readonly string[] = []): CodeManifest {
+  return analyse(entry, exportName, env, exportName, false);
+}
+
 function analyse(entry: string, exportName: string, declaredEnv: readonly string[], name: string, first: boolean): CodeManifest {
   const graph = moduleGraph(entry);
   const builder = new ManifestBuilder();
