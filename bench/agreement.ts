@@ -68,6 +68,9 @@ export function expectedAnswers<S extends ScenarioName>(
       const values = Object.fromEntries(WATCH_VARIANTS.map((variant) => [variant, total]));
       return both({ ...values, executed: p.n! + 1 }, {});
     }
+    case 'identity':
+      // Times only: nothing is computed.
+      return both({}, {});
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
 }

@@ -10,7 +10,11 @@
  * rerun and big measure one run per process (a re-run must meet a cold
  * process; peak RSS only grows), chosen by `phase`.
  */
-import { availableParallelism } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, cpSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compute, delayed, shutdown, startRun, type ComputeOptions } from '../src/index.js';
 import { BareThreads } from './bare-threads.js';
 import { spin } from './cpu-work.js';
@@ -169,7 +173,54 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
       return big(p.leaves!, c, info);
     case 'watch':
       return watch(p.n!, job.repeat, c);
+    case 'identity':
+      return identity(job.repeat, c);
   }
+}
+
+/**
+ * identity: a copy of src/ (never the repo's own files, which get edited), each
+ * variant a fresh process (identity-child.ts) timing the manifest inside it.
+ */
+async function identity(repeat: Repeat, c: Collector): Promise<Collector> {
+  const root = mkdtempSync(join(tmpdir(), 'memograph-bench-identity-'));
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  cpSync(join(repo, 'src'), join(root, 'src'), { recursive: true });
+  cpSync(join(repo, 'package.json'), join(root, 'package.json'));
+  cpSync(join(repo, 'package-lock.json'), join(root, 'package-lock.json'));
+  symlinkSync(realpathSync(join(repo, 'node_modules')), join(root, 'node_modules'));
+  const entry = join(root, 'src', 'index.ts');
+  const edited = join(root, 'src', 'hash', 'cid.ts');
+  const child = (cacheDir: string) => {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./identity-child.ts', import.meta.url)), entry, 'compute'], {
+      env: { ...process.env, MEMOGRAPH_CACHE_DIR: cacheDir },
+      encoding: 'utf8',
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as { first: number; warmUs: number; entries: number; files: number };
+  };
+  let runs = 0;
+  try {
+    await c.repeat(repeat, {
+      cold: async () => {
+        const cacheDir = join(root, `cache-${runs++}`);
+        const r = child(cacheDir);
+        return { ms: r.first, extra: { files: r.files } };
+      },
+      fresh: async () => {
+        const r = child(join(root, `cache-${runs - 1}`));
+        return { ms: r.first, extra: { warmUs: r.warmUs } };
+      },
+      edited: async () => {
+        // One closure file changes (not its imports): one summary to redo, no new resolution.
+        appendFileSync(edited, `\nexport function benchEdit${runs}() { return ${runs}; }\n`);
+        const r = child(join(root, `cache-${runs - 1}`));
+        return { ms: r.first };
+      },
+    });
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  return c;
 }
 
 async function watch(n: number, repeat: Repeat, c: Collector): Promise<Collector> {

@@ -182,6 +182,14 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
     }
     case 'watch':
       return watchRows(p.n! + 1);
+    case 'identity':
+      return [
+        { id: 'identity/cold', label: 'identity · first use, fresh process, empty cache, ms', unit: 'ms', lowerIsBetter: true, memograph: (r) => at(r, 'cold') },
+        { id: 'identity/fresh', label: 'identity · first use, fresh process, ms', unit: 'ms', lowerIsBetter: true, memograph: (r) => at(r, 'fresh') },
+        { id: 'identity/warm', label: 'identity · again in the same process, µs', unit: 'µs', lowerIsBetter: true, memograph: (r) => at(r, 'warmUs') },
+        { id: 'identity/edited', label: 'identity · fresh process after one edit, ms', unit: 'ms', lowerIsBetter: true, memograph: (r) => at(r, 'edited') },
+        { id: 'identity/files', label: 'identity · files in the slice', unit: 'files', lowerIsBetter: false, memograph: (r) => at(r, 'files') },
+      ];
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
 }

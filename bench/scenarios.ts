@@ -5,7 +5,7 @@
  * them as JSON with these same keys.
  */
 
-export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big', 'watch'] as const;
+export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big', 'watch', 'identity'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
@@ -13,7 +13,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
  * side for them (no figure to fake, no baseline to cache) and their Dask
  * columns show `—`.
  */
-const MEMOGRAPH_ONLY: ReadonlySet<ScenarioName> = new Set(['watch']);
+const MEMOGRAPH_ONLY: ReadonlySet<ScenarioName> = new Set(['watch', 'identity']);
 
 export function hasDaskSide(scenario: ScenarioName): boolean {
   return !MEMOGRAPH_ONLY.has(scenario);
@@ -40,6 +40,13 @@ export interface ScenarioParams {
   big: { leaves: number; daskLeaves: number };
   /** The wide graph of n incs on worker threads, unwatched and under each watcher (watchers.ts); memograph only. */
   watch: { n: number };
+  /**
+   * The code manifest of an export of a copy of memograph's own src/ (its
+   * index.ts closure: 60+ files): first use in a fresh process with an empty
+   * and with a filled persistent cache, warm in the same process, and in a
+   * fresh process after one file of the closure was edited. memograph only.
+   */
+  identity: { edits: number };
 }
 
 export type AnyParams = ScenarioParams[ScenarioName];
@@ -57,6 +64,7 @@ export const DEFAULT_PARAMS: ScenarioParams = {
   big: { leaves: 500_000, daskLeaves: 50_000 },
   // Ten times wide's: a watcher costs per task, and a longer run lifts that above a run's fixed costs and the noise.
   watch: { n: 100_000 },
+  identity: { edits: 1 },
 };
 
 /** `--quick`: the same shapes, small enough that the whole run is a smoke check of under two minutes. */
@@ -71,6 +79,7 @@ export const QUICK_PARAMS: ScenarioParams = {
   build: { leaves: 2_000 },
   big: { leaves: 50_000, daskLeaves: 5_000 },
   watch: { n: 10_000 },
+  identity: { edits: 1 },
 };
 
 export interface Repeat {

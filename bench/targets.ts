@@ -58,6 +58,9 @@ export function targets(params: Pick<ScenarioParams, 'cpu'>, cores: number): Tar
     },
     { rowId: 'hash', on: 'ratio', atLeast: 1, short: '≥ 1×', text: "hash: at least dask.base.tokenize's throughput on the same bytes" },
     { rowId: 'build', on: 'ratio', atLeast: 10, short: '≥ 10×', text: 'build: at least 10× cheaper per node than dask.delayed(pure=True)' },
+    { rowId: 'identity/fresh', on: 'memograph', atMost: 5, short: '≤ 5 ms', text: 'identity: a module function over a 50+ file closure, first use in a fresh process' },
+    { rowId: 'identity/warm', on: 'memograph', atMost: 10, short: '≤ 10 µs', text: 'identity: the same function again in the same process' },
+    { rowId: 'identity/edited', on: 'memograph', atMost: 10, short: '≤ 10 ms', text: 'identity: first use after editing one file of the closure' },
     { rowId: 'big/rss', on: 'memograph', atMost: 1024, short: '≤ 1024 B', text: 'big: peak RSS at most 1 KiB per node above the process baseline' },
   ];
 }

@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'MEMOGRAPH_INVALID_ARGUMENT'
   | 'MEMOGRAPH_STORE_LOCKED'
   | 'MEMOGRAPH_STORE_CORRUPT'
-  | 'MEMOGRAPH_STORE_FAILED';
+  | 'MEMOGRAPH_STORE_FAILED'
+  | 'MEMOGRAPH_CODE_CHANGED';
 
 export class MemographError extends Error {
   readonly code: ErrorCode;
@@ -102,6 +103,25 @@ export class ResourceLimitError extends WorkerCrashedError {
 export class CaptureChangedError extends TaskError {
   constructor(failure: TaskFailure, options?: { cause?: unknown }) {
     super(failure, { ...options, code: 'MEMOGRAPH_CAPTURE_CHANGED' });
+  }
+}
+
+/**
+ * A file of a module function's code changed on disk after this process loaded
+ * it. An ES module cannot be loaded again, so the process (or a worker thread)
+ * would run the old code under the new code's identity: nothing runs and
+ * nothing is cached. `cid` is empty when `delayed()` found it, before any call.
+ */
+export class CodeChangedError extends TaskError {
+  /** The changed file, as given to the analysis (project-relative or absolute). */
+  readonly file: string;
+
+  constructor(failure: { taskName: string; cid?: string; file: string; detail?: string }, options?: { cause?: unknown }) {
+    const what = failure.detail ?? 'changed after this process loaded it, and the process still runs the old code';
+    const originalMessage = `${failure.file} ${what}. Restart the process to run the new code`;
+    super({ taskName: failure.taskName, cid: failure.cid ?? '', originalMessage }, { ...options, code: 'MEMOGRAPH_CODE_CHANGED' });
+    this.file = failure.file;
+    if (!failure.cid) this.message = `Function "${failure.taskName}" cannot be identified: ${originalMessage}`;
   }
 }
 

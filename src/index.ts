@@ -29,6 +29,7 @@ export {
   ResourceLimitError,
   CaptureChangedError,
   AbortError,
+  CodeChangedError,
   UnhashableError,
   InvalidArgumentError,
   NotSelfContainedError,

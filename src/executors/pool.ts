@@ -1,6 +1,7 @@
 import { Piscina } from 'piscina';
 import type { ResourceLimits } from 'node:worker_threads';
-import { ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { CodeChangedError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { closureOf } from '../identity/stale-code.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import { encoderModules } from '../hash/type-registry.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
@@ -179,7 +180,10 @@ async function refuseUnsendable(
 function functionRef(task: TaskFunction, sources: Record<string, string>): FunctionRef {
   const placement = task.placement;
   if (placement.kind === 'main') throw new Error(`internal: main-thread task ${task.name} sent to a worker`);
-  if (placement.kind === 'module') return { kind: 'module', url: placement.url, exportName: placement.exportName };
+  if (placement.kind === 'module') {
+    const closure = closureOf(task.identity.code);
+    return { kind: 'module', url: placement.url, exportName: placement.exportName, ...(closure ? { closure } : {}) };
+  }
   sources[task.key] = placement.expression;
   return { kind: 'source', key: task.key };
 }
@@ -200,6 +204,15 @@ function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome
       return { id: task.id, ok: true, result, durationMs, startedAt, workerId, heapUsedBytes };
     }
     const failure = failures.get(i)!;
+    if (failure.code === 'MEMOGRAPH_CODE_CHANGED' && failure.file !== undefined) {
+      const error = new CodeChangedError({
+        taskName: task.task.name,
+        cid: task.cid,
+        file: failure.file,
+        detail: 'changed on disk: the worker thread imported other code than the one this process identified',
+      });
+      return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
+    }
     const error = new TaskError({
       taskName: task.task.name,
       cid: task.cid,

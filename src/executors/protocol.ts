@@ -17,7 +17,17 @@ export type FunctionRef =
   /** Self-contained source, compiled once per worker and cached by `key`. */
   | { readonly kind: 'source'; readonly key: string }
   /** An export of a module the worker imports. */
-  | { readonly kind: 'module'; readonly url: string; readonly exportName: string };
+  | {
+      readonly kind: 'module';
+      readonly url: string;
+      readonly exportName: string;
+      /**
+       * The files of the function's code as the main thread loaded them. After
+       * importing the module the worker hashes them: a file that differs means it
+       * imported other code than the function's identity names.
+       */
+      readonly closure?: { readonly digest: string; readonly files: readonly (readonly [string, string])[] };
+    };
 
 export type Path = readonly (string | number)[];
 
@@ -76,6 +86,10 @@ export interface FailureReport {
   readonly name: string;
   readonly message: string;
   readonly stack?: string;
+  /** A memograph error code the failure carries across the thread (MEMOGRAPH_CODE_CHANGED). */
+  readonly code?: string;
+  /** For MEMOGRAPH_CODE_CHANGED: the changed file. */
+  readonly file?: string;
 }
 
 /** What happened to each task of a batch, column by column. */

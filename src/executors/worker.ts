@@ -2,6 +2,8 @@
  * Worker-thread entry: runs batches of tasks sent by the pool executor.
  * It knows only the message types of protocol.ts.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { RAW, cidOf } from '../hash/cid.js';
@@ -129,6 +131,7 @@ function inputsReady(payload: BatchPayload, start: number, end: number, lengths:
 }
 
 function report(index: number, error: unknown): FailureReport {
+  if (error instanceof CodeChanged) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file };
   if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack };
   return { index, name: 'Error', message: `non-Error thrown: ${String(error)}` };
 }
@@ -152,7 +155,36 @@ function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): An
     imported.set(id, fn);
     fn.catch(() => imported.delete(id));
   }
-  return fn;
+  const closure = ref.closure;
+  if (closure === undefined || verified.get(ref.url) === closure.digest) return fn;
+  return fn.then((loaded) => {
+    verifyClosure(closure.files);
+    verified.set(ref.url, closure.digest);
+    return loaded;
+  });
+}
+
+/** Module URL → digest of the closure last found as the main thread saw it. */
+const verified = new Map<string, string>();
+
+class CodeChanged extends Error {
+  constructor(readonly file: string) {
+    super(`${file} changed on disk: this worker thread imported other code than the one the main thread identified`);
+    this.name = 'CodeChangedError';
+  }
+}
+
+/** Each file's bytes now against the main thread's hash (read once per module and closure per worker). */
+function verifyClosure(files: readonly (readonly [string, string])[]): void {
+  for (const [path, hash] of files) {
+    let now: string;
+    try {
+      now = createHash('sha256').update(readFileSync(path)).digest('hex');
+    } catch {
+      throw new CodeChanged(path);
+    }
+    if (now !== hash) throw new CodeChanged(path);
+  }
 }
 
 let typeScriptLoader: Promise<unknown> | undefined;

@@ -13,6 +13,7 @@
 import { analyzeFunction } from '../hash/function-source.js';
 import { closureManifest } from './closure-manifest.js';
 import { ManifestBuilder, type CodeManifest } from './manifest.js';
+import { moduleManifest } from './module-manifest.js';
 import { addSourceEntries } from './source-manifest.js';
 
 export type ManifestPlacement =
@@ -32,7 +33,7 @@ export function codeManifest(request: ManifestRequest): CodeManifest | undefined
   const { fn, name, placement, env } = request;
   switch (placement.kind) {
     case 'module':
-      return undefined;
+      return moduleManifest({ ...request, placement });
     case 'main':
       return closureManifest(fn, name, env);
     case 'source': {

@@ -39,9 +39,9 @@ export type ManifestEntry = readonly [kind: ManifestKind, module: string, name: 
 export interface EntryDetail {
   /** 1-based line of the declaration or statement. */
   readonly line?: number;
-  /** Why a `module` entry stands for a whole file ("dynamic import", "eval", …). */
+  /** Why a `module` entry stands for a whole file ("dynamic import", "eval", …), or what an entry lacks. */
   readonly why?: string;
-  /** For a `code` entry, what the declaration is: "function", "class", "const", … */
+  /** For a `code` entry: how the binding is declared ("function", "const", "class", …). */
   readonly declaration?: string;
 }
 

@@ -4,7 +4,9 @@
  * task has failed. The policy and the state it works on are explained in
  * state.ts; this file does the effects (store, futures table, executors).
  */
-import { MemographError, TaskError } from '../errors.js';
+import { CodeChangedError, MemographError, TaskError } from '../errors.js';
+import type { TaskFunction } from '../graph/task-function.js';
+import { checkClosure } from '../identity/stale-code.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../executors/fill-inputs.js';
@@ -75,6 +77,8 @@ export class RunLoop {
   readonly #duplicates = new Set<Delayed<unknown>>();
   /** Arguments that may have changed since their call was made (see argument-checks.ts). */
   readonly #checks = new ArgumentChecks();
+  /** Module functions whose code this run checked on disk: undefined if unchanged, else what changed. */
+  readonly #codeChecked = new Map<TaskFunction, { file: string; detail?: string } | undefined>();
   #drained: Promise<void> = Promise.resolve();
   #stopped = false;
   #paused = false;
@@ -297,7 +301,8 @@ export class RunLoop {
         const free = executor.slots - lane.inFlight;
         const queueable = nextIsShort(lane.ready) && this.#timeoutOf(lane.ready[lane.ready.length - 1]!) === undefined;
         if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && queueable)) break;
-        const batch = takeBatch(lane.ready, Math.max(1, free), lane === this.#lanes[0], this.#travelsAlone);
+        const batch = this.#withCurrentCode(lane, takeBatch(lane.ready, Math.max(1, free), lane === this.#lanes[0], this.#travelsAlone));
+        if (batch.length === 0) continue;
         const positions = new Map<TaskNode, number>();
         const tasks = batch.map((node, i) => {
           positions.set(node, i);
@@ -310,6 +315,34 @@ export class RunLoop {
         );
       }
     }
+  }
+
+  /**
+   * The batch without tasks of module functions whose files changed on disk
+   * since this process loaded them (checked once per run and function): those
+   * fail with CodeChangedError, as the process would run old code under the
+   * new code's identity.
+   */
+  #withCurrentCode(lane: Lane, batch: TaskNode[]): TaskNode[] {
+    let stale: TaskNode[] | undefined;
+    for (const node of batch) {
+      const task = node.delayed.task;
+      if (task.placement.kind !== 'module') continue;
+      if (!this.#codeChecked.has(task)) this.#codeChecked.set(task, checkClosure(task.identity.code));
+      if (this.#codeChecked.get(task) !== undefined) (stale ??= []).push(node);
+    }
+    if (stale === undefined) return batch;
+    const failed = stale;
+    const outcomes = failed.map((node, id): Outcome => {
+      setState(this.state, node, 'running');
+      this.stats.started(node);
+      const changed = this.#codeChecked.get(node.delayed.task)!;
+      const error = new CodeChangedError({ taskName: node.delayed.task.name, cid: node.delayed.cid, ...changed });
+      return { id, ok: false, error, durationMs: 0 };
+    });
+    lane.inFlight++;
+    this.#events.push({ kind: 'outcomes', lane, batch: failed, outcomes });
+    return batch.filter((node) => !failed.includes(node));
   }
 
   /** `positions`: where the batch's earlier tasks are, for inputs a fused batch computes itself. */

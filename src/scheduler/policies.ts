@@ -75,6 +75,8 @@ export function retryDelay(policy: ResolvedRetry, attempt: number): number {
 /** Whether a task that failed on its `attempt`-th attempt gets another. */
 export function shouldRetry(policy: ResolvedRetry | undefined, attempt: number, error: TaskError): boolean {
   if (!policy || attempt >= policy.attempts) return false;
+  // Changed code stays changed until the process restarts.
+  if (error.code === 'MEMOGRAPH_CODE_CHANGED') return false;
   return policy.retryIf ? policy.retryIf(error) : true;
 }
 

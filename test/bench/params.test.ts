@@ -32,14 +32,14 @@ describe('bench command line', () => {
     expect(QUICK_PARAMS.watch).toEqual({ n: 10_000 });
   });
 
-  it('sets watch.n like any scenario parameter, and only watch goes without a Dask side', () => {
+  it('sets watch.n like any scenario parameter, and only watch and identity go without a Dask side', () => {
     expect(parseArgs(['--watch.n', '20000']).params.watch).toEqual({ n: 20_000 });
     expect(parseArgs(['--quick', '--watch.n=500', '--scenarios', 'watch'])).toMatchObject({
       scenarios: ['watch'],
       params: { watch: { n: 500 }, wide: QUICK_PARAMS.wide },
     });
     expect(usage()).toContain('--watch.n 100000 [10000]');
-    expect(SCENARIOS.filter((scenario) => !hasDaskSide(scenario))).toEqual(['watch']);
+    expect(SCENARIOS.filter((scenario) => !hasDaskSide(scenario))).toEqual(['watch', 'identity']);
   });
 
   it('--quick takes the quick parameters and repeats', () => {

@@ -141,6 +141,9 @@ describe('targets', () => {
       'cpu:memograph',
       'hash:ratio',
       'build:ratio',
+      'identity/fresh:memograph',
+      'identity/warm:memograph',
+      'identity/edited:memograph',
       'big/rss:memograph',
     ]);
   });

@@ -184,3 +184,36 @@ describe('canonical bytes are DAG-CBOR', () => {
 function sha256Digest(bytes: Uint8Array) {
   return Digest.create(0x12, createHash('sha256').update(bytes).digest());
 }
+
+describe('code manifests (docs/hash-format.md, "Code manifests")', () => {
+  test('a manifest record', async () => {
+    const { ManifestBuilder, manifestAddress } = await import('../../src/identity/manifest.js');
+    const manifest = new ManifestBuilder()
+      .add('code', 'src/a.ts', 'helper', 'a'.repeat(64), { line: 3, declaration: 'function' })
+      .add('package', 'left-pad', '1.3.0', 'sha512-xyz')
+      .add('builtin', 'node:path', '', '')
+      .add('env', '', 'HOME', 'absent')
+      .build();
+    expect(manifest.entries.map((e) => e[0])).toEqual(['builtin', 'code', 'env', 'package']);
+    expect(manifestAddress(manifest).cid).toBe(GOLDEN_MANIFEST);
+  });
+
+  test('the identity of a small module function', async () => {
+    const { manifestOfExport } = await import('../../src/identity/module-manifest.js');
+    const entry = new URL('../fixtures/identity/golden/main.js', import.meta.url).pathname;
+    const code = manifestOfExport(entry, 'task');
+    expect(code.entries).toEqual(GOLDEN_FIXTURE_ENTRIES);
+    const identity: FunctionIdentity = { name: 'task', source: 'function task ( #0 ) { return scale ( #0 ) + OFFSET ; }', code };
+    expect(identityKey(identity)).toBe(GOLDEN_FIXTURE_IDENTITY);
+  });
+});
+
+const GOLDEN_MANIFEST = 'bafyreigxyx7osatfjvs6zxxcbg6m3htsauhyub7eqwdkux5xfjsj3maddq';
+const GOLDEN_FIXTURE_IDENTITY = 'bafyreihlcgpnxyl3fuej3igyh63f6zkxjm4hz3wo7ivdeylccmzwjqdjai';
+// Each hash is the sha256 of the declaration's normalised tokens, e.g. sha256("const OFFSET = 1 ;").
+const GOLDEN_FIXTURE_ENTRIES = [
+  ['code', 'main.js', 'OFFSET', 'a6948de4b3361fc407ee2af6a50aa31b9d2af3b116646eaf36f7fd17399f3760'],
+  ['code', 'main.js', 'task', '19ad597758ae789f73fc53ef6f8af6d9b588d4801a255e7ffd7fba820f11a131'],
+  ['code', 'scale.js', 'FACTOR', 'ed0681ed67721ea37e70c053e0e6604e414175be3a6e2e3a8260f7e0390a31c2'],
+  ['code', 'scale.js', 'scale', '713a9e0e703a9f5a2754f1378a3c4400324d8336c03cdf562c319f5e3e583a44'],
+];

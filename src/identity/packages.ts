@@ -1,0 +1,95 @@
+/**
+ * Packages and builtins a module imports. A package is identified by its name,
+ * the version in its package.json, and the integrity the lockfile
+ * (package-lock.json, the nearest one above the project) records for it, which
+ * changes with the package's contents; without a lockfile, by version alone.
+ */
+import { builtinModules } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileState } from './file-state.js';
+import { markDirty, persistent } from './persistent-cache.js';
+
+const BUILTINS = new Set(builtinModules);
+
+/** `node:fs` for `fs`, `node:fs/promises`, …; undefined when `spec` names no builtin. */
+export function builtinName(spec: string): string | undefined {
+  if (spec.startsWith('node:')) return spec;
+  return BUILTINS.has(spec) || BUILTINS.has(spec.split('/')[0]!) ? `node:${spec}` : undefined;
+}
+
+/** The package a bare specifier names: `@scope/name` or `name`, without a subpath. */
+export function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+/** The directory of package `name` as Node finds it from `fromDir`, or undefined. */
+export function findPackageDir(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+export interface PackageIdentity {
+  readonly version: string;
+  readonly integrity: string;
+}
+
+const manifests = new Map<string, string>();
+
+export function packageIdentity(name: string, dir: string, projectRoot: string): PackageIdentity {
+  const manifestPath = join(dir, 'package.json');
+  const { hash } = fileState(manifestPath);
+  let version = manifests.get(hash);
+  if (version === undefined) {
+    const parsed = JSON.parse(readFileSync(manifestPath, 'utf8')) as { version?: unknown };
+    version = typeof parsed.version === 'string' ? parsed.version : '';
+    manifests.set(hash, version);
+  }
+  const lock = lockfileOf(projectRoot);
+  const key = lock && relative(lock.dir, dir).split(sep).join('/');
+  const integrity = (lock && (lock.integrities[key!] ?? lock.integrities[`node_modules/${name}`])) || '';
+  return { version, integrity };
+}
+
+interface Lockfile {
+  readonly dir: string;
+  readonly integrities: Readonly<Record<string, string>>;
+}
+
+const lockfiles = new Map<string, Lockfile | undefined>();
+
+function lockfileOf(projectRoot: string): Lockfile | undefined {
+  for (let dir = projectRoot; ; dir = dirname(dir)) {
+    const path = join(dir, 'package-lock.json');
+    if (existsSync(path)) return readLockfile(path, dir);
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+function readLockfile(path: string, dir: string): Lockfile | undefined {
+  const { hash } = fileState(path);
+  const key = `${path}\u0000${hash}`;
+  if (lockfiles.has(key)) return lockfiles.get(key);
+  let integrities = persistent().locks[key];
+  if (integrities === undefined) {
+    integrities = {};
+    try {
+      const parsed = JSON.parse(readFileSync(path, 'utf8')) as { packages?: Record<string, { integrity?: unknown }> };
+      for (const [at, entry] of Object.entries(parsed.packages ?? {})) {
+        if (typeof entry?.integrity === 'string') integrities[at] = entry.integrity;
+      }
+    } catch {
+      // A damaged lockfile vouches for nothing: packages are identified by version.
+    }
+    for (const old of Object.keys(persistent().locks)) if (old.startsWith(`${path}\u0000`)) delete persistent().locks[old];
+    persistent().locks[key] = integrities;
+    markDirty();
+  }
+  const lock = { dir, integrities };
+  lockfiles.set(key, lock);
+  return lock;
+}

@@ -1,0 +1,76 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CodeChangedError, compute, delayed, shutdown } from '../../src/index.js';
+import { PoolExecutor } from '../../src/executors/pool.js';
+import { project } from '../identity/project.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()));
+afterAll(() => shutdown());
+
+const HELPERS = `export function helper(x) { return x + 1; }\nexport function unrelated() { return 0; }\n`;
+const MAIN = `import { helper } from './helpers.mjs';\nexport function task(x) { return helper(x) * 2; }\n`;
+
+async function loadedProject() {
+  const p = project({ 'main.mjs': MAIN, 'helpers.mjs': HELPERS });
+  cleanups.push(p.remove);
+  const url = pathToFileURL(join(p.root, 'main.mjs')).href;
+  const module = (await import(/* @vite-ignore */ url)) as { task: (x: number) => number };
+  return { ...p, url, task: delayed(module.task, { module: url }) };
+}
+
+describe('code changed on disk after the process loaded it', () => {
+  it('fails the next run with CodeChangedError naming the file, after the worker imported it', async () => {
+    const p = await loadedProject();
+    expect(await compute(p.task(1), { cache: false })).toEqual([4]);
+    p.write({ 'helpers.mjs': HELPERS.replace('x + 1', 'x + 5') });
+    const error = await compute(p.task(2), { cache: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CodeChangedError);
+    expect((error as CodeChangedError).code).toBe('MEMOGRAPH_CODE_CHANGED');
+    expect((error as CodeChangedError).file).toBe('helpers.mjs');
+    expect((error as Error).message).toMatch(/Restart the process/);
+  });
+
+  it('lets runs go on when only code the function cannot reach changed', async () => {
+    const p = await loadedProject();
+    expect(await compute(p.task(1), { cache: false })).toEqual([4]);
+    p.write({ 'helpers.mjs': HELPERS.replace('return 0', 'return 1') });
+    expect(await compute(p.task(3), { cache: false })).toEqual([8]);
+  });
+
+  it('is found by the worker when it imports other code than the main thread identified', async () => {
+    const p = await loadedProject();
+    const call = p.task(1);
+    // Changed after `delayed()` and before any worker imported the module.
+    p.write({ 'helpers.mjs': HELPERS.replace('x + 1', 'x + 7') });
+    const pool = new PoolExecutor({ workers: 1 });
+    try {
+      const [outcome] = await pool.run([{ id: 0, cid: call.cid, task: call.task, args: [1], inputs: [], stored: false, timeoutMs: undefined }]);
+      expect(outcome!.ok).toBe(false);
+      const error = (outcome as { error: unknown }).error;
+      expect(error).toBeInstanceOf(CodeChangedError);
+      expect((error as CodeChangedError).file).toBe(join(p.root, 'helpers.mjs'));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('is refused by delayed() when the export changed between import and delayed()', async () => {
+    const p = project({ 'main.mjs': `export function task(x) { return x * 2; }\n` });
+    cleanups.push(p.remove);
+    const url = pathToFileURL(join(p.root, 'main.mjs')).href;
+    const module = (await import(/* @vite-ignore */ url)) as { task: (x: number) => number };
+    writeFileSync(join(p.root, 'main.mjs'), `export function task(x) { return x * 3; }\n`);
+    expect(() => delayed(module.task, { module: url })).toThrow(CodeChangedError);
+  });
+
+  it('accepts delayed() when the export on disk is the function loaded', async () => {
+    const p = project({ 'main.mjs': `export function task(x) {\n  return x * 2;\n}\n` });
+    cleanups.push(p.remove);
+    const url = pathToFileURL(join(p.root, 'main.mjs')).href;
+    const module = (await import(/* @vite-ignore */ url)) as { task: (x: number) => number };
+    expect(() => delayed(module.task, { module: url })).not.toThrow();
+  });
+});
