@@ -175,3 +175,29 @@ export function scriptUrl(scriptId: string): string | undefined {
   }
   return url;
 }
+
+/**
+ * The source V8 holds for each loaded script whose URL is one of `urls` (what
+ * the process compiled, after any loader's transform): read with the Debugger
+ * domain enabled for the moment it takes, never left on.
+ */
+export function loadedSources(urls: ReadonlySet<string>): Map<string, string> {
+  const connected = connect();
+  const ids = new Map<string, string>();
+  const record = (message: { params: { scriptId: string; url: string } }) => {
+    scriptUrls.set(message.params.scriptId, message.params.url);
+    if (urls.has(message.params.url)) ids.set(message.params.url, message.params.scriptId);
+  };
+  const sources = new Map<string, string>();
+  connected.on('Debugger.scriptParsed', record);
+  try {
+    post('Debugger.enable', {});
+    for (const [url, scriptId] of ids) {
+      sources.set(url, post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId }).scriptSource);
+    }
+  } finally {
+    connected.off('Debugger.scriptParsed', record);
+    post('Debugger.disable', {});
+  }
+  return sources;
+}

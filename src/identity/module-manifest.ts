@@ -9,6 +9,7 @@
  * run), so later `delayed()` calls of the same function only re-read the
  * environment variables.
  */
+import { transformSync } from 'esbuild';
 import { statSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import { CodeChangedError } from '../errors.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import type { ManifestRequest } from './code-manifest.js';
 import { javascriptOf, parse } from './file-summary.js';
+import { changedSinceLoaded } from './loaded-code.js';
 import { sha256 } from './file-state.js';
 import { ManifestBuilder, type CodeManifest } from './manifest.js';
 import { moduleGraph } from './module-graph.js';
@@ -70,6 +72,12 @@ function analyse(entry: string, exportName: string, declaredEnv: readonly string
     files.push([file.absolute, file.state.hash]);
     names.set(file.absolute, file.path);
   }
+  if (first) {
+    // A file edited after this process imported it, but before its first analysis.
+    const inSlice = [...graph.files.values()].filter((file) => slice.files.has(file.path) && !file.absolute.endsWith('.json'));
+    const changed = changedSinceLoaded(inSlice.map((file) => ({ absolute: file.absolute, mtimeMs: file.state.mtimeMs, text: () => readFileSync(file.absolute, 'utf8') })));
+    if (changed !== undefined) throw new CodeChangedError({ taskName: name, file: names.get(changed) ?? changed });
+  }
   const manifest = builder.build();
   registerClosure(manifest, {
     current: closureFiles(files),
@@ -94,8 +102,8 @@ function checkLoadedSource(fn: Function, name: string, entry: string, exportName
   if (statSync(entry).mtimeMs < performance.timeOrigin - 1000) return;
   const onDisk = declarationOnDisk(entry, exportName);
   if (onDisk === undefined) return;
-  const loaded = withoutTestRewrites(analyzeFunction(fn).normalized);
-  if (loaded === onDisk) return;
+  const loaded = compiledAlike(Function.prototype.toString.call(fn));
+  if (loaded === undefined || loaded === onDisk) return;
   // vitest rewrites imported names in the loaded code (__vite_ssr_import_0__.x) beyond what can be undone.
   if (loaded.includes('__vite_ssr_')) return;
   throw new CodeChangedError({
@@ -118,10 +126,22 @@ function declarationOnDisk(entry: string, exportName: string): string | undefine
   const node = findFunction(parsed.program, exportName);
   if (!node) return undefined;
   const range = (node as { range?: [number, number] }).range!;
+  return compiledAlike(code.slice(range[0], range[1]));
+}
+
+/**
+ * A function's source as its normalised tokens after esbuild's whitespace
+ * minification: the loaded function comes from whatever compiled the module
+ * (tsx minifies whitespace, which also drops the parentheses of `new X()`), the
+ * declaration on disk from a plain transform, and both must read alike when
+ * they are the same code. Undefined when the text is not a function expression.
+ */
+function compiledAlike(source: string): string | undefined {
   try {
+    const code = transformSync(`(${source}\n);`, { loader: 'js', minifyWhitespace: true }).code.trim().replace(/;$/, '');
     // Creating the function runs none of its code.
-    const made = new Function(`"use strict"; return (${code.slice(range[0], range[1])}\n);`)() as Function;
-    return analyzeFunction(made).normalized;
+    const made = new Function(`"use strict"; return ${code};`)() as Function;
+    return withoutTestRewrites(analyzeFunction(made).normalized);
   } catch {
     return undefined;
   }
