@@ -59,10 +59,10 @@ export class Project {
 
   /** Run the driver once in a fresh process; reject with its stderr if it crashed. */
   run({ args = [], env = {} }: RunOptions = {}): Promise<Report> {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env, MEMOGRAPH_ENTRY: ENTRY, MEMOGRAPH_TRAP_KIT: KIT, ...env };
-    // Variables the fixtures read must come from the trap alone.
-    if (!('SCALE' in env)) delete childEnv.SCALE;
-    delete childEnv.MEMOGRAPH_CACHE_DIR;
+    // The variables memograph and the fixtures read come from the trap alone
+    // (a MEMOGRAPH_PROGRESS or MEMOGRAPH_CACHE_DIR of the shell would change the run).
+    const inherited = Object.entries(process.env).filter(([name]) => !name.startsWith('MEMOGRAPH_') && name !== 'SCALE');
+    const childEnv: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), MEMOGRAPH_ENTRY: ENTRY, MEMOGRAPH_TRAP_KIT: KIT, ...env };
     const argv = ['--import', TSX, 'driver.ts', this.cacheDir, ...args];
     return new Promise((resolve, reject) => {
       execFile(process.execPath, argv, { cwd: this.#dir, env: childEnv, timeout: RUN_TIMEOUT_MS }, (error, stdout, stderr) => {
