@@ -25,4 +25,15 @@ describe('values', () => {
         Array.from({ length: 24 }, (_, i) => ({ isBuffer: i % 2 === 0, bytes: [i, 255 - i], n: i, label: `call ${i}` })),
       );
     }), TRAP_TIMEOUT_MS);
+
+  it('a Buffer beside a registered-class argument stays a Buffer, and the instance arrives as an instance, first run and from the cache', () =>
+    withProject('class-beside-buffer', async (project) => {
+      const expected = Array.from({ length: 16 }, (_, i) => ({ isVec: true, length: Math.hypot(3, 4 * i), isBuffer: true, bytes: [i, 255 - i], n: i }));
+      const first = await project.run();
+      expectExecutedAll(first);
+      expect(first.values).toEqual(expected);
+      const second = await project.run();
+      expectAllCached(second);
+      expect(second.values).toEqual(expected);
+    }), TRAP_TIMEOUT_MS);
 });
