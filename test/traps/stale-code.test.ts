@@ -33,6 +33,14 @@ describe('a task module edited after this process loaded it', () => {
       expect(original.values).toEqual([10]);
     }), TRAP_TIMEOUT_MS);
 
+  it('runs a module this process wrote before importing it: that is the code it loaded', () =>
+    withProject('edit-after-load', async (project) => {
+      const written = await project.run({ args: ['--edit-before-import'] });
+      expectExecutedAll(written, 'the run that wrote its module before importing it');
+      expect(written.values).toEqual([15]);
+      expectAllCached(await project.run(), 'the next process');
+    }), TRAP_TIMEOUT_MS);
+
   it('fails the run with MEMOGRAPH_CODE_CHANGED when edited after the graph is built, before it is computed', () =>
     withProject('edit-after-load', async (project) => {
       const edited = await project.run({ args: ['--edit-before-compute'] });
