@@ -1,5 +1,5 @@
 import { Piscina } from 'piscina';
-import type { ResourceLimits } from 'node:worker_threads';
+import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import { CodeChangedError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { closureOf } from '../identity/stale-code.js';
 import { TaskResult } from '../scheduler/task-result.js';
@@ -38,6 +38,9 @@ export class PoolExecutor implements Executor {
       minThreads: options.minThreads ?? options.workers,
       maxThreads: options.workers,
       execArgv: workerExecArgv(),
+      // One environment for all threads: a variable set after the pool started must
+      // reach tasks as the identity saw it (the scheduler fails tasks whose read changed).
+      env: SHARE_ENV,
       // A crash or limit in one worker must not take down the others.
       resourceLimits: options.resourceLimits,
     });

@@ -89,8 +89,10 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
       ...(code !== undefined && code.entries.length > 0 ? { code } : {}),
     });
   }
-  if (perFunction === undefined) identities.set(fn, (perFunction = new Map()));
-  perFunction.set(key, identity);
+  if (manifest === undefined) {
+    if (perFunction === undefined) identities.set(fn, (perFunction = new Map()));
+    perFunction.set(key, identity);
+  }
   return identity;
 }
 

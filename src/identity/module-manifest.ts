@@ -18,6 +18,7 @@ import { analyzeFunction } from '../hash/function-source.js';
 import type { ManifestRequest } from './code-manifest.js';
 import { javascriptOf, parse } from './file-summary.js';
 import { changedSinceLoaded } from './loaded-code.js';
+import { environmentHash } from './environment.js';
 import { sha256 } from './file-state.js';
 import { ManifestBuilder, type CodeManifest } from './manifest.js';
 import { moduleGraph } from './module-graph.js';
@@ -38,7 +39,7 @@ export function moduleManifest(request: ManifestRequest & { placement: { kind: '
   const key = `${url}#${exportName}\u0000${(request.env ?? []).join(',')}`;
   let perFunction = known.get(request.fn);
   const previous = perFunction?.get(key);
-  if (previous !== undefined && previous.env.every(([name, hash]) => envHash(name) === hash)) return previous.manifest;
+  if (previous !== undefined && previous.env.every(([name, hash]) => environmentHash(name) === hash)) return previous.manifest;
 
   const entry = fileURLToPath(url);
   const manifest = analyse(entry, exportName, request.env ?? [], request.name, true);
@@ -62,7 +63,7 @@ function analyse(entry: string, exportName: string, declaredEnv: readonly string
   const graph = moduleGraph(entry);
   const builder = new ManifestBuilder();
   const slice = sliceExport(graph, exportName, builder);
-  for (const variable of new Set([...slice.env, ...declaredEnv])) builder.add('env', '', variable, envHash(variable));
+  for (const variable of new Set([...slice.env, ...declaredEnv])) builder.add('env', '', variable, environmentHash(variable));
   const files: [string, string][] = [];
   const names = new Map<string, string>();
   for (const file of graph.files.values()) {
@@ -87,11 +88,6 @@ function analyse(entry: string, exportName: string, declaredEnv: readonly string
   return manifest;
 }
 
-/** An environment variable's value, hashed (values may be secrets); absent is not empty. */
-function envHash(name: string): string {
-  const value = process.env[name];
-  return value === undefined ? 'absent' : `sha256:${sha256(value)}`;
-}
 
 // ---------------------------------------------------------------------------
 // The function this process loaded against its declaration on disk: the file

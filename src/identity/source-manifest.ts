@@ -11,8 +11,8 @@
  * A `version` replaces all of this, so it is never asked for then.
  */
 import { isBuiltin } from 'node:module';
+import { environmentHash } from './environment.js';
 import { UnhashableError } from '../errors.js';
-import { tokenize } from '../hash/call-address.js';
 import type { FunctionAnalysis } from '../hash/function-source.js';
 import type { ManifestBuilder } from './manifest.js';
 import { packageOfSpecifier } from './package-of.js';
@@ -38,8 +38,8 @@ export function addSourceEntries(analysis: FunctionAnalysis, options: SourceEntr
     );
   }
   for (const name of new Set([...envNames, ...(options.env ?? [])])) {
-    // tokenize(undefined) differs from tokenize(''): an unset variable is not an empty one.
-    builder.add('env', '', name, tokenize(process.env[name]));
+    // An unset variable is not an empty one (see environment.ts).
+    builder.add('env', '', name, environmentHash(name));
   }
   if (computedImport) {
     throw new UnhashableError(subject, 'it has an `import(…)` with a computed specifier, whose code cannot be known', `Import a literal specifier, ${versionHint}`);

@@ -4,8 +4,9 @@
  * task has failed. The policy and the state it works on are explained in
  * state.ts; this file does the effects (store, futures table, executors).
  */
-import { CodeChangedError, MemographError, TaskError } from '../errors.js';
+import { CaptureChangedError, CodeChangedError, MemographError, TaskError } from '../errors.js';
 import type { TaskFunction } from '../graph/task-function.js';
+import { changedEnvironment } from '../identity/environment.js';
 import { checkClosure } from '../identity/stale-code.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/executor.js';
@@ -78,7 +79,7 @@ export class RunLoop {
   /** Arguments that may have changed since their call was made (see argument-checks.ts). */
   readonly #checks = new ArgumentChecks();
   /** Module functions whose code this run checked on disk: undefined if unchanged, else what changed. */
-  readonly #codeChecked = new Map<TaskFunction, { file: string; detail?: string } | undefined>();
+  readonly #codeChecked = new Map<TaskFunction, ((node: TaskNode) => TaskError) | undefined>();
   #drained: Promise<void> = Promise.resolve();
   #stopped = false;
   #paused = false;
@@ -318,17 +319,19 @@ export class RunLoop {
   }
 
   /**
-   * The batch without tasks of module functions whose files changed on disk
-   * since this process loaded them (checked once per run and function): those
-   * fail with CodeChangedError, as the process would run old code under the
-   * new code's identity.
+   * The batch without tasks whose function is no longer what its identity
+   * describes (checked once per run and function): a module function whose
+   * files changed on disk since this process loaded them fails with
+   * CodeChangedError, as the process would run old code under the new code's
+   * identity; a function whose environment variables changed since `delayed()`
+   * fails with CaptureChangedError, as workers share this process's environment.
    */
   #withCurrentCode(lane: Lane, batch: TaskNode[]): TaskNode[] {
     let stale: TaskNode[] | undefined;
     for (const node of batch) {
       const task = node.delayed.task;
-      if (task.placement.kind !== 'module') continue;
-      if (!this.#codeChecked.has(task)) this.#codeChecked.set(task, checkClosure(task.identity.code));
+      if (task.placement.kind === 'main') continue; // the inline executor checks its captures, environment included
+      if (!this.#codeChecked.has(task)) this.#codeChecked.set(task, staleness(task));
       if (this.#codeChecked.get(task) !== undefined) (stale ??= []).push(node);
     }
     if (stale === undefined) return batch;
@@ -336,8 +339,7 @@ export class RunLoop {
     const outcomes = failed.map((node, id): Outcome => {
       setState(this.state, node, 'running');
       this.stats.started(node);
-      const changed = this.#codeChecked.get(node.delayed.task)!;
-      const error = new CodeChangedError({ taskName: node.delayed.task.name, cid: node.delayed.cid, ...changed });
+      const error = this.#codeChecked.get(node.delayed.task)!(node);
       return { id, ok: false, error, durationMs: 0 };
     });
     lane.inFlight++;
@@ -639,4 +641,19 @@ function executorFailure(node: TaskNode, error: unknown): TaskError {
     { taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: `its executor failed: ${message}` },
     { cause: error instanceof MemographError ? error : undefined },
   );
+}
+
+/** What makes `task` no longer the function its identity describes, as the error of one of its nodes. */
+function staleness(task: TaskFunction): ((node: TaskNode) => TaskError) | undefined {
+  const code = task.identity.code;
+  const changed = task.placement.kind === 'module' ? checkClosure(code) : undefined;
+  if (changed) return (node) => new CodeChangedError({ taskName: task.name, cid: node.delayed.cid, ...changed });
+  const variable = changedEnvironment(code);
+  if (variable === undefined) return undefined;
+  return (node) =>
+    new CaptureChangedError({
+      taskName: task.name,
+      cid: node.delayed.cid,
+      originalMessage: `environment variable ${variable} changed after delayed() built the function's identity; call delayed() again after setting it`,
+    });
 }

@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { UnhashableError, delayed } from '../../src/index.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CaptureChangedError, UnhashableError, compute, delayed, shutdown } from '../../src/index.js';
 
 const entries = (node: { task: { identity: { code?: { entries: readonly (readonly string[])[] } } } }) =>
   node.task.identity.code?.entries ?? [];
 
+afterAll(() => shutdown());
 afterEach(() => {
   delete process.env.MEMOGRAPH_TEST_A;
   delete process.env.MEMOGRAPH_TEST_B;
@@ -50,5 +51,25 @@ describe('environment variables a function reads', () => {
   it('validates the `env` option', () => {
     expect(() => delayed(() => 1, { env: 'A' as never })).toThrow(/Expected `env` to be an array of environment variable names/);
     expect(() => delayed(() => 1, { env: [''] })).toThrow(/`env`/);
+  });
+});
+
+describe('environment variables when a run starts', () => {
+  it('reach worker tasks as they are now, also when set after the worker threads started', async () => {
+    await compute(delayed((x: number) => x + 1, { name: 'warm' })(1), { cache: false });
+    process.env.MEMOGRAPH_TEST_B = 'late';
+    const [seen] = await compute(delayed(() => process.env.MEMOGRAPH_TEST_B ?? 'unset', { name: 'late' })(), { cache: false });
+    expect(seen).toBe('late');
+  });
+
+  it('fail a task whose variable changed after delayed() built its identity, on a worker and on the main thread', async () => {
+    for (const mainThread of [false, true]) {
+      process.env.MEMOGRAPH_TEST_A = 'before';
+      const call = delayed(() => process.env.MEMOGRAPH_TEST_A, { mainThread, name: `read-${mainThread}` })();
+      process.env.MEMOGRAPH_TEST_A = 'after';
+      const error = await compute(call, { cache: false }).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CaptureChangedError);
+      expect((error as Error).message).toContain('MEMOGRAPH_TEST_A');
+    }
   });
 });
