@@ -2,7 +2,7 @@ import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '..
 import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
 import { codeManifest, type ManifestPlacement, type ManifestRequest } from '../identity/code-manifest.js';
-import { describeManifestChange } from '../identity/manifest-change.js';
+import { diffManifests } from '../identity/manifest-diff.js';
 import { checkTimeout, resolveRetry, type ResolvedRetry, type TaskPolicies } from '../scheduler/policies.js';
 
 /** Options of {@link delayed}. */
@@ -161,7 +161,8 @@ function placementOf(fn: Function, name: string, options: DelayedOptions): Funct
 
 function codeChange(request: ManifestRequest, built: FunctionIdentity['code']): string | undefined {
   try {
-    return describeManifestChange(built, codeManifest(request));
+    const changes = diffManifests(built?.entries ?? [], codeManifest(request));
+    return changes.length === 0 ? undefined : changes.map((change) => change.text).join('; ');
   } catch (error) {
     return `what it captures can no longer be identified (${(error as Error).message})`;
   }

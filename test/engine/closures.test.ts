@@ -24,7 +24,7 @@ describe('main-thread closures in a run', () => {
     const error = await compute(node, { store: new MemoryStore() }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CaptureChangedError);
     expect((error as CaptureChangedError).code).toBe('MEMOGRAPH_CAPTURE_CHANGED');
-    expect((error as Error).message).toMatch(/captured variable `offset`.*changed after delayed\(\)/);
+    expect((error as Error).message).toMatch(/captured value `offset` changed.*after delayed\(\)/);
     // Built again, the function's identity describes the new value and runs.
     const again = delayed(add, { mainThread: true, name: 'shift' });
     expect(again(1).cid).not.toBe(node.cid);
@@ -35,7 +35,7 @@ describe('main-thread closures in a run', () => {
     const config = { factor: 2 };
     const node = delayed((x: number) => x * config.factor, { mainThread: true, name: 'times' })(3);
     config.factor = 5;
-    await expect(compute(node, { store: new MemoryStore() })).rejects.toThrow(/captured variable `config`/);
+    await expect(compute(node, { store: new MemoryStore() })).rejects.toThrow(/captured value `config` changed/);
   });
 
   it('an unhashable captured value is refused at delayed(), with the variable’s name', () => {
