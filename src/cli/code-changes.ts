@@ -39,6 +39,10 @@ export function codeChanges(earlier: EarlierCode, now: FunctionIdentity): CodeCh
   }
   if (was.source !== now.source) changes.push({ change: 'source', text: 'its own source changed' });
   if (was.code !== undefined && earlier.entries === undefined) return changes; // nothing to compare with
-  changes.push(...diffManifests(earlier.entries ?? [], now.code));
+  for (const change of diffManifests(earlier.entries ?? [], now.code)) {
+    // A module function's own declaration is an entry too: "its own source changed" says it.
+    const own = change.entry.kind === 'code' && change.entry.name === now.name && changes.some((c) => c.change === 'source');
+    if (!own) changes.push(change);
+  }
   return changes;
 }
