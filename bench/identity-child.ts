@@ -14,7 +14,9 @@ const [entry, exportName] = process.argv.slice(2) as [string, string];
 // The manifest is read from disk; the function only names the export. Its
 // module file is older than this process, so it is not compared with it.
 const fn = function placeholder() {};
-const request = { fn, name: exportName, placement: { kind: 'module' as const, url: pathToFileURL(entry).href, exportName } };
+// memograph's own code reads environment variables by computed names (the identity
+// layer hashes the ones a manifest lists): declared, as a user would declare theirs.
+const request = { fn, name: exportName, placement: { kind: 'module' as const, url: pathToFileURL(entry).href, exportName }, env: ['MEMOGRAPH_CACHE_DIR'] };
 const started = performance.now();
 const manifest = codeManifest(request);
 const first = performance.now() - started;

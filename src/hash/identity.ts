@@ -66,33 +66,43 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
   const name = givenName ?? (fn.name || 'anonymous');
   const key = version === undefined ? name : `${name}\0${version}`;
   let perFunction = identities.get(fn);
-  // A manifest depends on where the function runs, which the caller knows: only plain identities are memoised.
-  let identity = manifest === undefined ? perFunction?.get(key) : undefined;
-  if (identity !== undefined) return identity;
-
+  const known = perFunction?.get(key);
+  if (version !== undefined || manifest === undefined) {
+    if (known?.code === undefined && known !== undefined) return known;
+  }
   if (version !== undefined) {
-    identity = Object.freeze({ name, version });
-  } else {
-    const analysis = analyzeFunction(fn);
-    if (analysis.isNative) {
-      throw new UnhashableError(
-        'function',
-        `native or bound function \`${name}\` has no source to identify it`,
-        'Pass { version: "…" } to identify it yourself',
-      );
-    }
-    const code = manifest?.(fn, name);
-    identity = Object.freeze({
-      name,
-      source: analysis.normalized,
-      ...(analysis.sloppy ? { sloppy: true as const } : {}),
-      ...(code !== undefined && code.entries.length > 0 ? { code } : {}),
-    });
+    return remember(fn, key, Object.freeze({ name, version }), perFunction);
   }
-  if (manifest === undefined) {
-    if (perFunction === undefined) identities.set(fn, (perFunction = new Map()));
-    perFunction.set(key, identity);
+  const analysis = analyzeFunction(fn);
+  if (analysis.isNative) {
+    throw new UnhashableError(
+      'function',
+      `native or bound function \`${name}\` has no source to identify it`,
+      'Pass { version: "…" } to identify it yourself',
+    );
   }
+  // A manifest depends on where the function runs, which the caller knows, and on
+  // values that may change; the identity is reused while the manifest is the very same.
+  const code = manifest?.(fn, name);
+  const withCode = code !== undefined && code.entries.length > 0 ? code : undefined;
+  if (known !== undefined && known.code === withCode && known.source === analysis.normalized) return known;
+  const identity: FunctionIdentity = Object.freeze({
+    name,
+    source: analysis.normalized,
+    ...(analysis.sloppy ? { sloppy: true as const } : {}),
+    ...(withCode ? { code: withCode } : {}),
+  });
+  return remember(fn, key, identity, perFunction);
+}
+
+function remember(
+  fn: Function,
+  key: string,
+  identity: FunctionIdentity,
+  perFunction: Map<string, FunctionIdentity> | undefined,
+): FunctionIdentity {
+  if (perFunction === undefined) identities.set(fn, (perFunction = new Map()));
+  perFunction.set(key, identity);
   return identity;
 }
 

@@ -12,8 +12,24 @@ import { markDirty, persistent, type FileState } from './persistent-cache.js';
 
 export type { FileState } from './persistent-cache.js';
 
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
 const memory = new Map<string, FileState>();
+/** While an analysis records what it read (see recordingReads), each state it got, by path. */
+let reads: Map<string, FileState> | undefined;
+
+/** Run `analysis`, and give every file state it asked for: what its result depends on. */
+export function recordingReads<T>(analysis: () => T): { result: T; reads: ReadonlyMap<string, FileState> } {
+  const outer = reads;
+  const mine = new Map<string, FileState>();
+  reads = mine;
+  try {
+    const result = analysis();
+    return { result, reads: mine };
+  } finally {
+    reads = outer;
+    if (outer) for (const [path, state] of mine) outer.set(path, state);
+  }
+}
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -25,6 +41,7 @@ export function fileState(path: string, bytes?: (content: Buffer) => void): File
   const known = memory.get(path) ?? persistent().files[path];
   if (known !== undefined && sameStat(known, stats) && known.checkedAt - known.mtimeMs >= RACY_MS) {
     if (memory.get(path) !== known) memory.set(path, known);
+    reads?.set(path, known);
     return known;
   }
   const content = readFileSync(path);
@@ -34,6 +51,7 @@ export function fileState(path: string, bytes?: (content: Buffer) => void): File
     dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs, hash, checkedAt: Date.now(),
   };
   memory.set(path, state);
+  reads?.set(path, state);
   const stored = persistent().files[path];
   if (stored === undefined || stored.hash !== hash || !sameStat(stored, stats) || state.checkedAt - state.mtimeMs >= RACY_MS) {
     persistent().files[path] = state;

@@ -24,11 +24,14 @@ import { ManifestBuilder, type CodeManifest } from './manifest.js';
 import { moduleGraph } from './module-graph.js';
 import { sliceExport } from './slice.js';
 import { closureFiles, noteLoaded, registerClosure } from './stale-code.js';
+import { storedManifest, storeManifest, type StoredAnalysis } from './manifest-cache.js';
+import { fileState, recordingReads } from './file-state.js';
 import type * as ESTree from 'estree';
 
 interface Known {
   readonly manifest: CodeManifest;
-  readonly env: readonly (readonly [string, string])[];
+  /** Each environment variable of the manifest and its value when it was made (compared as is: no hashing per call). */
+  readonly env: readonly (readonly [string, string | undefined])[];
 }
 
 const known = new WeakMap<Function, Map<string, Known>>();
@@ -39,12 +42,12 @@ export function moduleManifest(request: ManifestRequest & { placement: { kind: '
   const key = `${url}#${exportName}\u0000${(request.env ?? []).join(',')}`;
   let perFunction = known.get(request.fn);
   const previous = perFunction?.get(key);
-  if (previous !== undefined && previous.env.every(([name, hash]) => environmentHash(name) === hash)) return previous.manifest;
+  if (previous !== undefined && previous.env.every(([name, value]) => process.env[name] === value)) return previous.manifest;
 
   const entry = fileURLToPath(url);
   const manifest = analyse(entry, exportName, request.env ?? [], request.name, true);
   if (previous === undefined) checkLoadedSource(request.fn, request.name, entry, exportName);
-  const env = manifest.entries.filter((e) => e[0] === 'env').map((e) => [e[2], e[3]] as const);
+  const env = manifest.entries.filter((e) => e[0] === 'env').map((e) => [e[2], process.env[e[2]]] as const);
   if (perFunction === undefined) known.set(request.fn, (perFunction = new Map()));
   perFunction.set(key, { manifest, env });
   return manifest;
@@ -60,34 +63,59 @@ export function manifestOfExport(entry: string, exportName: string, env: readonl
 }
 
 function analyse(entry: string, exportName: string, declaredEnv: readonly string[], name: string, first: boolean): CodeManifest {
-  const graph = moduleGraph(entry);
-  const builder = new ManifestBuilder();
-  const slice = sliceExport(graph, exportName, builder);
-  for (const variable of new Set([...slice.env, ...declaredEnv])) builder.add('env', '', variable, environmentHash(variable));
-  const files: [string, string][] = [];
-  const names = new Map<string, string>();
-  for (const file of graph.files.values()) {
-    const loadedHash = first ? noteLoaded(file.absolute, file.state.hash) : file.state.hash;
-    if (!slice.files.has(file.path)) continue;
-    if (loadedHash !== file.state.hash) throw new CodeChangedError({ taskName: name, file: file.path });
-    files.push([file.absolute, file.state.hash]);
-    names.set(file.absolute, file.path);
+  const key = `${entry}\u0000${exportName}\u0000${declaredEnv.join(',')}`;
+  const stored = first ? storedManifest(key, environmentHash) : undefined;
+  if (stored !== undefined) {
+    const { manifest, analysis } = stored;
+    return adopt(manifest, analysis, name, () => analyse(entry, exportName, declaredEnv, name, false));
   }
+  const { result, reads } = recordingReads(() => {
+    const graph = moduleGraph(entry);
+    const builder = new ManifestBuilder();
+    const slice = sliceExport(graph, exportName, builder, declaredEnv.length > 0);
+    for (const variable of new Set([...slice.env, ...declaredEnv])) builder.add('env', '', variable, environmentHash(variable));
+    return { graph, slice, manifest: builder.build() };
+  });
+  const { graph, slice, manifest } = result;
+  const analysis: StoredAnalysis = {
+    reads,
+    closure: new Map([...graph.files.values()].map((file) => [file.absolute, file.path])),
+    slice: [...graph.files.values()].filter((file) => slice.files.has(file.path)).map((file) => file.absolute),
+  };
   if (first) {
     // A file edited after this process imported it, but before its first analysis.
     const inSlice = [...graph.files.values()].filter((file) => slice.files.has(file.path) && !file.absolute.endsWith('.json'));
     const changed = changedSinceLoaded(inSlice.map((file) => ({ absolute: file.absolute, mtimeMs: file.state.mtimeMs, text: () => readFileSync(file.absolute, 'utf8') })));
-    if (changed !== undefined) throw new CodeChangedError({ taskName: name, file: names.get(changed) ?? changed });
+    if (changed !== undefined) throw new CodeChangedError({ taskName: name, file: analysis.closure.get(changed) ?? changed });
   }
-  const manifest = builder.build();
-  registerClosure(manifest, {
-    current: closureFiles(files),
-    names,
-    recompute: () => analyse(entry, exportName, declaredEnv, name, false),
-  });
-  return manifest;
+  const adopted = adopt(manifest, analysis, first ? name : undefined, () => analyse(entry, exportName, declaredEnv, name, false));
+  if (first) storeManifest(key, manifest, analysis);
+  return adopted;
 }
 
+/**
+ * Take `manifest` as the function's, from files in the states `analysis` read:
+ * the first time this process meets a file its hash is what the process loaded
+ * (stale-code.ts), and a slice file it met before with other bytes has changed
+ * under it. `name` is undefined when the manifest is made again for that check.
+ */
+function adopt(manifest: CodeManifest, analysis: StoredAnalysis, name: string | undefined, recompute: () => CodeManifest): CodeManifest {
+  // Every closure file was read by the analysis; a graph reused from memory may not have asked again.
+  const hashOf = (absolute: string) => analysis.reads.get(absolute)?.hash ?? fileState(absolute).hash;
+  const slice = new Set(analysis.slice);
+  const files: [string, string][] = [];
+  const names = new Map<string, string>();
+  for (const [absolute, path] of analysis.closure) {
+    const hash = hashOf(absolute);
+    const loadedHash = name !== undefined ? noteLoaded(absolute, hash) : hash;
+    if (!slice.has(absolute)) continue;
+    if (loadedHash !== hash) throw new CodeChangedError({ taskName: name!, file: path });
+    files.push([absolute, hash]);
+    names.set(absolute, path);
+  }
+  registerClosure(manifest, { current: closureFiles(files), names, recompute });
+  return manifest;
+}
 
 // ---------------------------------------------------------------------------
 // The function this process loaded against its declaration on disk: the file

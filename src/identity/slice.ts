@@ -31,8 +31,13 @@ export interface SliceResult {
   readonly env: ReadonlySet<string>;
 }
 
-export function sliceExport(graph: ModuleGraph, exportName: string, out: ManifestBuilder): SliceResult {
-  const slicer = new Slicer(graph, out);
+/**
+ * `declaresEnv`: the function lists the environment variables it reads (the `env`
+ * option), so code that reads `process.env` by a computed name is accepted, with
+ * those variables as its entries, as for a self-contained function.
+ */
+export function sliceExport(graph: ModuleGraph, exportName: string, out: ManifestBuilder, declaresEnv = false): SliceResult {
+  const slicer = new Slicer(graph, out, declaresEnv);
   slicer.exported(graph.entry, exportName, new Set());
   return { files: slicer.files, env: slicer.env };
 }
@@ -44,9 +49,12 @@ class Slicer {
   readonly #graph: ModuleGraph;
   readonly #out: ManifestBuilder;
 
-  constructor(graph: ModuleGraph, out: ManifestBuilder) {
+  readonly #declaresEnv: boolean;
+
+  constructor(graph: ModuleGraph, out: ManifestBuilder, declaresEnv: boolean) {
     this.#graph = graph;
     this.#out = out;
+    this.#declaresEnv = declaresEnv;
   }
 
   #once(key: string): boolean {
@@ -155,11 +163,11 @@ class Slicer {
     if (!this.#once(`${file.path}\u0000#${decl.hash}`)) return;
     this.#evaluated(file);
     if (decl.why !== undefined) return this.whole(file, decl.why);
-    if (decl.dynamicEnv) {
+    if (decl.dynamicEnv && !this.#declaresEnv) {
       throw new UnhashableError(
         `${file.path}${decl.line ? `:${decl.line}` : ''}`,
         'it reads `process.env` by a computed name (or as a whole), so which variables the result depends on is unknown',
-        'Read each variable by its name (process.env.NAME), or pass { version: "…" } to identify the function yourself',
+        'Read each variable by its name (process.env.NAME), declare them with { env: ["NAME", …] }, or pass { version: "…" } to identify the function yourself',
       );
     }
     for (const name of decl.env) this.env.add(name);
@@ -194,7 +202,7 @@ class Slicer {
     this.files.add(file.path);
     this.#out.add('module', file.path, '', file.state.hash, { why });
     for (const decl of file.summary.decls) {
-      if (decl.dynamicEnv) this.#decl(file, decl); // refuses
+      if (decl.dynamicEnv && !this.#declaresEnv) this.#decl(file, decl); // refuses
       for (const name of decl.env) this.env.add(name);
     }
     for (const [spec, target] of Object.entries(file.targets)) {
