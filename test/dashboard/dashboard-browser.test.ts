@@ -36,7 +36,8 @@ const gate = delayed(
     await released;
     return 0;
   },
-  { mainThread: true, cache: false },
+  // It waits on a promise, which no identity can hold: it says who it is itself.
+  { mainThread: true, cache: false, version: 'gate' },
 );
 
 const cache = tempDir();

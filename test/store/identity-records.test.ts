@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute, delayed, shutdown } from '../../src/index.js';
 import { identityAddress } from '../../src/hash/identity.js';
-import { ManifestBuilder, manifestAddress } from '../../src/identity/manifest.js';
+import { manifestAddress } from '../../src/identity/manifest.js';
+import { greetTask } from '../fixtures/module-tasks.js';
 import { decodeIdentityRecord, decodeManifestRecord } from '../../src/identity/stored-identity.js';
 import { LevelStore } from '../../src/store/level-store.js';
 import { tempDir } from '../helpers.js';
@@ -38,21 +39,19 @@ describe('identity records beside results', () => {
 
   it('bring their manifest, which gc keeps with them', async () => {
     const cacheDir = `${dir.path}/manifest`;
-    const plain = delayed((x: number) => x + 1, { name: 'plus' });
-    const manifest = new ManifestBuilder().add('env', '', 'SCALE', 'value').build();
-    // The identity a module function would have; how a manifest is made is tested elsewhere.
-    const identity = { ...plain(0).task.identity, code: manifest };
-    const call = plain(0);
-    Object.defineProperty(call.task, 'identity', { value: identity });
+    // A module function: its identity links a manifest of the helpers it reaches.
+    const call = greetTask('manifest');
+    const identity = call.task.identity;
+    expect(identity.code?.entries.length).toBeGreaterThan(0);
     await compute(call, { cacheDir });
 
     const store = await LevelStore.open(cacheDir);
     try {
       await store.dropUnreferencedBytes();
       const own = await store.getBytes(identityAddress(identity).cid);
-      expect(own && decodeIdentityRecord(own)?.code).toBe(manifestAddress(manifest).cid);
-      const entries = await store.getBytes(manifestAddress(manifest).cid);
-      expect(entries && decodeManifestRecord(entries)).toEqual([['env', '', 'SCALE', 'value']]);
+      expect(own && decodeIdentityRecord(own)?.code).toBe(manifestAddress(identity.code!).cid);
+      const entries = await store.getBytes(manifestAddress(identity.code!).cid);
+      expect(entries && decodeManifestRecord(entries)).toEqual(identity.code!.entries);
     } finally {
       await store.close();
     }
