@@ -29,6 +29,11 @@ export interface StoredAnalysis {
   readonly closure: ReadonlyMap<string, string>;
   /** Files of the slice, absolute. */
   readonly slice: readonly string[];
+  /**
+   * Only the slice's files were checked (a stored manifest): the states of the other
+   * closure files may be old, so they are not taken as what the process loaded.
+   */
+  readonly sliceOnly?: boolean;
 }
 
 interface Stored {
@@ -60,7 +65,11 @@ export function storedManifest(key: string, environment: (name: string) => strin
   }
   if (stored?.format !== FORMAT || stored.key !== key || !Array.isArray(stored.reads) || !Array.isArray(stored.entries)) return undefined;
   const started = performance.timeOrigin;
+  const closure = new Map(stored.closure);
+  const slice = new Set(stored.slice);
   for (const [path, state] of stored.reads) {
+    // A closure file outside the slice cannot change the manifest without a slice file changing too.
+    if (closure.has(path) && !slice.has(path)) continue;
     try {
       const stats = statSync(path);
       // Written since this process started: it may not be what the process loaded (loaded-code.ts decides).
@@ -77,7 +86,7 @@ export function storedManifest(key: string, environment: (name: string) => strin
   for (const name of stored.env ?? []) builder.add('env', '', name, environment(name), stored.details?.[`env\u0000\u0000${name}`]);
   return {
     manifest: builder.build(),
-    analysis: { reads: new Map(stored.reads), closure: new Map(stored.closure), slice: stored.slice },
+    analysis: { reads: new Map(stored.reads), closure, slice: stored.slice, sliceOnly: true },
   };
 }
 

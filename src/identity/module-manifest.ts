@@ -106,6 +106,7 @@ function adopt(manifest: CodeManifest, analysis: StoredAnalysis, name: string | 
   const files: [string, string][] = [];
   const names = new Map<string, string>();
   for (const [absolute, path] of analysis.closure) {
+    if (analysis.sliceOnly && !slice.has(absolute)) continue;
     const hash = hashOf(absolute);
     const loadedHash = name !== undefined ? noteLoaded(absolute, hash) : hash;
     if (!slice.has(absolute)) continue;

@@ -68,6 +68,18 @@ describe('stored module manifests', () => {
     expect(storedManifest('key-b', environmentHash)).toBeUndefined();
   });
 
+  it('do not depend on closure files outside the slice, which cannot change the manifest alone', () => {
+    const [inSlice, outside] = [file('used.ts', 'export const u = 1;\n'), file('unused.ts', 'export const v = 1;\n')];
+    const { manifest, analysis } = made([inSlice, outside]);
+    storeManifest('key-e', manifest, { ...analysis, slice: [inSlice] });
+    file('unused.ts', 'export const v = 22;\n');
+    const hit = storedManifest('key-e', environmentHash);
+    expect(hit?.manifest.entries).toEqual(manifest.entries);
+    expect(hit?.analysis.sliceOnly).toBe(true);
+    file('used.ts', 'export const u = 22;\n');
+    expect(storedManifest('key-e', environmentHash)).toBeUndefined();
+  });
+
   it('are not taken from files hashed within 2 s of being written, or written since this process started', () => {
     const fresh = join(dir.path, 'fresh.ts');
     writeFileSync(fresh, 'export const x = 1;\n');
