@@ -24,6 +24,7 @@ import type * as ESTree from 'estree';
 import vm from 'node:vm';
 import { InvalidArgumentError } from '../errors.js';
 import { keepNamesHelpers, type HelperTokens } from './keep-names.js';
+import { normalizedText } from './token-text.js';
 import { sourceReads, type SourceReads } from './source-reads.js';
 
 export interface FunctionAnalysis {
@@ -242,44 +243,16 @@ function normalize(
     }
     tokens.push(t);
   }
-  const label = (i: number): string | undefined => tokens[i]?.type.label;
-  const parts: string[] = [];
-  const placeholders = new Map<number, string>(); // binding → `#n`, numbered in order of first occurrence
-  let previousIsChunk = true; // no space before the first token
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i]!;
-    let text = source.slice(token.start - offset, token.end - offset);
-    const type = token.type.label;
-    // A trailing comma is formatting (prettier adds or removes it) except in
-    // an array literal after a hole or `[`, where it changes the length.
-    if (type === ',') {
-      const next = label(i + 1);
-      if (next === ')' || next === '}') continue;
-      if (next === ']' && label(i - 1) !== ',' && label(i - 1) !== '[') continue;
-    }
-    // Quote style is formatting too: a string without escapes is written as
-    // JSON. (Escaped ones keep their text: "use\x20strict" is not a directive.)
-    if (type === 'string' && !text.includes('\\')) text = JSON.stringify((token as Token & { value: string }).value);
-    // A local binding's name is replaced by its placeholder; a shorthand
-    // property `{ a }` keeps its key, which is observable: `{ a : #0 }`.
-    const binding = type === 'name' ? locals?.byToken.get(token.start) : undefined;
-    if (binding !== undefined) {
-      let placeholder = placeholders.get(binding);
-      if (placeholder === undefined) placeholders.set(binding, (placeholder = `#${placeholders.size}`));
-      text = locals!.shorthandKeys.has(token.start) ? `${text} : ${placeholder}` : placeholder;
-    }
-    // Template chunks are written exactly as they are: spaces inside them are content.
-    const isChunk = type === 'template' || type === 'invalidTemplate';
-    if (!previousIsChunk && !isChunk) parts.push(' ');
-    parts.push(text);
-    previousIsChunk = isChunk;
-    if (asi.has(token.end)) {
-      parts.push(' ;');
-      previousIsChunk = false;
-    }
-  }
-  return parts.join('');
+  return normalizedText({
+    tokens,
+    textOf: (token) => source.slice(token.start - offset, token.end - offset),
+    asi,
+    bindingOf: (token) => locals?.byToken.get(token.start),
+    shorthandKeys: locals?.shorthandKeys ?? NO_KEYS,
+  });
 }
+
+const NO_KEYS: ReadonlySet<number> = new Set();
 
 /**
  * The starts of the parentheses around an arrow function's sole plain parameter:

@@ -17,6 +17,7 @@
 import { Parser, type Node, type Token } from 'acorn';
 import { analyze, type Scope, type Variable } from 'eslint-scope';
 import { transformSync, type Loader } from 'esbuild';
+import { normalizedText } from '../hash/token-text.js';
 import type * as ESTree from 'estree';
 import { createHash } from 'node:crypto';
 
@@ -456,37 +457,16 @@ function hashTokens(parsed: Parsed, tokenStarts: readonly number[], code: string
   const { tokens, asi } = parsed;
   let first = statementAt(tokenStarts, statement.start);
   if (tokens[first]!.start < statement.start) first++;
-  const shorthand = shorthandKeys(statement);
-  const placeholders = new Map<Variable, string>();
-  const parts: string[] = [];
-  let previousIsChunk = true;
-  for (let i = first; i < tokens.length && tokens[i]!.end <= statement.end; i++) {
-    const token = tokens[i]!;
-    const type = token.type.label;
-    if (type === 'eof') break;
-    let text = code.slice(token.start, token.end);
-    if (type === ',') {
-      const next = tokens[i + 1]?.type.label;
-      const previous = tokens[i - 1]?.type.label;
-      if (next === ')' || next === '}' || (next === ']' && previous !== ',' && previous !== '[')) continue;
-    }
-    if (type === 'string' && !text.includes('\\')) text = JSON.stringify((token as Token & { value: string }).value);
-    const variable = type === 'name' ? locals.get(token.start) : undefined;
-    if (variable !== undefined) {
-      let placeholder = placeholders.get(variable);
-      if (placeholder === undefined) placeholders.set(variable, (placeholder = `#${placeholders.size}`));
-      text = shorthand.has(token.start) ? `${text} : ${placeholder}` : placeholder;
-    }
-    const isChunk = type === 'template' || type === 'invalidTemplate';
-    if (!previousIsChunk && !isChunk) parts.push(' ');
-    parts.push(text);
-    previousIsChunk = isChunk;
-    if (asi.has(token.end)) {
-      parts.push(' ;');
-      previousIsChunk = false;
-    }
-  }
-  return createHash('sha256').update(parts.join('')).digest('hex');
+  let end = first;
+  while (end < tokens.length && tokens[end]!.end <= statement.end && tokens[end]!.type.label !== 'eof') end++;
+  const text = normalizedText({
+    tokens: tokens.slice(first, end),
+    textOf: (token) => code.slice(token.start, token.end),
+    asi,
+    bindingOf: (token) => locals.get(token.start),
+    shorthandKeys: shorthandKeys(statement),
+  });
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function shorthandKeys(root: ESTree.Node): Set<number> {
