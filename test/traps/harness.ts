@@ -178,6 +178,16 @@ export interface TrapSpec {
   runAfter?: RunOptions;
 }
 
+/** The first run (which must execute everything and give `values`), the change, and the run after it. */
+async function runTwice(project: Project, spec: TrapSpec): Promise<{ first: Success; second: Report }> {
+  spec.setup?.(project);
+  const first = await project.run(spec.run);
+  expectExecutedAll(first, 'the first run');
+  expect(first.values, 'the first run').toEqual(spec.values);
+  spec.mutate?.(project);
+  return { first, second: await project.run(spec.runAfter ?? spec.run) };
+}
+
 /**
  * A trap whose change must be noticed: the second run executes every node again
  * and gives `after`, the values the new code computes.
@@ -185,12 +195,7 @@ export interface TrapSpec {
 export function rerunTrap(title: string, spec: TrapSpec & { after: unknown[] }): void {
   it(title, () =>
     withProject(spec.fixture, async (project) => {
-      spec.setup?.(project);
-      const first = await project.run(spec.run);
-      expectExecutedAll(first, 'the first run');
-      expect(first.values, 'the first run').toEqual(spec.values);
-      spec.mutate?.(project);
-      const second = await project.run(spec.runAfter ?? spec.run);
+      const { second } = await runTwice(project, spec);
       expectOk(second, 'the run after the change');
       expect(second.values, 'the run after the change must compute with the new code').toEqual(spec.after);
       expectExecutedAll(second, 'the run after the change');
@@ -204,12 +209,7 @@ export function rerunTrap(title: string, spec: TrapSpec & { after: unknown[] }):
 export function hitTrap(title: string, spec: TrapSpec): void {
   it(title, () =>
     withProject(spec.fixture, async (project) => {
-      spec.setup?.(project);
-      const first = await project.run(spec.run);
-      expectExecutedAll(first, 'the first run');
-      expect(first.values, 'the first run').toEqual(spec.values);
-      spec.mutate?.(project);
-      const second = await project.run(spec.runAfter ?? spec.run);
+      const { first, second } = await runTwice(project, spec);
       expectAllCached(second, 'the run after the change');
       expect(second.values, 'the run after the change').toEqual(spec.values);
       expect(second.cids, 'CIDs after the change').toEqual(first.cids);
