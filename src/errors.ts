@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'MEMOGRAPH_STORE_LOCKED'
   | 'MEMOGRAPH_STORE_CORRUPT'
   | 'MEMOGRAPH_STORE_FAILED'
-  | 'MEMOGRAPH_CODE_CHANGED';
+  | 'MEMOGRAPH_CODE_CHANGED'
+  | 'MEMOGRAPH_SCRIPT_INVALID';
 
 export class MemographError extends Error {
   readonly code: ErrorCode;
@@ -197,6 +198,19 @@ export class StoreCorruptError extends MemographError {
   constructor(directory: string, detail: string, options?: { cause?: unknown }) {
     super('MEMOGRAPH_STORE_CORRUPT', `Cache directory ${directory} is corrupt: ${detail}`, options);
     this.directory = directory;
+  }
+}
+
+/**
+ * A script given to the `memograph` command cannot be run: there is no file at
+ * its path, or the file does not parse. `file` is the absolute path.
+ */
+export class ScriptError extends MemographError {
+  readonly file: string;
+
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super('MEMOGRAPH_SCRIPT_INVALID', message, options);
+    this.file = file;
   }
 }
 

@@ -6,7 +6,7 @@ import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './opt
 import type { RunEvent, RunHooks } from './scheduler/events.js';
 import { closeDashboard, showOnDashboard } from './dashboard/dashboard-server.js';
 import { showProgress } from './progress/progress.js';
-import { reportRun } from './run-report.js';
+import { trackRun } from './run-report.js';
 import { RunLoop, type EventSink } from './scheduler/loop.js';
 import { SnapshotBook, type RunSnapshot, type RunStatus } from './scheduler/snapshots.js';
 import type { NodeState, RunCounts } from './scheduler/state.js';
@@ -118,10 +118,7 @@ export class Run<V extends unknown[]> {
     // crash the process as an unhandled rejection. Awaiting it still rejects.
     this.result.catch(() => undefined);
     track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained));
-    void this.settled.then(
-      () => reportRun(this.counts),
-      () => reportRun(this.counts),
-    );
+    trackRun(() => this.counts, this.settled);
   }
 
   /** Hear of every event of the run from now on (see RunEvent). Returns a function that stops it. */

@@ -4,7 +4,6 @@
  * script must build its graph without computing it when imported.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
@@ -12,13 +11,13 @@ import type { RunSnapshot } from '../scheduler/snapshots.js';
 import { LevelStore } from '../store/level-store.js';
 import { visualize, type VisualizeFormat } from '../visualize/visualize.js';
 import { UsageProblem } from './cache-commands.js';
+import { checkScript } from './script-check.js';
 
 let typeScriptLoaded = false;
 
 /** The targets a script exports by default. */
 export async function loadTargets(script: string): Promise<Delayed<unknown>[]> {
-  const path = resolve(script);
-  if (!existsSync(path)) throw new UsageProblem(`No script at ${path}`);
+  const path = checkScript(script);
   if (!typeScriptLoaded) {
     typeScriptLoaded = true;
     const { register } = await import('tsx/esm/api');

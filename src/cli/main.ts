@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { err as pc } from './colors.js';
+import { ScriptError } from '../errors.js';
 import { resolveCacheDir } from '../store/open.js';
 import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';
 import { existsSync } from 'node:fs';
@@ -126,6 +127,6 @@ try {
     const verbose = program.opts<{ verbose?: boolean }>().verbose;
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`${pc.red('memograph:')} ${verbose && error instanceof Error ? error.stack : message}\n`);
-    process.exitCode = error instanceof UsageProblem ? 2 : 1;
+    process.exitCode = error instanceof UsageProblem || error instanceof ScriptError ? 2 : 1;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `memograph run <script> [-- args]`: run a user's script (TypeScript through
  * tsx, no build step) with progress shown for its runs, then a summary of what
- * executed, what came from the cache, and the time the cache saved.
+ * executed, what came from the cache, what was stored, and the time the cache
+ * saved — also when the script was interrupted.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { err as pc } from './colors.js';
 import type { ProcessReport } from '../run-report.js';
 import { UsageProblem } from './cache-commands.js';
+import { checkScript } from './script-check.js';
+import { exitCodeOf, forwardSignals } from './signal-forwarding.js';
 
 /** What commander parses for `memograph run`. */
 export interface RunCommandOptions {
@@ -37,18 +40,24 @@ export function dashboardAddress(options: RunCommandOptions): string | undefined
   return `${dashboardHost}:${port}`;
 }
 
+/**
+ * Run the script in a child process (see docs/DESIGN.md, "memograph run") and
+ * return the exit code for this process: the script's own, or 128 + the number
+ * of the signal it died of.
+ */
 export async function runScript(
   script: string,
   args: readonly string[],
   options: { progress: boolean; dashboard?: string; keepDashboard?: boolean },
 ): Promise<number> {
+  const path = checkScript(script);
   const dir = mkdtempSync(join(tmpdir(), 'memograph-run-'));
   const reportFile = join(dir, 'report.json');
   const started = performance.now();
   try {
     // Resolve tsx from memograph's own dependencies, so the script needs none of its own.
     const tsx = createRequire(import.meta.url).resolve('tsx');
-    const child = spawn(process.execPath, ['--import', pathToImport(tsx), script, ...args], {
+    const child = spawn(process.execPath, ['--import', pathToImport(tsx), path, ...args], {
       stdio: 'inherit',
       env: {
         ...process.env,
@@ -58,34 +67,33 @@ export async function runScript(
         ...(options.keepDashboard && { MEMOGRAPH_DASHBOARD_KEEP: '1' }),
       },
     });
-    // Ctrl-C reaches the script too: it decides how to end (a kept dashboard closes),
-    // and this process still prints the summary.
-    const ignoreInterrupt = () => undefined;
-    process.on('SIGINT', ignoreInterrupt);
-    const code = await new Promise<number>((resolve) => {
-      child.once('error', () => resolve(127));
-      child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 128 : 1)));
-    }).finally(() => process.off('SIGINT', ignoreInterrupt));
+    const forwarding = forwardSignals(child);
+    const ending = await new Promise<{ code: number; signal: NodeJS.Signals | null }>((resolve) => {
+      child.once('error', () => resolve({ code: 127, signal: null }));
+      child.once('exit', (code, signal) => resolve({ code: exitCodeOf(code, signal), signal }));
+    }).finally(() => forwarding.stop());
     const seconds = (performance.now() - started) / 1000;
     let report: ProcessReport | undefined;
     try {
       report = JSON.parse(readFileSync(reportFile, 'utf8')) as ProcessReport;
     } catch {
-      report = undefined; // the script ran no computation (or died before exiting normally)
+      report = undefined; // the script started no run
     }
-    process.stderr.write(`${summary(report, seconds)}\n`);
-    return code === 0 ? 0 : 1;
+    process.stderr.write(`${summary(report, seconds, ending.signal ?? forwarding.received)}\n`);
+    return ending.code;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export function summary(report: ProcessReport | undefined, seconds: number): string {
-  if (!report) return pc.dim(`memograph: no runs; ${seconds.toFixed(1)} s`);
+/** `interruptedBy`: the signal that stopped the script (or that it was sent), when there was one. */
+export function summary(report: ProcessReport | undefined, seconds: number, interruptedBy?: string): string {
+  const prefix = interruptedBy ? `memograph: interrupted by ${interruptedBy}; ` : 'memograph: ';
+  if (!report || report.runs === 0) return pc.dim(`${prefix}no runs; ${seconds.toFixed(1)} s`);
   const failed = report.failed > 0 ? pc.red(`${report.failed} failed`) : '0 failed';
   return (
-    `memograph: ${pc.bold(String(report.executed))} executed, ${pc.bold(String(report.cached))} from the cache, ` +
-    `${report.deduplicated} deduplicated, ${failed} in ${seconds.toFixed(1)} s; ` +
+    `${prefix}${pc.bold(String(report.executed))} executed, ${pc.bold(String(report.cached))} from the cache, ` +
+    `${report.deduplicated} deduplicated, ${failed}, ${report.stored ?? 0} stored in ${seconds.toFixed(1)} s; ` +
     `the cache saved ${(report.savedMs / 1000).toFixed(1)} s of compute`
   );
 }

@@ -124,7 +124,10 @@ class DashboardServer {
     this.#push();
     this.#http.ref();
     // Interrupted, it closes and the program ends as it would have: exit handlers run.
-    process.once('SIGINT', () => void this.close());
+    // Under `memograph run` a terminal's Ctrl-C comes twice at once (from the terminal and
+    // passed on by the command): the repeat is the same request, not a second, harder one.
+    const interrupted = () => void this.close().finally(() => process.off('SIGINT', interrupted));
+    process.on('SIGINT', interrupted);
     void this.url.then((url) => process.stderr.write(`memograph: the work is done; the dashboard stays at ${url} until interrupted (Ctrl-C)\n`));
   }
 

@@ -27,6 +27,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClassicLevel } from 'classic-level';
 import { Level } from 'level';
+import { noteStored } from '../run-report.js';
 import { InvalidArgumentError, MemographError, StoreCorruptError, StoreLockedError } from '../errors.js';
 import { decodeIdentityRecord } from '../identity/stored-identity.js';
 import { bytesMatch, checkPut } from './integrity.js';
@@ -399,6 +400,7 @@ export class LevelStore implements Store {
         throw error;
       }
       await batch.write(); // atomic; closes the batch, also when it fails
+      noteStored(storedRecords(generation));
     } catch (error) {
       this.#failures.push(error);
     } finally {
@@ -506,4 +508,11 @@ function encodeUsed(at: number): Uint8Array {
 function decodeUsed(raw: Uint8Array): number {
   const at = Number(new TextDecoder().decode(raw));
   return Number.isFinite(at) ? at : 0;
+}
+
+/** Results a landed generation wrote (deletions are not results). */
+function storedRecords(generation: Pending): number {
+  let count = 0;
+  for (const record of generation.records.values()) if (record !== null) count++;
+  return count;
 }

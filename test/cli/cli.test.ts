@@ -16,7 +16,7 @@ describe('memograph run', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/9 executed, 0 from the cache/);
     expect(first.stderr).toMatch(/^\[memograph\] 9\/9 done \| cached 0 \| running 0 \| failed 0 \| /m);
-    expect(first.stderr).toMatch(/memograph: 9 executed, 0 from the cache, 0 deduplicated, 0 failed in \d+\.\d s; the cache saved \d+\.\d s of compute/);
+    expect(first.stderr).toMatch(/memograph: 9 executed, 0 from the cache, 0 deduplicated, 0 failed, 9 stored in \d+\.\d s; the cache saved \d+\.\d s of compute/);
     expect(first.stderr).not.toContain('dashboard'); // only when asked for
 
     const second = await memograph(['run', 'examples/quickstart.ts', '--no-progress']);
@@ -28,7 +28,7 @@ describe('memograph run', () => {
   it('exits with 1 when tasks fail, and says so', async () => {
     const result = await memograph(['run', 'test/fixtures/cli-failing.ts', '--no-progress']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/memograph: 1 executed, 0 from the cache, 0 deduplicated, 1 failed/);
+    expect(result.stderr).toMatch(/memograph: 1 executed, 0 from the cache, 0 deduplicated, 1 failed, 1 stored/);
   });
 
   it('colours only when allowed: never with NO_COLOR', async () => {

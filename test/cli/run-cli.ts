@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,4 +19,25 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     );
     child.stdin?.end();
   });
+}
+
+/** A `memograph` command still running: its process, to signal, and how it ends. */
+export interface StartedCli {
+  readonly pid: number;
+  signal(signal: NodeJS.Signals): void;
+  readonly result: Promise<CliResult>;
+}
+
+/** Start the `memograph` command as {@link runCli} does, without waiting for it. */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): StartedCli {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const result = new Promise<CliResult>((resolve) =>
+    // A death by signal shows as 128 + its number, as a shell would say.
+    child.once('close', (code, signal) => resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr })),
+  );
+  return { pid: child.pid!, signal: (signal) => child.kill(signal), result };
 }
