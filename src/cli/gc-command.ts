@@ -32,7 +32,8 @@ export function parseSize(text: string, flag: string): number {
   const unit = match ? SIZE_UNITS[match[2]!.toLowerCase()] : undefined;
   if (!match || unit === undefined) {
     throw new UsageProblem(
-      `Expected ${flag} to be a size with a unit such as 500MB or 2GB (B, KB, MB, GB, TB, or KiB, MiB, GiB, TiB), got \`${text}\``,
+      `Expected ${flag} to be a size with a unit such as 500MB or 2GB, got \`${text}\` ` +
+        '(B, KB, MB, GB, TB count in powers of 1000; KiB, MiB, GiB, TiB in powers of 1024)',
     );
   }
   return Number(match[1]) * unit;
