@@ -8,6 +8,7 @@ import type { RunSnapshot } from './scheduler/snapshots.js';
 import type { FailurePolicy } from './scheduler/state.js';
 import { checkTimeout, resolveRetry, type ResolvedRetry, type RetryOptions } from './scheduler/policies.js';
 import type { Store } from './store/store.js';
+import { cacheDirFromEnvironment } from './store/cache-dir.js';
 
 /** Options of {@link compute} and {@link startRun}. */
 export interface ComputeOptions {
@@ -138,9 +139,12 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
   expectInteger('lockTimeoutMs', lockTimeoutMs, 0);
   expectInteger('snapshotIntervalMs', snapshotIntervalMs, 1);
   if (typeof cache !== 'boolean') throw new InvalidArgumentError(`Expected \`cache\` to be a boolean, got ${describe(cache)}`);
-  if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir === '')) {
+  if (options.cacheDir !== undefined && (typeof options.cacheDir !== 'string' || options.cacheDir.trim() === '')) {
     throw new InvalidArgumentError(`Expected \`cacheDir\` to be a non-empty path, got ${describe(options.cacheDir)}`);
   }
+  // A blank MEMOGRAPH_CACHE_DIR would make the working directory the cache: refuse it
+  // before anything runs, when the run would use it.
+  if (cache && options.store === undefined && options.cacheDir === undefined) cacheDirFromEnvironment();
   const store = options.store;
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.putResult !== 'function')) {
     throw new InvalidArgumentError(`Expected \`store\` to implement the Store interface, got ${describe(store)}`);

@@ -1,10 +1,13 @@
 /** `memograph cache stats|ls|clear`: look into a cache directory, or empty it. */
-import { existsSync, rmSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { existsSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { previewFingerprint } from './argument-preview.js';
 import { out as pc } from './colors.js';
+import { confirm } from './confirm.js';
+import { UsageProblem } from './usage-problem.js';
 import { LevelStore } from '../store/level-store.js';
+import { removeStoreFiles } from '../store/store-files.js';
+import { MARKER_FILE, hasStoreMarker } from '../store/store-marker.js';
 import { withoutLineage } from '../store/record-codec.js';
 import type { ResultRecord } from '../store/store.js';
 import { unpackValue } from '../store/value-codec.js';
@@ -24,8 +27,21 @@ async function withStore<T>(directory: string, use: (store: LevelStore) => Promi
   }
 }
 
-/** A problem with what the user asked for (exit code 2), not with the cache. */
-export class UsageProblem extends Error {}
+export { UsageProblem };
+
+/**
+ * Commands that delete (clear, gc) act only on a directory memograph marked as its store
+ * (store-marker.ts): a mistyped --cache-dir must never empty a project directory.
+ */
+export function requireMarkedStore(directory: string, command: string): void {
+  if (!existsSync(directory)) throw new UsageProblem(`No cache at ${directory}`);
+  if (hasStoreMarker(directory)) return;
+  throw new UsageProblem(
+    `Refusing to ${command} ${directory}: it is not marked as a memograph cache (it has no ${MARKER_FILE} file). ` +
+      `Nothing was changed. Check --cache-dir and MEMOGRAPH_CACHE_DIR. If it is a cache made by an older memograph, ` +
+      `\`memograph cache stats --cache-dir ${directory}\` marks it (only a memograph LevelDB store is marked), then run this again.`,
+  );
+}
 
 export async function cacheStats(options: CacheOptions): Promise<string> {
   return withStore(options.cacheDir, async (store) => {
@@ -65,23 +81,27 @@ export async function cacheList(options: CacheOptions): Promise<string> {
 }
 
 export async function cacheClear(options: CacheOptions & { yes: boolean }): Promise<string> {
+  requireMarkedStore(options.cacheDir, 'clear');
+  // Opening it also proves it is a store no other process holds.
   const entries = await withStore(options.cacheDir, async (store) => {
     let count = 0;
     for await (const _ of store.records()) count++;
     return count;
   });
   if (!options.yes) {
-    if (!process.stdin.isTTY) throw new UsageProblem(`Refusing to delete ${options.cacheDir} without --yes (no terminal to ask on)`);
-    const prompt = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await prompt.question(`Delete ${entries} entries in ${options.cacheDir}? [y/N] `);
-    prompt.close();
-    if (!/^y(es)?$/i.test(answer.trim())) return options.json ? JSON.stringify({ cleared: false }) : 'Nothing deleted.';
+    const yes = await confirm(
+      `Delete ${entries} entries in ${options.cacheDir}?`,
+      `Refusing to delete ${options.cacheDir} without --yes (no terminal to ask on)`,
+    );
+    if (!yes) return options.json ? JSON.stringify({ cleared: false }) : 'Nothing deleted.';
   }
-  rmSync(options.cacheDir, { recursive: true, force: true });
-  return options.json ? JSON.stringify({ cleared: true, entries }) : `Deleted ${entries} entries and ${options.cacheDir}.`;
+  const { removed, kept, removedDirectory } = removeStoreFiles(options.cacheDir);
+  if (options.json) return JSON.stringify({ cleared: true, entries, removedFiles: removed.length, kept, removedDirectory });
+  const left = kept.length === 0 ? '' : ` Kept ${kept.length} files that are not memograph's: ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''}.`;
+  return `Deleted ${entries} entries and memograph's ${removed.length} files in ${options.cacheDir}${removedDirectory ? ' (and the directory)' : ''}.${left}`;
 }
 
-function formatBytes(bytes: number): string {
+export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;

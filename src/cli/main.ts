@@ -6,14 +6,23 @@
  */
 import { Command, CommanderError } from 'commander';
 import { err as pc } from './colors.js';
-import { ScriptError } from '../errors.js';
-import { resolveCacheDir } from '../store/open.js';
+import { InvalidArgumentError, ScriptError } from '../errors.js';
+import { resolveCacheDir } from '../store/cache-dir.js';
 import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';
-import { existsSync } from 'node:fs';
 import { cacheGc, parseAge, parseSize } from './gc-command.js';
 import { explain, renderExplained } from './explain-command.js';
 import { graphPicture } from './graph-command.js';
 import { dashboardAddress, runScript, type RunCommandOptions } from './run-command.js';
+
+/** The cache directory from --cache-dir or the environment; a blank one is a usage error (exit 2). */
+function cliCacheDir(flag: string | undefined): string {
+  try {
+    return resolveCacheDir(flag, '--cache-dir');
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new UsageProblem(error.message);
+    throw error;
+  }
+}
 
 const program = new Command('memograph')
   .description('A lazy, content-addressed computation engine: run scripts, look into the cache.')
@@ -50,7 +59,7 @@ program
     }
     const picture = await graphPicture(script, {
       format: options.format as 'mermaid' | 'dot' | 'svg',
-      cacheDir: resolveCacheDir(options.cacheDir),
+      cacheDir: cliCacheDir(options.cacheDir),
     });
     process.stdout.write(picture);
   });
@@ -62,7 +71,7 @@ program
   .option('--cache-dir <dir>', 'the cache directory (default: $MEMOGRAPH_CACHE_DIR or ./.memograph)')
   .option('--json', 'print JSON for scripts')
   .action(async (script: string, options: { cacheDir?: string; json?: boolean }) => {
-    const rows = await explain(script, resolveCacheDir(options.cacheDir));
+    const rows = await explain(script, cliCacheDir(options.cacheDir));
     if (options.json) console.log(JSON.stringify(rows, null, 2));
     else console.log(renderExplained(rows, new Map(rows.map((row) => [row.cid, row.name]))));
   });
@@ -75,7 +84,7 @@ const cache = program
 
 const cacheOptions = () => {
   const { cacheDir, json } = cache.opts<{ cacheDir?: string; json?: boolean }>();
-  return { cacheDir: resolveCacheDir(cacheDir), json: json ?? false };
+  return { cacheDir: cliCacheDir(cacheDir), json: json ?? false };
 };
 cache
   .command('stats')
@@ -102,18 +111,19 @@ cache
 cache
   .command('gc')
   .description('evict entries, least recently used first, until under --max-size; and any unused for --older-than')
-  .option('--max-size <size>', 'keep the stored values under this size, e.g. 2GB or 500MiB')
+  .option('--max-size <size>', 'keep the stored values under this size, e.g. 500MB or 2GB (1 GB = 10^9 bytes; GiB for 2^30)')
   .option('--older-than <age>', 'evict entries not used for this long, e.g. 30d, 12h or 90m')
-  .action(async (options: { maxSize?: string; olderThan?: string }) => {
+  .option('--dry-run', 'list what would be evicted and freed; change nothing')
+  .option('--yes', 'do not ask before evicting more than half the entries')
+  .action(async (options: { maxSize?: string; olderThan?: string; dryRun?: boolean; yes?: boolean }) => {
     const maxSize = options.maxSize === undefined ? undefined : parseSize(options.maxSize, '--max-size');
     const olderThanMs = options.olderThan === undefined ? undefined : parseAge(options.olderThan, '--older-than');
     const { cacheDir, json } = cacheOptions();
-    if (!existsSync(cacheDir)) throw new UsageProblem(`No cache at ${cacheDir}`);
-    console.log(await cacheGc({ cacheDir, json, maxSize, olderThanMs }));
+    console.log(await cacheGc({ cacheDir, json, maxSize, olderThanMs, dryRun: options.dryRun ?? false, yes: options.yes ?? false }));
   });
 cache
   .command('clear')
-  .description('delete the cache directory (asks first unless --yes)')
+  .description("delete memograph's files in the cache directory, and the directory if nothing else is left (asks first unless --yes)")
   .option('--yes', 'do not ask')
   .action(async (options: { yes?: boolean }) => console.log(await cacheClear({ ...cacheOptions(), yes: options.yes ?? false })));
 

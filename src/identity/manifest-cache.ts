@@ -48,8 +48,13 @@ interface Stored {
   details: Record<string, EntryDetail>;
 }
 
-function fileOf(key: string): string {
-  return join(dirname(cacheFile()), '.identity-manifests', `${sha256(key)}.json`);
+/** The manifests' folder in the cache directory (`cache clear` removes it with the store). */
+export const MANIFESTS_FOLDER = '.identity-manifests';
+
+/** Undefined when there is no usable cache directory (a blank MEMOGRAPH_CACHE_DIR). */
+function fileOf(key: string): string | undefined {
+  const cache = cacheFile();
+  return cache === undefined ? undefined : join(dirname(cache), MANIFESTS_FOLDER, `${sha256(key)}.json`);
 }
 
 /**
@@ -58,8 +63,10 @@ function fileOf(key: string): string {
  */
 export function storedManifest(key: string, environment: (name: string) => string): { manifest: CodeManifest; analysis: StoredAnalysis } | undefined {
   let stored: Stored;
+  const file = fileOf(key);
+  if (file === undefined) return undefined;
   try {
-    stored = JSON.parse(readFileSync(fileOf(key), 'utf8')) as Stored;
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
   } catch {
     return undefined;
   }
@@ -103,6 +110,7 @@ export function storeManifest(key: string, manifest: CodeManifest, analysis: Sto
     details: { ...manifest.details },
   };
   const file = fileOf(key);
+  if (file === undefined) return;
   try {
     mkdirSync(dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;

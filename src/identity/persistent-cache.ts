@@ -9,7 +9,8 @@
  * everything it says about a file is checked against the file's stat first.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { resolveCacheDir } from '../store/cache-dir.js';
 import type { FileSummary } from './file-summary.js';
 import { SUMMARY_FORMAT } from './file-summary.js';
 
@@ -34,6 +35,9 @@ export interface CacheContents {
   locks: Record<string, Record<string, string>>;
 }
 
+/** The file's name in the cache directory (`cache clear` removes it with the store). */
+export const IDENTITY_CACHE_FILE = '.identity-cache.json';
+
 const FORMAT = `memograph-identity-cache/1/${SUMMARY_FORMAT}`;
 const MAX_FILES = 20_000;
 
@@ -41,16 +45,29 @@ let contents: CacheContents | undefined;
 let dirty = false;
 let timer: NodeJS.Timeout | undefined;
 
-export function cacheFile(): string {
+/**
+ * Where the file lives, or undefined when MEMOGRAPH_CACHE_DIR is blank: that is an error
+ * for the run (see cache-dir.ts), and this shortcut must not write into the working
+ * directory meanwhile.
+ */
+export function cacheFile(): string | undefined {
+  let directory: string;
+  try {
+    directory = resolveCacheDir();
+  } catch {
+    return undefined;
+  }
   // A dotfile: the store leaves those alone, and a new store may be created beside it.
-  return join(resolve(process.env.MEMOGRAPH_CACHE_DIR ?? '.memograph'), '.identity-cache.json');
+  return join(directory, IDENTITY_CACHE_FILE);
 }
 
 export function persistent(): CacheContents {
   if (contents === undefined) {
     contents = empty();
     try {
-      const parsed = JSON.parse(readFileSync(cacheFile(), 'utf8')) as { format?: unknown } & Partial<CacheContents>;
+      const file = cacheFile();
+      if (file === undefined) return contents;
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { format?: unknown } & Partial<CacheContents>;
       if (parsed.format === FORMAT && isRecord(parsed.files) && isRecord(parsed.summaries) && isRecord(parsed.graphs) && isRecord(parsed.locks)) {
         contents = { files: parsed.files, summaries: parsed.summaries, graphs: parsed.graphs, locks: parsed.locks };
       }
@@ -76,6 +93,7 @@ export function flushCache(): void {
   if (!dirty || contents === undefined) return;
   dirty = false;
   const file = cacheFile();
+  if (file === undefined) return;
   try {
     prune(contents);
     mkdirSync(join(file, '..'), { recursive: true });

@@ -32,6 +32,7 @@ import { InvalidArgumentError, MemographError, StoreCorruptError, StoreLockedErr
 import { decodeIdentityRecord } from '../identity/stored-identity.js';
 import { bytesMatch, checkPut } from './integrity.js';
 import { checkStoreDirectory } from './level-directory.js';
+import { writeStoreMarker } from './store-marker.js';
 import { ownBytes } from './own-bytes.js';
 import { decodeRecord, encodeRecord, ownRecord } from './record-codec.js';
 import type { Attachment, ResultRecord, Store } from './store.js';
@@ -114,6 +115,9 @@ export class LevelStore implements Store {
     const db = await openLocked(location, lockTimeoutMs);
     try {
       await checkLayout(db, location);
+      // Only now is the directory known to be memograph's: mark it, so that commands
+      // that delete (cache clear, cache gc) may act on it.
+      writeStoreMarker(location);
     } catch (error) {
       await db.close().catch(() => {});
       throw error;

@@ -11,10 +11,7 @@ import { MemographError } from '../errors.js';
 import { LevelStore, type LevelStoreOptions } from './level-store.js';
 import type { Attachment, ResultRecord, Store } from './store.js';
 
-/** The cache directory to use: the option, else MEMOGRAPH_CACHE_DIR, else `./.memograph`; always absolute. */
-export function resolveCacheDir(option?: string): string {
-  return resolve(option ?? process.env.MEMOGRAPH_CACHE_DIR ?? '.memograph');
-}
+export { resolveCacheDir } from './cache-dir.js';
 
 export interface StoreLease {
   /** The shared store. Its `close()` releases this lease (it does not close the shared handle). */

@@ -1,5 +1,5 @@
 import { ClassicLevel } from 'classic-level';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAge, parseSize } from '../../src/cli/gc-command.js';
 import { compute, delayed, shutdown } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
@@ -51,15 +51,64 @@ describe('memograph cache gc', () => {
     expect(none.stderr).toMatch(/Say what to evict/);
     const bad = await memograph('gc', '--max-size', '2XB');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/Expected --max-size to be a size such as 2GB or 500MiB, got `2XB`/);
+    expect(bad.stderr).toContain('Expected --max-size to be a size with a unit such as 500MB or 2GB, got `2XB`');
+  });
+
+  it('refuses a size without a unit, and evicts nothing', async () => {
+    const before = await names();
+    const bare = await memograph('gc', '--max-size', '2', '--yes');
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('Expected --max-size to be a size with a unit such as 500MB or 2GB, got `2`');
+    expect(await names()).toEqual(before);
   });
 
   it('reads sizes and ages', () => {
     expect(parseSize('2GB', '--max-size')).toBe(2e9);
     expect(parseSize('500MiB', '--max-size')).toBe(500 * 1024 ** 2);
-    expect(parseSize('1024', '--max-size')).toBe(1024);
+    expect(parseSize('1024B', '--max-size')).toBe(1024);
+    expect(parseSize('1.5kB', '--max-size')).toBe(1500);
+    expect(parseSize('2 TB', '--max-size')).toBe(2e12);
+    expect(() => parseSize('1024', '--max-size')).toThrow(/with a unit/);
+    expect(() => parseAge('30', '--older-than')).toThrow(/--older-than/);
     expect(parseAge('30d', '--older-than')).toBe(30 * 86_400_000);
     expect(parseAge('90m', '--older-than')).toBe(90 * 60_000);
     expect(() => parseAge('soon', '--older-than')).toThrow(/--older-than/);
+  });
+});
+
+describe('memograph cache gc, before evicting much', () => {
+  const many = `${dir.path}/many`;
+  const gc = (...args: string[]) => runCli(['cache', '--cache-dir', many, '--json', 'gc', ...args]);
+  const listed = async () => (await runCli(['cache', '--cache-dir', many, '--json', 'ls'])).stdout;
+  const make = (name: string) => delayed((label: string) => label.repeat(500), { name })(name);
+
+  beforeAll(async () => {
+    await compute(make('p'), make('q'), make('r'), make('s'), { cacheDir: many });
+  });
+
+  it('--dry-run lists what would go and changes nothing', async () => {
+    const before = await listed();
+    const dry = await gc('--max-size', '1B', '--dry-run');
+    expect(dry.code).toBe(0);
+    const plan = JSON.parse(dry.stdout) as { dryRun: boolean; evicted: number; freedBytes: number; entries: { fn: string }[] };
+    expect(plan).toMatchObject({ dryRun: true, evicted: 4, kept: 0 });
+    expect(plan.freedBytes).toBeGreaterThan(2_000);
+    expect(plan.entries.map((entry) => entry.fn).sort()).toEqual(['p', 'q', 'r', 's']);
+    expect(await listed()).toBe(before);
+  });
+
+  it('refuses to evict more than half the entries with no terminal to ask on, and goes ahead with --yes', async () => {
+    const before = await listed();
+    const refused = await gc('--max-size', '1B');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Refusing to evict 4 of 4 entries .* without --yes/);
+    expect(await listed()).toBe(before);
+
+    // Half or fewer go without asking. Stored bytes also hold function identities, which stay: room for two values.
+    const plan = JSON.parse((await gc('--max-size', '1B', '--dry-run')).stdout) as { freedBytes: number; bytesBefore: number };
+    const room = plan.bytesBefore - plan.freedBytes + Math.round(plan.freedBytes / 2) + 100;
+    expect(JSON.parse((await gc('--max-size', `${room}B`)).stdout)).toMatchObject({ evicted: 2, kept: 2 });
+    expect(JSON.parse((await gc('--max-size', '1B', '--yes')).stdout)).toMatchObject({ evicted: 2, kept: 0 });
+    expect(JSON.parse(await listed())).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StoreCorruptError, StoreLockedError } from '../../src/errors.js';
+import { InvalidArgumentError, StoreCorruptError, StoreLockedError } from '../../src/errors.js';
+import { compute, delayed, startRun } from '../../src/index.js';
 import { LevelStore } from '../../src/store/level-store.js';
 import { acquireStore, resolveCacheDir } from '../../src/store/open.js';
 import { callCid, result, runStoreCompliance } from './compliance.js';
@@ -117,5 +118,29 @@ describe('resolveCacheDir', () => {
     expect(resolveCacheDir()).toBe(resolve('env-relative'));
     vi.stubEnv('MEMOGRAPH_CACHE_DIR', undefined);
     expect(resolveCacheDir()).toBe(resolve('.memograph'));
+  });
+
+  it('refuses a blank option or MEMOGRAPH_CACHE_DIR, naming it, rather than using the working directory', () => {
+    expect(() => resolveCacheDir('')).toThrow(InvalidArgumentError);
+    expect(() => resolveCacheDir('  ', '--cache-dir')).toThrow(/Expected --cache-dir to be a directory/);
+    vi.stubEnv('MEMOGRAPH_CACHE_DIR', '');
+    expect(() => resolveCacheDir()).toThrow(/MEMOGRAPH_CACHE_DIR/);
+    expect(resolveCacheDir('/option/cache')).toBe('/option/cache');
+    vi.stubEnv('MEMOGRAPH_CACHE_DIR', ' \t');
+    expect(() => resolveCacheDir()).toThrow(InvalidArgumentError);
+  });
+
+  it('compute and startRun refuse them before running anything', async () => {
+    let ran = 0;
+    const task = delayed(() => ++ran, { name: 'blank-dir', cache: false, mainThread: true })();
+    for (const cacheDir of ['', '   ']) {
+      await expect((async () => compute(task, { cacheDir }))()).rejects.toMatchObject({ code: 'MEMOGRAPH_INVALID_ARGUMENT', message: expect.stringContaining('cacheDir') });
+      await expect((async () => startRun([task], { cacheDir }).result)()).rejects.toMatchObject({ code: 'MEMOGRAPH_INVALID_ARGUMENT' });
+    }
+    vi.stubEnv('MEMOGRAPH_CACHE_DIR', '');
+    await expect((async () => compute(task))()).rejects.toMatchObject({ code: 'MEMOGRAPH_INVALID_ARGUMENT', message: expect.stringContaining('MEMOGRAPH_CACHE_DIR') });
+    expect(ran).toBe(0);
+    // Without a cache the variable is not used, so it is no error.
+    expect(await compute(task, { cache: false })).toEqual([1]);
   });
 });
