@@ -8,6 +8,7 @@ import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
+import { describeThrown } from './describe-thrown.js';
 import { setAtPath } from './fill-inputs.js';
 import { joinBytes } from './join-bytes.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
@@ -133,7 +134,7 @@ function inputsReady(payload: BatchPayload, start: number, end: number, lengths:
 function report(index: number, error: unknown): FailureReport {
   if (error instanceof CodeChanged) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file };
   if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack };
-  return { index, name: 'Error', message: `non-Error thrown: ${String(error)}` };
+  return { index, name: 'Error', message: describeThrown(error) };
 }
 
 function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): AnyFunction | Promise<AnyFunction> {
