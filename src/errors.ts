@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'MEMOGRAPH_STORE_CORRUPT'
   | 'MEMOGRAPH_STORE_FAILED'
   | 'MEMOGRAPH_CODE_CHANGED'
-  | 'MEMOGRAPH_SCRIPT_INVALID';
+  | 'MEMOGRAPH_SCRIPT_INVALID'
+  | 'MEMOGRAPH_LATE_ERROR';
 
 export class MemographError extends Error {
   readonly code: ErrorCode;
@@ -91,6 +92,48 @@ export class ResourceLimitError extends WorkerCrashedError {
   constructor(failure: TaskFailure, options?: { cause?: unknown }) {
     super(failure, options);
     (this as { code: ErrorCode }).code = 'MEMOGRAPH_RESOURCE_LIMIT';
+  }
+}
+
+/**
+ * A worker task left an error behind that surfaced outside its call: an
+ * exception thrown from a timer or callback it started, or a promise rejection
+ * nobody handled. Caught before the task's batch was reported, it fails the
+ * task (its result is not cached): the result came from code that was still
+ * going wrong. Caught later, it is a {@link LateErrorWarning} instead.
+ */
+export class LateTaskError extends TaskError {
+  readonly threadId: number;
+
+  constructor(failure: TaskFailure, threadId: number, options?: { cause?: unknown }) {
+    super(failure, { ...options, code: 'MEMOGRAPH_LATE_ERROR' });
+    this.threadId = threadId;
+  }
+}
+
+/**
+ * An uncaught exception or unhandled rejection on a worker thread after the task
+ * that left it had been reported: emitted as a process warning (`process.on('warning')`),
+ * never as another task's failure. The task's result stays as reported (it
+ * returned a value). `taskName` and `cid` are missing when the error carried no
+ * trace of a task (it came from code that no task call started).
+ */
+export class LateErrorWarning extends MemographError {
+  readonly threadId: number;
+  readonly taskName?: string;
+  readonly cid?: string;
+  readonly originalMessage: string;
+  readonly originalStack?: string;
+
+  constructor(late: { threadId: number; kind: string; taskName?: string; cid?: string; originalMessage: string; originalStack?: string }) {
+    const task = late.taskName === undefined ? 'a task (which one is not known)' : `task "${late.taskName}" (${late.cid})`;
+    super('MEMOGRAPH_LATE_ERROR', `An ${late.kind} on worker thread ${late.threadId} after ${task} returned: ${late.originalMessage}`);
+    this.threadId = late.threadId;
+    this.taskName = late.taskName;
+    this.cid = late.cid;
+    this.originalMessage = late.originalMessage;
+    this.originalStack = late.originalStack;
+    if (late.originalStack) this.stack = `${this.name}: ${this.message}\n  where it was thrown:\n${indent(late.originalStack)}`;
   }
 }
 

@@ -30,6 +30,8 @@ export {
   CaptureChangedError,
   AbortError,
   CodeChangedError,
+  LateTaskError,
+  LateErrorWarning,
   UnhashableError,
   InvalidArgumentError,
   NotSelfContainedError,

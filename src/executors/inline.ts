@@ -2,6 +2,7 @@ import { CaptureChangedError, ResourceLimitError, TaskError, TimeoutError } from
 import type { TaskFunction } from '../graph/task-function.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
+import { describeThrown } from './describe-thrown.js';
 import { setAtPath } from './fill-inputs.js';
 import { TaskStop, withTaskStop } from './task-signal.js';
 
@@ -137,8 +138,11 @@ function succeeded(task: ExecutableTask, value: unknown, started: number): Outco
 }
 
 function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome {
-  const error = thrown instanceof Error ? thrown : new Error(`non-Error thrown: ${String(thrown)}`);
-  const failure = { taskName: task.task.name, cid: task.cid, originalMessage: error.message, originalStack: error.stack };
+  // A non-Error has no stack of its own; one made here would point into memograph, not the task.
+  const failure =
+    thrown instanceof Error
+      ? { taskName: task.task.name, cid: task.cid, originalMessage: thrown.message, originalStack: thrown.stack }
+      : { taskName: task.task.name, cid: task.cid, originalMessage: describeThrown(thrown) };
   // A main-thread task that enforced a resource limit itself (a command's memory watch) says so by its code.
   const overLimit = (thrown as { code?: unknown } | undefined)?.code === 'MEMOGRAPH_RESOURCE_LIMIT';
   const taskError = overLimit ? new ResourceLimitError(failure, { cause: thrown }) : new TaskError(failure, { cause: thrown });

@@ -1,6 +1,6 @@
 import { Piscina } from 'piscina';
 import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
-import { CodeChangedError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { CodeChangedError, LateErrorWarning, LateTaskError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { closureOf } from '../identity/stale-code.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import { encoderModules } from '../hash/type-registry.js';
@@ -8,7 +8,7 @@ import { packValue, unpackValue } from '../store/value-codec.js';
 import type { ExecutableTask, Executor, Outcome } from './executor.js';
 import { joinBytes } from './join-bytes.js';
 import type { TaskFunction } from '../graph/task-function.js';
-import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, Path } from './protocol.js';
+import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, LateErrorMessage, Path } from './protocol.js';
 import { workerExecArgv } from './worker-exec-argv.js';
 
 export interface PoolOptions {
@@ -26,10 +26,24 @@ export interface PoolOptions {
 const runningFromSource = import.meta.url.endsWith('.ts');
 const workerFile = new URL(runningFromSource ? './worker-from-source.mjs' : './worker.js', import.meta.url);
 
+/**
+ * How many recent batches the pool remembers the tasks of, to name the task an
+ * error surfacing after its batch came back belongs to (late-errors.ts). Such an
+ * error comes within moments; older ones are reported naming no task.
+ */
+const REMEMBERED_BATCHES = 1024;
+
+interface TaskLabel {
+  readonly taskName: string;
+  readonly cid: string;
+}
+
 /** Runs batches of tasks on a piscina pool of worker threads. */
 export class PoolExecutor implements Executor {
   readonly slots: number;
   readonly #pool: Piscina;
+  #nextBatchId = 0;
+  readonly #recent = new Map<number, readonly TaskLabel[]>();
 
   constructor(options: PoolOptions) {
     this.slots = options.workers;
@@ -44,18 +58,44 @@ export class PoolExecutor implements Executor {
       // A crash or limit in one worker must not take down the others.
       resourceLimits: options.resourceLimits,
     });
+    this.#pool.on('message', (message: unknown) => {
+      if (isLateError(message)) process.emitWarning(this.#lateWarning(message));
+    });
+    // A worker that dies between batches (a timer calling process.exit, memory
+    // filled after a task returned) fails no task; piscina replaces it and emits
+    // 'error', which unheard would crash this process.
+    this.#pool.on('error', (error: unknown) => {
+      process.emitWarning(`memograph: a worker thread died between tasks and was replaced: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  #lateWarning(late: LateErrorMessage): LateErrorWarning {
+    const label = late.batchId === undefined ? undefined : this.#recent.get(late.batchId)?.[late.index!];
+    return new LateErrorWarning({
+      threadId: late.threadId,
+      kind: late.kind,
+      ...(label ?? {}),
+      originalMessage: late.message,
+      ...(late.stack === undefined ? {} : { originalStack: late.stack }),
+    });
+  }
+
+  #remember(batchId: number, tasks: readonly ExecutableTask[]): void {
+    this.#recent.set(batchId, tasks.map((task) => ({ taskName: task.task.name, cid: task.cid })));
+    if (this.#recent.size > REMEMBERED_BATCHES) this.#recent.delete(this.#recent.keys().next().value!);
   }
 
   async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
     if (signal?.aborted) return tasks.map(notRun);
     let message: BatchMessage;
     try {
-      message = toMessage(tasks);
+      message = toMessage(tasks, this.#nextBatchId++);
     } catch (error) {
       // Arguments are checked when the call is made, so this is a value that changed
       // since, or a class encoder that fails: refuse it rather than send it degraded.
       return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal));
     }
+    this.#remember(message.batchId, tasks);
     // A task with a time limit travels alone; aborting piscina's task terminates its worker.
     const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
     const timer = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
@@ -90,7 +130,7 @@ export class PoolExecutor implements Executor {
   }
 }
 
-function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
+function toMessage(tasks: readonly ExecutableTask[], batchId: number): BatchMessage {
   const sources: Record<string, string> = {};
   const functions: FunctionRef[] = [];
   const functionIndex = new Map<TaskFunction, number>();
@@ -136,6 +176,7 @@ function toMessage(tasks: readonly ExecutableTask[]): BatchMessage {
   const joined = joinBytes(chunks, size);
   const payload: BatchPayload = { functions, functionOf, args, inputCounts, inputPaths, inputSpans, inputFrom };
   return {
+    batchId,
     payload: packValue(payload, 'tasks'),
     sources,
     encoderModules: encoderModules(),
@@ -216,6 +257,11 @@ function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome
       });
       return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
     }
+    if (failure.code === 'MEMOGRAPH_LATE_ERROR') {
+      const originalMessage = `it left an ${failure.late ?? 'uncaught exception'} on worker thread ${workerId} (thrown outside its call, e.g. from a timer): ${failure.message}`;
+      const error = new LateTaskError({ taskName: task.task.name, cid: task.cid, originalMessage, originalStack: failure.stack }, workerId);
+      return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
+    }
     const error = new TaskError({
       taskName: task.task.name,
       cid: task.cid,
@@ -254,4 +300,8 @@ function crashOutcome(task: ExecutableTask, crash: unknown): Outcome {
     { cause: crash },
   );
   return { id: task.id, ok: false, error, durationMs: 0 };
+}
+
+function isLateError(message: unknown): message is LateErrorMessage {
+  return typeof message === 'object' && message !== null && (message as { memographLateError?: unknown }).memographLateError === true;
 }

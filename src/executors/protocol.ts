@@ -54,6 +54,8 @@ export interface BatchPayload {
 }
 
 export interface BatchMessage {
+  /** Unique per pool: an error the batch's tasks leave behind names it (see late-errors.ts). */
+  readonly batchId: number;
   /**
    * The payload, msgpackr-encoded like every value (never structured-cloned: a
    * clone would turn a Buffer into a Uint8Array and a class instance into a plain
@@ -90,6 +92,8 @@ export interface FailureReport {
   readonly code?: string;
   /** For MEMOGRAPH_CODE_CHANGED: the changed file. */
   readonly file?: string;
+  /** For MEMOGRAPH_LATE_ERROR: what surfaced outside the call ('uncaught exception', 'unhandled rejection'). */
+  readonly late?: string;
 }
 
 /** What happened to each task of a batch, column by column. */
@@ -121,4 +125,21 @@ export interface BatchReply {
   readonly threadId: number;
   /** The worker's V8 heap in use after the batch, for status. */
   readonly heapUsedBytes: number;
+}
+
+/**
+ * Posted by a worker (through piscina's parentPort, which the pool re-emits as
+ * 'message') when an error surfaced after the batch of the task that left it
+ * had been reported. `batchId` and `index` are missing when no task's async
+ * context led to it.
+ */
+export interface LateErrorMessage {
+  readonly memographLateError: true;
+  readonly batchId?: number;
+  readonly index?: number;
+  /** 'uncaught exception' or 'unhandled rejection'. */
+  readonly kind: string;
+  readonly message: string;
+  readonly stack?: string;
+  readonly threadId: number;
 }

@@ -8,8 +8,10 @@ import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
+import { describeThrown } from './describe-thrown.js';
 import { setAtPath } from './fill-inputs.js';
 import { joinBytes } from './join-bytes.js';
+import { asTask, beginBatch, endBatch, type LateError } from './late-errors.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
@@ -32,6 +34,15 @@ const compiled = new Map<string, AnyFunction>();
 const imported = new Map<string, Promise<AnyFunction>>();
 
 export default async function runBatch(batch: BatchMessage): Promise<BatchReply> {
+  beginBatch(batch.batchId);
+  try {
+    return await runTasks(batch);
+  } finally {
+    endBatch();
+  }
+}
+
+async function runTasks(batch: BatchMessage): Promise<BatchReply> {
   let payload: BatchPayload;
   try {
     for (const url of batch.encoderModules) {
@@ -47,12 +58,10 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
   const startedAtMs: number[] = [];
   const resultCids: (string | null)[] | null = batch.hashResults ? [] : null;
   const failures: FailureReport[] = [];
-  const results: Uint8Array[] = [];
   // Encoded results of this batch's tasks, for fused tasks that take them. Each
   // consumer decodes its own copy, as it would have without fusion, so one task
   // mutating its input cannot change what another one sees.
   const encoded: Uint8Array[] = [];
-  let size = 0;
   let input = 0;
   for (let index = 0; index < count; index++) {
     const started = performance.now();
@@ -81,7 +90,7 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
         setAtPath(args, payload.inputPaths[input]!, value);
       }
       // `this` is undefined (a sloppy-mode function sees globalThis, by the language's rules).
-      let value = Reflect.apply(fn, undefined, args);
+      let value = asTask(batch.batchId, index, () => Reflect.apply(fn, undefined, args));
       if (isThenable(value)) value = await value;
       durationMs = performance.now() - started;
       const bytes = packValue(value);
@@ -89,8 +98,6 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
       durationsMs.push(durationMs);
       lengths.push(bytes.byteLength);
       resultCids?.push(cidOf(RAW, bytes));
-      results.push(bytes);
-      size += bytes.byteLength;
     } catch (error) {
       input = inputsEnd;
       durationsMs.push(durationMs ?? performance.now() - started);
@@ -98,6 +105,14 @@ export default async function runBatch(batch: BatchMessage): Promise<BatchReply>
       resultCids?.push(null);
       failures.push(report(index, error));
     }
+  }
+  failLate(endBatch(), payload, lengths, resultCids, failures);
+  const results: Uint8Array[] = [];
+  let size = 0;
+  for (let index = 0; index < count; index++) {
+    if (!(lengths[index]! >= 0)) continue;
+    results.push(encoded[index]!);
+    size += lengths[index]!;
   }
   const outcome: BatchOutcome = { lengths, durationsMs, startedAtMs, resultCids, failures };
   return {
@@ -121,6 +136,36 @@ function everyTaskFailed(count: number, error: unknown): BatchReply {
   return { outcome: packValue(outcome, 'outcome'), results: new Uint8Array(0), threadId, heapUsedBytes: getHeapStatistics().used_heap_size };
 }
 
+/**
+ * Tasks that left an error behind while their batch ran fail with it, even if
+ * they returned a value (see late-errors.ts); a task of the batch that took such
+ * a value comes back not run, as when its input fails, and is sent again.
+ */
+function failLate(
+  late: ReadonlyMap<number, LateError>,
+  payload: BatchPayload,
+  lengths: number[],
+  resultCids: (string | null)[] | null,
+  failures: FailureReport[],
+): void {
+  if (late.size === 0) return;
+  for (const [index, error] of late) {
+    if (!(lengths[index]! >= 0)) continue;
+    lengths[index] = -1;
+    if (resultCids) resultCids[index] = null;
+    failures.push({ index, name: error.name, message: error.message, stack: error.stack, code: 'MEMOGRAPH_LATE_ERROR', late: error.kind });
+  }
+  let input = 0;
+  for (let index = 0; index < lengths.length; index++) {
+    const end = input + payload.inputCounts[index]!;
+    if (lengths[index]! >= 0 && !inputsReady(payload, input, end, lengths)) {
+      lengths[index] = -2;
+      if (resultCids) resultCids[index] = null;
+    }
+    input = end;
+  }
+}
+
 /** Whether every input taken from an earlier task of the batch is there (that task succeeded). */
 function inputsReady(payload: BatchPayload, start: number, end: number, lengths: readonly number[]): boolean {
   for (let input = start; input < end; input++) {
@@ -133,7 +178,7 @@ function inputsReady(payload: BatchPayload, start: number, end: number, lengths:
 function report(index: number, error: unknown): FailureReport {
   if (error instanceof CodeChanged) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file };
   if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack };
-  return { index, name: 'Error', message: `non-Error thrown: ${String(error)}` };
+  return { index, name: 'Error', message: describeThrown(error) };
 }
 
 function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): AnyFunction | Promise<AnyFunction> {
