@@ -12,7 +12,7 @@ export type { DashboardOptions } from './dashboard/dashboard-server.js';
 export type { VisualizeFormat, VisualizeOptions } from './visualize/visualize.js';
 export type { FunctionStatus, RunOutcome, StatusReport, Values } from './run.js';
 export type { RunEvent, RunEventType, RunHooks } from './scheduler/events.js';
-export type { RetryOptions, TaskPolicies } from './scheduler/policies.js';
+export type { RetryOptions, TaskPolicies } from './graph/policies.js';
 export type { ComputeOptions } from './options.js';
 export type { RunSnapshot, NodeView, RunStatus } from './scheduler/snapshots.js';
 export type { FailurePolicy, NodeState, RunCounts } from './scheduler/state.js';

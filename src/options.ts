@@ -6,7 +6,7 @@ import type { ProgressOptions } from './progress/progress.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
 import type { RunSnapshot } from './scheduler/snapshots.js';
 import type { FailurePolicy } from './scheduler/state.js';
-import { checkTimeout, resolveRetry, type ResolvedRetry, type RetryOptions } from './scheduler/policies.js';
+import { checkTimeout, resolveRetry, type ResolvedRetry, type RetryOptions } from './graph/policies.js';
 import type { Store } from './store/store.js';
 import { cacheDirFromEnvironment } from './store/cache-dir.js';
 

@@ -14,7 +14,7 @@ import { isDirValue, isFileValue, normalisePath } from '../files/file-value.js';
 import { currentTaskSignal } from '../executors/task-signal.js';
 import { Delayed } from '../graph/delayed.js';
 import { describeFunction, type TaskFunction } from '../graph/task-function.js';
-import type { RetryOptions } from '../scheduler/policies.js';
+import type { RetryOptions } from '../graph/policies.js';
 import { memoryLimitSupported } from './memory-watch.js';
 import { programIdentity } from './program.js';
 import { replay, runCommand, type RuntimeOptions } from './run-command.js';

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, UnhashableError } from '../errors.js';
 import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
-import { compute } from '../compute.js';
 import type { ComputeOptions } from '../options.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
@@ -58,6 +57,8 @@ export class Delayed<T> {
 
   /** Compute this value alone; the same as `compute(this, options).then(([v]) => v)`. */
   async compute(options?: ComputeOptions): Promise<T> {
+    // The graph layer stands on its own: the runtime is reached only when a value is asked for.
+    const { compute } = await import('../compute.js');
     const [value] = await compute(this as Delayed<unknown>, options ?? {});
     return value as T;
   }

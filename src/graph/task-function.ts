@@ -3,7 +3,7 @@ import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
 import { codeManifest, type ManifestPlacement, type ManifestRequest } from '../identity/code-manifest.js';
 import { diffManifests } from '../identity/manifest-diff.js';
-import { checkTimeout, resolveRetry, type ResolvedRetry, type TaskPolicies } from '../scheduler/policies.js';
+import { checkTimeout, resolveRetry, type ResolvedRetry, type TaskPolicies } from './policies.js';
 
 /** Options of {@link delayed}. */
 export interface DelayedOptions extends TaskPolicies {

@@ -17,7 +17,7 @@ import { withoutLineage } from '../store/record-codec.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import type { RunEvent } from './events.js';
-import { retryDelay, shouldRetry, type ResolvedRetry } from './policies.js';
+import { retryDelay, shouldRetry, type ResolvedRetry } from '../graph/policies.js';
 import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, compute, delayed, InvalidArgumentError, ResourceLimitError, shutdown, startRun, TimeoutError, type Delayed } from '../../src/index.js';
-import { retryDelay, resolveRetry } from '../../src/scheduler/policies.js';
+import { retryDelay, resolveRetry } from '../../src/graph/policies.js';
 import { tempDir } from '../helpers.js';
 
 const dir = tempDir();
