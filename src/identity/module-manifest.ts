@@ -13,7 +13,7 @@ import { transformSync } from 'esbuild';
 import { statSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CodeChangedError } from '../errors.js';
+import { CodeChangedError, UnhashableError } from '../errors.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import type { ManifestRequest } from './code-manifest.js';
 import { javascriptOf, parse } from './file-summary.js';
@@ -38,7 +38,14 @@ const known = new WeakMap<Function, Map<string, Known>>();
 
 export function moduleManifest(request: ManifestRequest & { placement: { kind: 'module' } }): CodeManifest | undefined {
   const { url, exportName } = request.placement;
-  if (!url.startsWith('file:')) return undefined;
+  if (!url.startsWith('file:')) {
+    // Code not read from a file cannot be sliced: an identity without it would miss every change to it.
+    throw new UnhashableError(
+      `module ${url}`,
+      `function \`${request.name}\` comes from a module that is not a file, whose code cannot be read to identify it`,
+      'Pass { version: "…" } to identify it yourself',
+    );
+  }
   const key = `${url}#${exportName}\u0000${(request.env ?? []).join(',')}`;
   let perFunction = known.get(request.fn);
   const previous = perFunction?.get(key);

@@ -232,3 +232,16 @@ describe('file summaries', () => {
     expect(summarizeFile('export const a = ;', '.js').whole).toContain('cannot be parsed');
   });
 });
+
+describe('a module function whose module is not a file', () => {
+  it('is refused without a version, since its code cannot be read; a version identifies it', async () => {
+    const { delayed } = await import('../../src/index.js');
+    const fn = function fromData(x: number) {
+      return x;
+    };
+    const url = 'data:text/javascript,export function fromData(x) { return x; }';
+    expect(() => delayed(fn, { module: url })).toThrow(UnhashableError);
+    expect(() => delayed(fn, { module: url })).toThrow(/not a file/);
+    expect(delayed(fn, { module: url, version: '1' })(1).cid).toMatch(/^bafyrei/);
+  });
+});
