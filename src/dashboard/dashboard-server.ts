@@ -126,7 +126,12 @@ class DashboardServer {
     // Interrupted, it closes and the program ends as it would have: exit handlers run.
     // Under `memograph run` a terminal's Ctrl-C comes twice at once (from the terminal and
     // passed on by the command): the repeat is the same request, not a second, harder one.
-    const interrupted = () => void this.close().finally(() => process.off('SIGINT', interrupted));
+    // The repeat may come after the close has finished, on a busy machine, so the handler
+    // stays a second longer (unreferenced: it keeps nothing alive) before Ctrl-C means Ctrl-C again.
+    let closing: Promise<void> | undefined;
+    const interrupted = () => {
+      closing ??= this.close().finally(() => setTimeout(() => process.off('SIGINT', interrupted), 1000).unref());
+    };
     process.on('SIGINT', interrupted);
     void this.url.then((url) => process.stderr.write(`memograph: the work is done; the dashboard stays at ${url} until interrupted (Ctrl-C)\n`));
   }
