@@ -219,14 +219,18 @@ export class NotSelfContainedError extends MemographError {
   }
 }
 
-/** Another process holds the cache directory's lock. */
+/**
+ * Another process holds the cache directory's lock and does not serve it to others (a
+ * `cache repair`, or a process that is not memograph's), past the time allowed to wait.
+ */
 export class StoreLockedError extends MemographError {
   readonly directory: string;
 
-  constructor(directory: string, options?: { cause?: unknown }) {
+  /** `holder`: who holds it, in words (`pid 123 (node fit.ts)`), when known. */
+  constructor(directory: string, options?: { cause?: unknown; holder?: string }) {
     super(
       'MEMOGRAPH_STORE_LOCKED',
-      `Cache directory ${directory} is locked by another process. ` +
+      `Cache directory ${directory} is locked by ${options?.holder ?? 'another process'}, which does not share it. ` +
         `Wait for it to finish, or use another directory (option cacheDir or MEMOGRAPH_CACHE_DIR).`,
       options,
     );

@@ -31,9 +31,10 @@ export interface ComputeOptions {
   /** Use this store instead of the LevelDB directory (e.g. `new MemoryStore()`). */
   store?: Store;
   /**
-   * How long to wait for another process to release the cache directory before
-   * failing with StoreLockedError.
-   * @default 0
+   * Processes share a cache directory (one serves it to the others); this is how long
+   * to wait when its lock is held by a process that does not serve it (a `memograph
+   * cache repair`, or not memograph at all) before failing with StoreLockedError.
+   * @default 10000
    */
   lockTimeoutMs?: number;
   /**
@@ -130,7 +131,7 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new InvalidArgumentError(`Unknown compute option \`${key}\``);
   }
-  const { workers = availableParallelism(), cache = true, lockTimeoutMs = 0, snapshotIntervalMs = 100 } = options;
+  const { workers = availableParallelism(), cache = true, lockTimeoutMs = 10_000, snapshotIntervalMs = 100 } = options;
   const { onFailure = 'fail-fast' } = options;
   if (onFailure !== 'fail-fast' && onFailure !== 'continue') {
     throw new InvalidArgumentError(`Expected \`onFailure\` to be 'fail-fast' or 'continue', got ${describe(onFailure)}`);

@@ -24,6 +24,7 @@ import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
 import { NO_NODES, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
+import { HolderWaits } from './holder-waits.js';
 
 const YIELD_EVERY_MS = 10;
 
@@ -58,6 +59,7 @@ type Event =
   | { readonly kind: 'explored'; readonly error?: unknown }
   | { readonly kind: 'retry'; readonly node: TaskNode }
   | { readonly kind: 'reinstated'; readonly node: TaskNode; readonly result: TaskResult | undefined }
+  | { readonly kind: 'released'; readonly node: TaskNode }
   | { readonly kind: 'wake' };
 
 /** An executor with its ready stack and the batches it has in flight. */
@@ -89,6 +91,8 @@ export class RunLoop {
   readonly #abort = new AbortController();
   /** The cache; `undefined` when caching is off. */
   #store: Store | undefined;
+  /** Nodes waiting for other processes that compute them, to say so. */
+  readonly #holders = new HolderWaits();
 
   constructor(options: LoopOptions) {
     this.#options = options;
@@ -209,13 +213,19 @@ export class RunLoop {
           : await store.getRecords(frontier.map((node) => node.delayed.cid));
       }
       const next: TaskNode[] = [];
-      frontier.forEach((node, i) => this.#classify(node, node.delayed.task.cache ? records?.[i] : undefined, next));
+      const unclaimed: TaskNode[] = [];
+      frontier.forEach((node, i) => this.#classify(node, node.delayed.task.cache ? records?.[i] : undefined, next, unclaimed));
+      if (unclaimed.length > 0) await this.#claimOnBoard(unclaimed, next);
       frontier = next;
       lookInStore = true;
     }
   }
 
-  #classify(node: TaskNode, record: ResultRecord | undefined, discovered: TaskNode[]): void {
+  /**
+   * `unclaimed` collects the nodes to claim on the store's claim board (other processes
+   * share the store) before they are expanded; without a board they are expanded here.
+   */
+  #classify(node: TaskNode, record: ResultRecord | undefined, discovered: TaskNode[], unclaimed: TaskNode[]): void {
     const cid = node.delayed.cid;
     // Before the CID is trusted for anything: the cache, the futures table, a run.
     const changed = node.delayed.watched.length > 0 ? this.#checks.beforeRun(node.delayed) : undefined;
@@ -223,7 +233,8 @@ export class RunLoop {
       this.#refuse(node, taskFailure(node, changed, undefined));
       return;
     }
-    const future = pendingFuture(cid);
+    // A node this run already claimed (it waited for another process) is its own future.
+    const future = node.claimed ? undefined : pendingFuture(cid);
     if (future) {
       this.state.counts.deduplicated++;
       setState(this.state, node, 'running');
@@ -237,8 +248,47 @@ export class RunLoop {
       this.#load(node);
       return;
     }
-    claimFuture(cid);
-    node.claimed = true;
+    if (!node.claimed) {
+      claimFuture(cid);
+      node.claimed = true;
+    }
+    if (this.#store?.claims && node.delayed.task.cache) {
+      unclaimed.push(node);
+      return;
+    }
+    this.#expandClaimed(node, discovered);
+  }
+
+  /**
+   * Ask the claim board about nodes this run would compute: compute the ones no other
+   * process computes, load the ones stored meanwhile, wait for the others' holders.
+   */
+  async #claimOnBoard(nodes: TaskNode[], discovered: TaskNode[]): Promise<void> {
+    const board = this.#store!.claims!;
+    const pending = board.claim(nodes.map((node) => node.delayed.cid));
+    const answers = Array.isArray(pending) ? pending : await pending;
+    nodes.forEach((node, i) => {
+      const answer = answers[i]!;
+      if (this.#stopped) {
+        if (answer.kind === 'mine') board.release([node.delayed.cid]);
+        return;
+      }
+      if (answer.kind === 'mine') {
+        node.boardClaimed = true;
+        this.#expandClaimed(node, discovered);
+      } else if (answer.kind === 'stored') {
+        node.record = withoutLineage(answer.record);
+        this.#load(node);
+      } else {
+        // It stays waiting, as for its inputs; when the holder lets go, look again.
+        this.#pending++;
+        this.#holders.waiting(node, answer.holder);
+        void answer.settled.then(() => this.#events.push({ kind: 'released', node }));
+      }
+    });
+  }
+
+  #expandClaimed(node: TaskNode, discovered: TaskNode[]): void {
     expand(this.state, node, this.#inputsOf(node, discovered));
     for (const dep of node.deps) {
       // A result already released by this run is needed again (a cached node turned
@@ -280,12 +330,14 @@ export class RunLoop {
     );
   }
 
-  #exploreLater(frontier: TaskNode[], lookInStore: boolean): void {
+  #exploreLater(frontier: TaskNode[], lookInStore: boolean, claim: TaskNode[] = []): void {
     this.#pending++;
-    this.#explore(frontier, lookInStore).then(
-      () => this.#events.push({ kind: 'explored' }),
-      (error: unknown) => this.#events.push({ kind: 'explored', error }),
-    );
+    (claim.length > 0 ? this.#claimOnBoard(claim, frontier) : Promise.resolve())
+      .then(() => this.#explore(frontier, lookInStore))
+      .then(
+        () => this.#events.push({ kind: 'explored' }),
+        (error: unknown) => this.#events.push({ kind: 'explored', error }),
+      );
   }
 
   // ---- running ---------------------------------------------------------------
@@ -400,6 +452,11 @@ export class RunLoop {
       case 'retry':
         this.#pending--;
         if (event.node.state === 'waiting' && !this.state.error) makeReadyAgain(this.state, event.node);
+        return;
+      case 'released':
+        this.#pending--;
+        this.#holders.done(event.node);
+        if (!this.#stopped && event.node.state === 'waiting') this.#exploreLater([event.node], true);
         return;
       case 'wake':
         return;
@@ -528,6 +585,10 @@ export class RunLoop {
     this.#timeoutOf(node) !== undefined || node.delayed.task.memoryLimitMb !== undefined;
 
   #settle(node: TaskNode, settlement: Settlement): void {
+    if (node.boardClaimed) {
+      node.boardClaimed = false;
+      this.#store?.claims?.release([node.delayed.cid]);
+    }
     if (!node.claimed) return;
     node.claimed = false;
     settleFuture(node.delayed.cid, settlement);
@@ -568,6 +629,7 @@ export class RunLoop {
     this.state.counts.cached++;
     this.state.counts.savedMs += node.record?.durationMs ?? 0;
     finish(this.state, node, result, 'cached');
+    this.#settle(node, { kind: 'done', result });
   }
 
   /** The record points at bytes that are missing or corrupt (or effects that cannot be put back): compute. */
@@ -593,8 +655,9 @@ export class RunLoop {
   /** Classify `node` again, without the store, and explore whatever inputs that reveals. */
   #reclassify(node: TaskNode): void {
     const discovered: TaskNode[] = [];
-    this.#classify(node, undefined, discovered);
-    if (discovered.length > 0) this.#exploreLater(discovered, true);
+    const unclaimed: TaskNode[] = [];
+    this.#classify(node, undefined, discovered, unclaimed);
+    if (discovered.length > 0 || unclaimed.length > 0) this.#exploreLater(discovered, true, unclaimed);
   }
 
   // ---- stopping --------------------------------------------------------------
@@ -607,11 +670,16 @@ export class RunLoop {
   #stop(): void {
     this.#stopped = true;
     for (const node of this.state.nodes.values()) {
+      if (node.state !== 'running' && node.boardClaimed) {
+        node.boardClaimed = false;
+        this.#store?.claims?.release([node.delayed.cid]);
+      }
       if (node.claimed && node.state !== 'running') {
         node.claimed = false;
         settleFuture(node.delayed.cid, { kind: 'abandoned' });
       }
     }
+    this.#holders.stop();
     this.#drained = this.#drain();
   }
 

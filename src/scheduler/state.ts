@@ -55,6 +55,8 @@ export interface TaskNode {
   record: ResultRecord | undefined;
   /** This run announced it in the futures table and must settle it. */
   claimed: boolean;
+  /** This run also claimed it on the store's claim board (other processes) and must release it. */
+  boardClaimed: boolean;
   /** Listed in `RunState.changed` since the last snapshot. */
   changed: boolean;
   /** Attempts that failed so far (retries). */
@@ -158,6 +160,7 @@ export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: Tas
     result: undefined,
     record: undefined,
     claimed: false,
+    boardClaimed: false,
     changed: true,
     attempts: 0,
   };

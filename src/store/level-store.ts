@@ -36,6 +36,7 @@ import { writeStoreMarker } from './store-marker.js';
 import { ownBytes } from './own-bytes.js';
 import { decodeRecord, encodeRecord, ownRecord } from './record-codec.js';
 import type { Attachment, ResultRecord, Store } from './store.js';
+import type { StoreAdmin } from './store-admin.js';
 
 export const LEVEL_LAYOUT = {
   version: '1',
@@ -75,7 +76,7 @@ interface Pending {
   readonly used: Map<string, number>;
 }
 
-export class LevelStore implements Store {
+export class LevelStore implements Store, StoreAdmin {
   readonly location: string;
   readonly #db: Db;
   /** Where puts go. */
@@ -226,6 +227,19 @@ export class LevelStore implements Store {
       bytes += value.byteLength;
     }
     return { count, bytes };
+  }
+
+  /**
+   * Delete every entry, stored value and use time, keeping the layout marker: `cache clear`
+   * while other processes use the store (its files cannot be removed under them).
+   */
+  async clearEntries(): Promise<number> {
+    await this.flush();
+    let entries = 0;
+    for await (const _ of this.#db.keys({ gte: 'c/', lt: 'c0' })) entries++;
+    for (const prefix of ['c', 'r', 'u']) await this.#db.clear({ gte: `${prefix}/`, lt: `${prefix}0` });
+    await this.#db.compactRange('c/', 'u0').catch(() => undefined);
+    return entries;
   }
 
   async getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]> {

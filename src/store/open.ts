@@ -1,6 +1,6 @@
 /**
- * Process-wide access to LevelDB stores. LevelDB allows one handle per directory (its
- * lock is per process too), so concurrent runs in one process must share a handle:
+ * Process-wide access to cache directories. A directory is shared with other processes
+ * (shared/shared-store.ts); within this process concurrent runs share one handle:
  * each run takes a lease, and the directory is closed, and its lock released, when the
  * last lease is released. Acquires that arrive while the store is still opening share
  * that one open; an acquire that arrives while the last holder is closing waits for the
@@ -8,20 +8,22 @@
  */
 import { resolve } from 'node:path';
 import { MemographError } from '../errors.js';
-import { LevelStore, type LevelStoreOptions } from './level-store.js';
+import type { ClaimAnswer, ClaimBoard } from './claims.js';
+import { SharedStore, type SharedStoreOptions } from './shared/shared-store.js';
+import type { StoreAdmin } from './store-admin.js';
 import type { Attachment, ResultRecord, Store } from './store.js';
 
 export { resolveCacheDir } from './cache-dir.js';
 
 export interface StoreLease {
   /** The shared store. Its `close()` releases this lease (it does not close the shared handle). */
-  readonly store: Store;
+  readonly store: LeasedStore;
   /** Flush; the last release of a directory closes it. Calling it again does nothing. */
   release(): Promise<void>;
 }
 
 interface Entry {
-  readonly opened: Promise<LevelStore>;
+  readonly opened: Promise<SharedStore>;
   leases: number;
 }
 
@@ -33,12 +35,12 @@ const closing = new Map<string, Promise<void>>();
  * Lease the store in `directory`, opening it if this process does not hold it yet.
  * `options` apply to that open; an acquire that joins an open in progress shares its outcome.
  */
-export async function acquireStore(directory: string, options?: LevelStoreOptions): Promise<StoreLease> {
+export async function acquireStore(directory: string, options?: SharedStoreOptions): Promise<StoreLease> {
   const location = resolve(directory);
   let entry = entries.get(location);
   if (entry === undefined) {
     const previous = closing.get(location);
-    const opened = (previous ?? Promise.resolve()).then(() => LevelStore.open(location, options));
+    const opened = (previous ?? Promise.resolve()).then(() => SharedStore.open(location, options));
     const created: Entry = { opened, leases: 0 };
     entry = created;
     entries.set(location, created);
@@ -47,7 +49,7 @@ export async function acquireStore(directory: string, options?: LevelStoreOption
     });
   }
   entry.leases++;
-  let store: LevelStore;
+  let store: SharedStore;
   try {
     store = await entry.opened;
   } catch (error) {
@@ -57,7 +59,7 @@ export async function acquireStore(directory: string, options?: LevelStoreOption
   return makeLease(location, entry, store);
 }
 
-async function release(location: string, entry: Entry, store: LevelStore): Promise<void> {
+async function release(location: string, entry: Entry, store: SharedStore): Promise<void> {
   entry.leases--;
   if (entry.leases > 0) return store.flush();
   if (entries.get(location) === entry) entries.delete(location);
@@ -73,7 +75,7 @@ async function release(location: string, entry: Entry, store: LevelStore): Promi
   return closed;
 }
 
-function makeLease(location: string, entry: Entry, shared: LevelStore): StoreLease {
+function makeLease(location: string, entry: Entry, shared: SharedStore): StoreLease {
   let released: Promise<void> | undefined;
   const store = new LeasedStore(shared, () => lease.release());
   const lease: StoreLease = {
@@ -90,21 +92,31 @@ function makeLease(location: string, entry: Entry, shared: LevelStore): StoreLea
 }
 
 /** The shared store seen through one lease: usable until that lease is released. */
-class LeasedStore implements Store {
+export class LeasedStore implements Store, StoreAdmin, ClaimBoard {
   readonly location: string;
-  readonly #shared: LevelStore;
+  readonly #shared: SharedStore;
   readonly #release: () => Promise<void>;
   #released = false;
 
-  constructor(shared: LevelStore, release: () => Promise<void>) {
+  constructor(shared: SharedStore, release: () => Promise<void>) {
     this.location = shared.location;
     this.#shared = shared;
     this.#release = release;
   }
 
-  getRecordSync(callCid: string): ResultRecord | undefined {
+  /** Present while this process leads the directory (see SharedStore). */
+  get getRecordSync(): ((callCid: string) => ResultRecord | undefined) | undefined {
     this.#assertLeased();
-    return this.#shared.getRecordSync(callCid);
+    return this.#shared.getRecordSync;
+  }
+
+  get claims(): ClaimBoard {
+    return this;
+  }
+
+  /** Whether this process serves the directory to others. */
+  get leads(): boolean {
+    return this.#shared.leads;
   }
 
   getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]> {
@@ -119,7 +131,7 @@ class LeasedStore implements Store {
 
   markUsed(callCid: string, at?: number): void {
     this.#assertLeased();
-    this.#shared.markUsed?.(callCid, at);
+    this.#shared.markUsed(callCid, at);
   }
 
   putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments?: readonly Attachment[]): void {
@@ -139,6 +151,51 @@ class LeasedStore implements Store {
 
   close(): Promise<void> {
     return this.#release();
+  }
+
+  claim(callCids: readonly string[]): ClaimAnswer[] | Promise<ClaimAnswer[]> {
+    this.#assertLeased();
+    return this.#shared.claim(callCids);
+  }
+
+  release(callCids: readonly string[]): void {
+    // Claims are given up also after the lease went (a run's last tasks settle late).
+    this.#shared.release(callCids);
+  }
+
+  records(): AsyncIterable<[string, ResultRecord]> {
+    this.#assertLeased();
+    return this.#shared.records();
+  }
+
+  lastUsed(): Promise<Map<string, number>> {
+    this.#assertLeased();
+    return this.#shared.lastUsed();
+  }
+
+  storedSizes(): Promise<Map<string, number>> {
+    this.#assertLeased();
+    return this.#shared.storedSizes();
+  }
+
+  dropUnreferencedBytes(): Promise<number> {
+    this.#assertLeased();
+    return this.#shared.dropUnreferencedBytes();
+  }
+
+  checkBytes(cid: string): Promise<'ok' | 'missing' | 'corrupt'> {
+    this.#assertLeased();
+    return this.#shared.checkBytes(cid);
+  }
+
+  storedBytes(): Promise<{ count: number; bytes: number }> {
+    this.#assertLeased();
+    return this.#shared.storedBytes();
+  }
+
+  clearEntries(): Promise<number> {
+    this.#assertLeased();
+    return this.#shared.clearEntries();
   }
 
   markReleased(): void {

@@ -8,6 +8,8 @@
  * Every implementation passes the compliance suite in test/store/compliance.ts.
  */
 
+import type { ClaimBoard } from './claims.js';
+
 export const VALUE_ENCODING = 'msgpackr/2';
 
 export interface ResultRecord {
@@ -56,6 +58,11 @@ export interface Attachment {
 export interface Store {
   /** Where the store lives: a directory, or `memory:` for in-memory stores. */
   readonly location: string;
+  /**
+   * Claims across processes (claims.ts), for stores other processes use at the same time;
+   * absent where this process is the only user.
+   */
+  readonly claims?: ClaimBoard;
   /**
    * Look up a call record without waiting. Stores that can answer synchronously
    * (LevelDB, memory) implement it so the scheduler explores a graph without an
