@@ -5,7 +5,8 @@ import { previewFingerprint } from './argument-preview.js';
 import { out as pc } from './colors.js';
 import { confirm } from './confirm.js';
 import { UsageProblem } from './usage-problem.js';
-import { LevelStore } from '../store/level-store.js';
+import { withCache, storedNames, type CacheHandle } from './open-cache.js';
+import { describeHolder } from '../store/claims.js';
 import { removeStoreFiles } from '../store/store-files.js';
 import { MARKER_FILE, hasStoreMarker } from '../store/store-marker.js';
 import { withoutLineage } from '../store/record-codec.js';
@@ -17,14 +18,8 @@ export interface CacheOptions {
   readonly json: boolean;
 }
 
-async function withStore<T>(directory: string, use: (store: LevelStore) => Promise<T>): Promise<T> {
-  if (!existsSync(directory)) throw new UsageProblem(`No cache at ${directory}`);
-  const store = await LevelStore.open(directory);
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
+function withStore<T>(directory: string, use: (store: CacheHandle) => Promise<T>): Promise<T> {
+  return withCache(directory, use);
 }
 
 export { UsageProblem };
@@ -82,7 +77,6 @@ export async function cacheList(options: CacheOptions): Promise<string> {
 
 export async function cacheClear(options: CacheOptions & { yes: boolean }): Promise<string> {
   requireMarkedStore(options.cacheDir, 'clear');
-  // Opening it also proves it is a store no other process holds.
   const entries = await withStore(options.cacheDir, async (store) => {
     let count = 0;
     for await (const _ of store.records()) count++;
@@ -94,6 +88,16 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
       `Refusing to delete ${options.cacheDir} without --yes (no terminal to ask on)`,
     );
     if (!yes) return options.json ? JSON.stringify({ cleared: false }) : 'Nothing deleted.';
+  }
+  // Other processes use the cache: its files stay under them, emptied; otherwise they go.
+  const inUseBy = await withStore(options.cacheDir, async (store) => {
+    if (store.leads && store.followers === 0) return undefined;
+    await store.clearEntries();
+    return store.leads ? `${store.followers} other processes` : describeHolder(store.leader!);
+  });
+  if (inUseBy !== undefined) {
+    if (options.json) return JSON.stringify({ cleared: true, entries, removedFiles: 0, inUseBy });
+    return `Deleted ${entries} entries in ${options.cacheDir}. Its files stay, emptied: ${inUseBy} uses the cache right now.`;
   }
   const { removed, kept, removedDirectory } = removeStoreFiles(options.cacheDir);
   if (options.json) return JSON.stringify({ cleared: true, entries, removedFiles: removed.length, kept, removedDirectory });
@@ -118,11 +122,11 @@ function formatAge(ms: number): string {
 
 export async function cacheShow(options: CacheOptions & { cid: string }): Promise<string> {
   return withStore(options.cacheDir, async (store) => {
-    const record = store.getRecordSync(options.cid);
+    const [record] = await store.getRecords([options.cid]);
     if (!record) throw new UsageProblem(`No entry ${options.cid} in ${options.cacheDir}`);
     const bytes = await store.getBytes(record.resultCid);
     const value = bytes === undefined ? undefined : unpackValue(bytes);
-    const nameOf = (cid: string) => store.getRecordSync(cid)?.fn;
+    const nameOf = await storedNames(store);
     const lineage = record.lineage && {
       identity: record.lineage.identity,
       args: record.lineage.args.map((fingerprint) => previewFingerprint(fingerprint, nameOf) ?? null),

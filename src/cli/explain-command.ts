@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { out as pc } from './colors.js';
 import type { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
-import { LevelStore } from '../store/level-store.js';
+import { acquireStore } from '../store/open.js';
+import { storedNames, type CacheHandle } from './open-cache.js';
 import { comparisonLimit, explainMiss, FunctionResults, type ChangedArgument, type MissReason, type StoredCall } from './explain-miss.js';
 import { loadTargets } from './graph-command.js';
 import { codeChanges, type CodeChange, type EarlierCode } from './code-changes.js';
@@ -34,9 +35,14 @@ export interface Explained {
 
 export async function explain(script: string, cacheDir: string): Promise<Explained[]> {
   const targets = await loadTargets(script);
-  const store = existsSync(cacheDir) ? await LevelStore.open(cacheDir) : undefined;
+  const lease = existsSync(cacheDir) ? await acquireStore(cacheDir) : undefined;
+  const store = lease?.store;
   try {
     const all = new Map([...allCalls(targets)].map(([cid, { node }]) => [cid, node]));
+    // One lookup for every call: a follower's lookups are requests to the process that leads.
+    const cids = [...all.keys()];
+    const found = store ? await store.getRecords(cids) : [];
+    const storedCalls = new Set(cids.filter((_, i) => found[i] !== undefined));
     // Walk from the targets as a run would: cached nodes stop the walk. Depth-first
     // with a stack of its own, not recursion: a chain of 100,000 calls is a graph too.
     const verdicts = new Map<string, Verdict>();
@@ -54,7 +60,7 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
           stack.pop();
           continue;
         }
-        if (store?.getRecordSync(node.cid)) {
+        if (storedCalls.has(node.cid)) {
           verdicts.set(node.cid, { kind: 'cached' });
           order.push(node.cid);
           stack.pop();
@@ -89,7 +95,8 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
       const names = new Set(misses.map((node) => node.name));
       const stored = await storedCallsByName(store, names);
       const results = new Map([...names].map((name) => [name, new FunctionResults(stored.get(name) ?? [])]));
-      const nameOf = (cid: string) => all.get(cid)?.name ?? store.getRecordSync(cid)?.fn;
+      const storedName = await storedNames(store);
+      const nameOf = (cid: string) => all.get(cid)?.name ?? storedName(cid);
       const limit = comparisonLimit(misses.length);
       const earlier = new Map<string, Promise<EarlierCode | undefined>>();
       for (const node of misses) {
@@ -108,12 +115,12 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
     const ordered = [...order, ...[...all.keys()].filter((cid) => !visited.has(cid))];
     return ordered.map((cid) => ({ cid, name: all.get(cid)!.name, verdict: verdicts.get(cid)! }));
   } finally {
-    await store?.close();
+    await lease?.release();
   }
 }
 
 /** The identity a cached result was computed under, with its manifest, as the store kept them. */
-async function earlierCode(store: LevelStore, identityCid: string): Promise<EarlierCode | undefined> {
+async function earlierCode(store: CacheHandle, identityCid: string): Promise<EarlierCode | undefined> {
   const bytes = await store.getBytes(identityCid);
   const identity = bytes && decodeIdentityRecord(bytes);
   if (!identity) return undefined;
@@ -123,7 +130,7 @@ async function earlierCode(store: LevelStore, identityCid: string): Promise<Earl
 }
 
 /** The stored calls of each of `names`, in one pass over the cache's records. */
-async function storedCallsByName(store: LevelStore, names: ReadonlySet<string>): Promise<Map<string, StoredCall[]>> {
+async function storedCallsByName(store: CacheHandle, names: ReadonlySet<string>): Promise<Map<string, StoredCall[]>> {
   const byName = new Map<string, StoredCall[]>();
   for await (const [cid, record] of store.records()) {
     if (!names.has(record.fn)) continue;

@@ -7,7 +7,7 @@ import { out as pc } from './colors.js';
 import { confirm } from './confirm.js';
 import { formatBytes, requireMarkedStore, type CacheOptions } from './cache-commands.js';
 import { UsageProblem } from './usage-problem.js';
-import { LevelStore } from '../store/level-store.js';
+import { acquireStore } from '../store/open.js';
 
 /**
  * Decimal units are powers of 1000 (as disks and most tools count them), binary ones
@@ -60,7 +60,8 @@ export async function cacheGc(options: GcOptions): Promise<string> {
     throw new UsageProblem('Say what to evict: --max-size, --older-than, or both');
   }
   requireMarkedStore(options.cacheDir, 'gc');
-  const store = await LevelStore.open(options.cacheDir);
+  const lease = await acquireStore(options.cacheDir);
+  const store = lease.store;
   try {
     const used = await store.lastUsed();
     const entries: { cid: string; fn: string; last: number; cids: string[] }[] = [];

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
 import type { RunSnapshot } from '../scheduler/snapshots.js';
-import { LevelStore } from '../store/level-store.js';
+import { withCache } from './open-cache.js';
 import { visualize, type VisualizeFormat } from '../visualize/visualize.js';
 import { UsageProblem } from './cache-commands.js';
 import { checkScript } from './script-check.js';
@@ -43,16 +43,13 @@ export async function graphPicture(
   const targets = await loadTargets(script);
   let snapshot: RunSnapshot | undefined;
   if (options.cacheDir && existsSync(options.cacheDir)) {
-    const store = await LevelStore.open(options.cacheDir);
-    try {
+    snapshot = await withCache(options.cacheDir, async (store) => {
+      const calls = [...allCalls(targets)];
+      const records = await store.getRecords(calls.map(([cid]) => cid));
       const nodes: Record<string, { name: string; state: 'cached' | 'waiting' }> = {};
-      for (const [cid, { node }] of allCalls(targets)) {
-        nodes[cid] = { name: node.name, state: store.getRecordSync(cid) ? 'cached' : 'waiting' };
-      }
-      snapshot = { nodes } as unknown as RunSnapshot;
-    } finally {
-      await store.close();
-    }
+      calls.forEach(([cid, { node }], i) => (nodes[cid] = { name: node.name, state: records[i] ? 'cached' : 'waiting' }));
+      return { nodes } as unknown as RunSnapshot;
+    });
   }
   return visualize(targets, { format: options.format, snapshot });
 }

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { MemographError } from '../errors.js';
-import type { ClaimAnswer, ClaimBoard } from './claims.js';
+import type { ClaimAnswer, ClaimBoard, Holder } from './claims.js';
 import { SharedStore, type SharedStoreOptions } from './shared/shared-store.js';
 import type { StoreAdmin } from './store-admin.js';
 import type { Attachment, ResultRecord, Store } from './store.js';
@@ -114,9 +114,19 @@ export class LeasedStore implements Store, StoreAdmin, ClaimBoard {
     return this;
   }
 
-  /** Whether this process serves the directory to others. */
+  /** Whether this process holds the directory (and serves it to any others). */
   get leads(): boolean {
     return this.#shared.leads;
+  }
+
+  /** Other processes this one serves the directory to right now. */
+  get followers(): number {
+    return this.#shared.followers;
+  }
+
+  /** Who holds the directory: this process or another. */
+  get leader(): Holder | undefined {
+    return this.#shared.leader;
   }
 
   getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]> {

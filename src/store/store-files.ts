@@ -8,14 +8,24 @@ import { join } from 'node:path';
 import { IDENTITY_CACHE_FILE } from '../identity/persistent-cache.js';
 import { MANIFESTS_FOLDER } from '../identity/manifest-cache.js';
 import { MARKER_FILE } from './store-marker.js';
+import { LEADER_FILE, LEADER_SOCKET } from './shared/leader-file.js';
 
 /** Every file LevelDB writes in its directory (db/filename.cc), and nothing else. */
 const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp))$/;
 /** The identity cache and its temporary files (written beside it, then renamed over it). */
 const IDENTITY_FILE = new RegExp(`^${IDENTITY_CACHE_FILE.replace(/\./g, '\\.')}(\\.\\d+\\.tmp)?$`);
 
+/** Who leads the store, with the temporary file it is written through, and its socket. */
+const LEADER_FILES = new RegExp(`^(${LEADER_FILE.replace(/\./g, '\\.')}(\\.\\d+\\.tmp)?|${LEADER_SOCKET.replace(/\./g, '\\.')})$`);
+
 export function isStoreFile(name: string): boolean {
-  return LEVELDB_FILE.test(name) || IDENTITY_FILE.test(name) || name === MANIFESTS_FOLDER || name === MARKER_FILE;
+  return (
+    LEVELDB_FILE.test(name) ||
+    IDENTITY_FILE.test(name) ||
+    LEADER_FILES.test(name) ||
+    name === MANIFESTS_FOLDER ||
+    name === MARKER_FILE
+  );
 }
 
 /**

@@ -67,6 +67,12 @@ export class SharedStore implements Store, StoreAdmin, ClaimBoard {
     return this.#role instanceof Leader;
   }
 
+  /** How many other processes this one serves (0 when it follows). */
+  get followers(): number {
+    const role = this.#role;
+    return role instanceof Leader ? role.followers : 0;
+  }
+
   /** Present only while this process leads: a follower's lookups are requests. */
   get getRecordSync(): ((callCid: string) => ResultRecord | undefined) | undefined {
     return this.#readSync;

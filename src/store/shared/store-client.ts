@@ -18,6 +18,9 @@ import { ownBytes } from '../own-bytes.js';
 import { readFrames, writeFrame } from './frames.js';
 import { SettleWaits } from './settle-waits.js';
 
+/** How long waiters let holders claim again at a new leader before they look again. */
+const RECLAIM_GRACE_MS = 300;
+
 /** A put the leader has not acknowledged yet. */
 export interface UnacknowledgedPut {
   readonly callCid: string;
@@ -296,8 +299,9 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
     const error = new LeaderLostError(this.location);
     for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
-    // Whoever waited on a claim looks again, at the next leader.
-    this.#settled.wakeAll();
+    // Whoever waited on a claim looks again, at the next leader, but not at once: the
+    // processes that hold claims first claim them again there (shared-store.ts).
+    setTimeout(() => this.#settled.wakeAll(), RECLAIM_GRACE_MS);
     const onLost = this.#onLost;
     this.#onLost = undefined;
     onLost?.();
