@@ -14,6 +14,7 @@ const dir = tempDir('memograph-shared-');
 afterAll(() => dir.remove());
 
 const driver = new URL('../fixtures/shared-cache-driver.ts', import.meta.url).pathname;
+const busy = new URL('../fixtures/shared-cache-busy.ts', import.meta.url).pathname;
 
 interface Report {
   pid: number;
@@ -30,9 +31,11 @@ interface Started {
 }
 
 function start(cacheDir: string, log: string, from: number, to: number, ms: number, rounds = 1): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', driver, cacheDir, log, String(from), String(to), String(ms), String(rounds)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawnScript([driver, cacheDir, log, String(from), String(to), String(ms), String(rounds)]);
+}
+
+function spawnScript(args: string[]): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let onStarted!: () => void;
@@ -156,5 +159,19 @@ describe('processes sharing one cache directory', () => {
     expect(rest[1]!.report!.reports[0]!.value).toBe(sumOfSquares(200, 230));
     const after = await runCli(['cache', 'stats', '--json', '--cache-dir', cacheDir]);
     expect(JSON.parse(after.stdout).entries, 'every leaf and the three totals').toBe(6 + 30 + 30 + 3);
+  });
+
+  it('a process whose leader is busy on its main thread says whom it waits for, then finishes', async () => {
+    const cacheDir = join(dir.path, 'busy');
+    const log = join(dir.path, 'busy.log');
+    const leader = spawnScript([busy, cacheDir, '3500']);
+    await leader.started;
+    const follower = start(cacheDir, log, 0, 4, 1);
+    const result = await follower.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report!.reports[0]!.value).toBe(sumOfSquares(0, 4));
+    expect(result.stderr).toContain(`waiting for pid ${leader.child.pid} (`);
+    expect(result.stderr).toContain('to answer');
+    expect((await leader.done).code).toBe(0);
   });
 });

@@ -10,19 +10,19 @@ export interface Owner {
   readonly holder: Holder;
 }
 
-interface Claim {
-  readonly owner: Owner;
-  readonly waiters: (() => void)[];
-}
-
 /** What the table tells one caller: like ClaimAnswer, with a callback in place of a promise. */
 export type TableAnswer =
   | { readonly kind: 'mine' }
   | { readonly kind: 'stored'; readonly record: ResultRecord }
   | { readonly kind: 'held'; readonly holder: Holder };
 
+const MINE: TableAnswer = { kind: 'mine' };
+
 export class ClaimTable {
-  readonly #claims = new Map<string, Claim>();
+  // A run claims every call it computes and few are ever waited for: one map entry per
+  // claim, and waiter lists only where someone waits.
+  readonly #owners = new Map<string, Owner>();
+  readonly #waiters = new Map<string, (() => void)[]>();
   readonly #byOwner = new Map<Owner, Set<string>>();
 
   /**
@@ -32,35 +32,39 @@ export class ClaimTable {
   claim(
     owner: Owner,
     callCids: readonly string[],
-    lookup: (callCid: string) => ResultRecord | undefined,
+    lookup: ((callCid: string) => ResultRecord | undefined) | undefined,
     onSettled: (callCid: string) => void,
   ): TableAnswer[] {
+    let owned = this.#byOwner.get(owner);
     return callCids.map((callCid): TableAnswer => {
-      const held = this.#claims.get(callCid);
-      if (held !== undefined && held.owner !== owner) {
-        held.waiters.push(() => onSettled(callCid));
-        return { kind: 'held', holder: held.owner.holder };
+      const holder = this.#owners.get(callCid);
+      if (holder !== undefined && holder !== owner) {
+        let waiters = this.#waiters.get(callCid);
+        if (waiters === undefined) this.#waiters.set(callCid, (waiters = []));
+        waiters.push(() => onSettled(callCid));
+        return { kind: 'held', holder: holder.holder };
       }
-      const record = lookup(callCid);
+      const record = lookup?.(callCid);
       if (record !== undefined) return { kind: 'stored', record };
-      if (held === undefined) {
-        this.#claims.set(callCid, { owner, waiters: [] });
-        let owned = this.#byOwner.get(owner);
+      if (holder === undefined) {
+        this.#owners.set(callCid, owner);
         if (owned === undefined) this.#byOwner.set(owner, (owned = new Set()));
         owned.add(callCid);
       }
-      return { kind: 'mine' };
+      return MINE;
     });
   }
 
   release(owner: Owner, callCids: Iterable<string>): void {
     const owned = this.#byOwner.get(owner);
     for (const callCid of callCids) {
-      const claim = this.#claims.get(callCid);
-      if (claim === undefined || claim.owner !== owner) continue;
-      this.#claims.delete(callCid);
+      if (this.#owners.get(callCid) !== owner) continue;
+      this.#owners.delete(callCid);
       owned?.delete(callCid);
-      for (const wake of claim.waiters) wake();
+      const waiters = this.#waiters.get(callCid);
+      if (waiters === undefined) continue;
+      this.#waiters.delete(callCid);
+      for (const wake of waiters) wake();
     }
     if (owned?.size === 0) this.#byOwner.delete(owner);
   }
@@ -73,15 +77,11 @@ export class ClaimTable {
 
   /** Everything goes (the leader steps down): every waiter is woken. */
   clear(): void {
-    const claims = [...this.#claims.values()];
-    this.#claims.clear();
+    const waiters = [...this.#waiters.values()];
+    this.#owners.clear();
+    this.#waiters.clear();
     this.#byOwner.clear();
-    for (const claim of claims) for (const wake of claim.waiters) wake();
-  }
-
-  /** Claims held by each owner, for status lines. */
-  get size(): number {
-    return this.#claims.size;
+    for (const list of waiters) for (const wake of list) wake();
   }
 }
 

@@ -46,12 +46,9 @@ export class Leader implements ClaimBoard {
   }
 
   claim(callCids: readonly string[]): ClaimAnswer[] {
-    const answers = this.#table.claim(
-      this.#owner,
-      callCids,
-      (cid) => this.store.getRecordSync(cid),
-      (cid) => this.#settled.wake(cid),
-    );
+    // No lookup: this process's runs looked in the store in the same synchronous stretch
+    // (loop.ts #explore), and nothing lands in between.
+    const answers = this.#table.claim(this.#owner, callCids, undefined, (cid) => this.#settled.wake(cid));
     return answers.map((answer, i) => toClaimAnswer(answer, () => this.#settled.for(callCids[i]!)));
   }
 

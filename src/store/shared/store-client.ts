@@ -10,7 +10,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { MemographError } from '../../errors.js';
-import type { ClaimAnswer, ClaimBoard, Holder } from '../claims.js';
+import { describeHolder, type ClaimAnswer, type ClaimBoard, type Holder } from '../claims.js';
 import { decodeRecord, encodeRecord, ownRecord } from '../record-codec.js';
 import type { StoreAdmin } from '../store-admin.js';
 import type { Attachment, ResultRecord, Store } from '../store.js';
@@ -36,7 +36,11 @@ export class LeaderLostError extends MemographError {
   }
 }
 
+/** A leader that has not answered for this long is named in a warning (once per client). */
+const SLOW_ANSWER_MS = 2000;
+
 interface Waiting {
+  readonly sentAt: number;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -59,6 +63,8 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
   #lost = false;
   #onLost: (() => void) | undefined;
   readonly #acks = new Set<Promise<unknown>>();
+  #slowCheck: NodeJS.Timeout | undefined;
+  #saidSlow = false;
 
   private constructor(socket: Socket, location: string, leader: Holder) {
     this.#socket = socket;
@@ -259,9 +265,31 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
   #request(op: string, ...args: unknown[]): Promise<unknown> {
     if (this.#lost) return Promise.reject(new LeaderLostError(this.location));
     const id = this.#nextId++;
-    const answer = new Promise<unknown>((resolve, reject) => this.#waiting.set(id, { resolve, reject }));
+    const answer = new Promise<unknown>((resolve, reject) => this.#waiting.set(id, { sentAt: Date.now(), resolve, reject }));
     this.#send([id, op, ...args]);
+    if (this.#slowCheck === undefined && !this.#saidSlow) {
+      this.#slowCheck = setInterval(() => this.#checkSlow(), SLOW_ANSWER_MS / 2);
+      this.#slowCheck.unref();
+    }
     return answer;
+  }
+
+  /** A leader busy on its main thread answers late: say whom this process waits for. */
+  #checkSlow(): void {
+    const oldest = this.#waiting.values().next().value as Waiting | undefined;
+    if (oldest === undefined || this.#lost) {
+      clearInterval(this.#slowCheck);
+      this.#slowCheck = undefined;
+      return;
+    }
+    if (Date.now() - oldest.sentAt < SLOW_ANSWER_MS) return;
+    this.#saidSlow = true;
+    clearInterval(this.#slowCheck);
+    this.#slowCheck = undefined;
+    process.emitWarning(
+      `memograph: waiting for ${describeHolder(this.leader)}, which serves the cache at ${this.location}, to answer ` +
+        `(it has not for ${Math.round((Date.now() - oldest.sentAt) / 1000)} s; it may be busy on its main thread)`,
+    );
   }
 
   #notify(op: string, ...args: unknown[]): void {
@@ -296,6 +324,7 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
   #lose(): void {
     if (this.#lost) return;
     this.#lost = true;
+    clearInterval(this.#slowCheck);
     const error = new LeaderLostError(this.location);
     for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
