@@ -14,6 +14,7 @@ import { describeHolder, type ClaimAnswer, type ClaimBoard, type Holder } from '
 import { decodeRecord, encodeRecord, ownRecord } from '../record-codec.js';
 import type { StoreAdmin } from '../store-admin.js';
 import type { Attachment, ResultRecord, Store } from '../store.js';
+import { bytesMatch, checkPut } from '../integrity.js';
 import { ownBytes } from '../own-bytes.js';
 import { readFrames, writeFrame } from './frames.js';
 import { SettleWaits } from './settle-waits.js';
@@ -126,12 +127,14 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
 
   async getBytes(resultCid: string): Promise<Uint8Array | undefined> {
     const buffered = this.#unacknowledgedBytes.get(resultCid);
-    if (buffered) return ownBytes(buffered);
+    if (buffered) return bytesMatch(resultCid, buffered) ? ownBytes(buffered) : undefined;
     const bytes = (await this.#request('bytes', resultCid)) as Uint8Array | null;
-    return bytes ?? undefined;
+    // The leader verified them; they arrive as a Buffer, and leave as the plain bytes every store gives.
+    return bytes ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
   }
 
   putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments: readonly Attachment[] = []): void {
+    checkPut(callCid, record, bytes);
     const put: UnacknowledgedPut = { callCid, record: ownRecord(record), bytes: ownBytes(bytes), attachments };
     this.#unacknowledged.set(callCid, put);
     this.#unacknowledgedBytes.set(record.resultCid, put.bytes);
