@@ -7,15 +7,19 @@ import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDENTITY_CACHE_FILE } from '../identity/persistent-cache.js';
 import { MANIFESTS_FOLDER } from '../identity/manifest-cache.js';
+import { CHECKED_TABLES_FILE } from './checked-tables.js';
 import { MARKER_FILE } from './store-marker.js';
 
-/** Every file LevelDB writes in its directory (db/filename.cc), and nothing else. */
-const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp))$/;
+/**
+ * Every file LevelDB writes in its directory (db/filename.cc), and nothing else; `lost` is
+ * where its repair moves what it could not read.
+ */
+const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp)|lost)$/;
 /** The identity cache and its temporary files (written beside it, then renamed over it). */
 const IDENTITY_FILE = new RegExp(`^${IDENTITY_CACHE_FILE.replace(/\./g, '\\.')}(\\.\\d+\\.tmp)?$`);
 
 export function isStoreFile(name: string): boolean {
-  return LEVELDB_FILE.test(name) || IDENTITY_FILE.test(name) || name === MANIFESTS_FOLDER || name === MARKER_FILE;
+  return LEVELDB_FILE.test(name) || IDENTITY_FILE.test(name) || name === MANIFESTS_FOLDER || name === MARKER_FILE || name.startsWith(CHECKED_TABLES_FILE);
 }
 
 /**
