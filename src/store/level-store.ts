@@ -116,13 +116,14 @@ export class LevelStore implements Store {
     }
     await checkStoreDirectory(location);
     // Before LevelDB sees them: it reads damaged tables unchecked, and can abort on them.
-    await assertSoundFiles(location);
+    const rememberSound = await assertSoundFiles(location);
     const db = await openLocked(location, lockTimeoutMs);
     try {
       await checkLayout(db, location);
       // Only now is the directory known to be memograph's: mark it, so that commands
       // that delete (cache clear, cache gc) may act on it.
       writeStoreMarker(location);
+      rememberSound();
     } catch (error) {
       await db.close().catch(() => {});
       throw error;

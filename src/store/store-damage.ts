@@ -26,13 +26,15 @@ export function damageError(location: string, damage: readonly FileDamage[], opt
 }
 
 /**
- * Throw StoreCorruptError when any file LevelDB would read in `location` is damaged.
- * A directory without CURRENT is new (or refused by level-directory.ts): nothing to check.
+ * Throw StoreCorruptError when any file LevelDB would read in `location` is damaged; else
+ * resolve to the function that remembers the tables found sound (called once the store
+ * opened, so that a refused directory is left exactly as it was). A directory without
+ * CURRENT is new (or refused by level-directory.ts): nothing to check.
  */
-export async function assertSoundFiles(location: string): Promise<void> {
-  if (!existsSync(join(location, 'CURRENT'))) return;
+export async function assertSoundFiles(location: string): Promise<() => void> {
+  if (!existsSync(join(location, 'CURRENT'))) return () => {};
   const known = readCheckedTables(location);
   const check = await checkLevelFiles(location, { known });
   if (check.damage.length > 0) throw damageError(location, check.damage);
-  writeCheckedTables(location, check.soundTables, known);
+  return () => writeCheckedTables(location, check.soundTables, known);
 }
