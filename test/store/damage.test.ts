@@ -10,6 +10,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writ
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LevelStore } from '../../src/index.js';
+import { checkLevelFiles } from '../../src/store/level-files/check-files.js';
 import { root, runCli } from '../cli/run-cli.js';
 import { tempDir } from '../helpers.js';
 
@@ -37,6 +38,8 @@ function run(cacheDir: string, from = 0, to = ITEMS): Promise<{ code: number | n
 }
 
 const files = (cacheDir: string, pattern: RegExp) => readdirSync(cacheDir).filter((name) => pattern.test(name)).sort();
+/** The tables the manifest lists (a leftover obsolete table is harmless to damage); set in beforeAll. */
+let live: string[] = [];
 const manifestOf = (cacheDir: string) => readFileSync(join(cacheDir, 'CURRENT'), 'latin1').trim();
 
 /** XOR 16 bytes at each fraction of the file's length. */
@@ -56,10 +59,10 @@ const cases: { name: string; damage: (cacheDir: string) => void; damaged?: (cach
     name: 'bytes flipped at three places in every table',
     damage: (d) => files(d, /\.ldb$/).forEach((table) => flip(join(d, table), [0.1, 0.5, 0.9])),
   },
-  { name: 'bytes flipped in the first table', damage: (d) => flip(join(d, files(d, /\.ldb$/)[0]!), [0.4]) },
-  { name: 'bytes flipped in the last table, in its index', damage: (d) => flip(join(d, files(d, /\.ldb$/).pop()!), [0.995]) },
-  { name: 'a table truncated', damage: (d) => halve(join(d, files(d, /\.ldb$/)[1]!)) },
-  { name: 'a table deleted', damage: (d) => rmSync(join(d, files(d, /\.ldb$/)[1]!)) },
+  { name: 'bytes flipped in the first table', damage: (d) => flip(join(d, live[0]!), [0.4]) },
+  { name: 'bytes flipped in the last table, in its index', damage: (d) => flip(join(d, live.at(-1)!), [0.995]) },
+  { name: 'a table truncated', damage: (d) => halve(join(d, live[1]!)) },
+  { name: 'a table deleted', damage: (d) => rmSync(join(d, live[1]!)) },
   { name: 'garbage in CURRENT', damage: (d) => writeFileSync(join(d, 'CURRENT'), 'garbage\x00\x01') },
   { name: 'CURRENT truncated', damage: (d) => writeFileSync(join(d, 'CURRENT'), 'MANIF') },
   { name: 'CURRENT naming a missing manifest', damage: (d) => writeFileSync(join(d, 'CURRENT'), 'MANIFEST-999999\n') },
@@ -75,7 +78,8 @@ beforeAll(async () => {
     const built = await run(pristine, (quarter * ITEMS) / 4, ((quarter + 1) * ITEMS) / 4);
     expect(built.code, built.stderr).toBe(0);
   }
-  expect(files(pristine, /\.ldb$/).length).toBeGreaterThanOrEqual(2);
+  live = (await checkLevelFiles(pristine)).soundTables.map((memo) => memo.split(' ')[0]!).sort();
+  expect(live.length).toBeGreaterThanOrEqual(2);
   expect(files(pristine, /\.log$/).length).toBeGreaterThan(0);
 }, 60_000);
 
