@@ -238,13 +238,20 @@ export class StoreLockedError extends MemographError {
   }
 }
 
-/** The cache directory exists but is not a readable store. Nothing in it was changed. */
+/**
+ * The cache directory is not a readable store, or LevelDB found damage in it while a run
+ * used it. A run that meets it continues without the cache (it is a warning there);
+ * `memograph cache repair` rebuilds the store from what can still be read.
+ */
 export class StoreCorruptError extends MemographError {
   readonly directory: string;
+  /** The damaged files, by name in the directory, when they are known. */
+  readonly files: readonly string[];
 
-  constructor(directory: string, detail: string, options?: { cause?: unknown }) {
+  constructor(directory: string, detail: string, options?: { cause?: unknown; files?: readonly string[] }) {
     super('MEMOGRAPH_STORE_CORRUPT', `Cache directory ${directory} is corrupt: ${detail}`, options);
     this.directory = directory;
+    this.files = options?.files ?? [];
   }
 }
 

@@ -1,4 +1,4 @@
-import { AbortError, InvalidArgumentError, type TaskError } from './errors.js';
+import { AbortError, InvalidArgumentError, StoreCorruptError, type TaskError } from './errors.js';
 import { InlineExecutor } from './executors/inline.js';
 import { closePools, sharedPool } from './executors/pools.js';
 import { Delayed } from './graph/delayed.js';
@@ -249,9 +249,15 @@ export class Run<V extends unknown[]> {
     try {
       if (signal?.aborted) throw new AbortError(signal.reason);
       if (!store && options.cache) {
-        const lease = await acquireStore(resolveCacheDir(options.cacheDir), { lockTimeoutMs: options.lockTimeoutMs });
-        store = lease.store;
-        release = () => lease.release();
+        try {
+          const lease = await acquireStore(resolveCacheDir(options.cacheDir), { lockTimeoutMs: options.lockTimeoutMs });
+          store = lease.store;
+          release = () => lease.release();
+        } catch (error) {
+          // A damaged cache must not cost the run: it runs without one, and says so (and how to repair it).
+          if (!(error instanceof StoreCorruptError)) throw error;
+          process.emitWarning(error);
+        }
       }
       if (!options.cache) store = undefined;
       const results = await this.#loop.run(targets, store);
@@ -262,7 +268,8 @@ export class Run<V extends unknown[]> {
         release = undefined;
       } else {
         await this.#loop.drained;
-        await (release ? release() : store?.flush());
+        // The values are computed: a cache that cannot take them is a warning, not a failed run.
+        await (release ? release() : store?.flush())?.catch((error: unknown) => process.emitWarning(error as Error));
         release = undefined;
       }
       const available = results.map((result) => result !== undefined);

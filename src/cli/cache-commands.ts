@@ -155,33 +155,6 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
   });
 }
 
-/** Re-hash every stored result and output file; with `repair`, forget the entries that point at bad bytes. */
-export async function cacheVerify(options: CacheOptions & { repair: boolean }): Promise<{ text: string; bad: number }> {
-  return withStore(options.cacheDir, async (store) => {
-    const bad: { cid: string; fn: string; problem: string }[] = [];
-    let checked = 0;
-    for await (const [cid, record] of store.records()) {
-      checked++;
-      const cids = [record.resultCid, ...Object.values(record.outputs ?? {})];
-      for (const stored of cids) {
-        const state = await store.checkBytes(stored);
-        if (state !== 'ok') {
-          bad.push({ cid, fn: record.fn, problem: `${stored === record.resultCid ? 'result' : 'output'} ${stored} is ${state}` });
-          break;
-        }
-      }
-    }
-    if (options.repair) for (const entry of bad) await store.deleteRecord(entry.cid);
-    const text = options.json
-      ? JSON.stringify({ checked, bad, repaired: options.repair ? bad.length : 0 }, null, 2)
-      : [
-          `${checked} entries checked, ${bad.length} bad${options.repair && bad.length > 0 ? ' (dropped: they will be computed again)' : ''}`,
-          ...bad.map((entry) => `  ${entry.cid} ${entry.fn}: ${entry.problem}`),
-        ].join('\n');
-    return { text, bad: options.repair ? 0 : bad.length };
-  });
-}
-
 function preview(value: unknown): string {
   const text = inspect(value, { depth: 2, maxArrayLength: 10, maxStringLength: 200, breakLength: Infinity });
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;

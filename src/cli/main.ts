@@ -8,7 +8,8 @@ import { Command, CommanderError } from 'commander';
 import { err as pc } from './colors.js';
 import { InvalidArgumentError, ScriptError } from '../errors.js';
 import { resolveCacheDir } from '../store/cache-dir.js';
-import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats, cacheVerify } from './cache-commands.js';
+import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats } from './cache-commands.js';
+import { cacheRepair, cacheVerify } from './repair-command.js';
 import { cacheGc, parseAge, parseSize } from './gc-command.js';
 import { explain, renderExplained } from './explain-command.js';
 import { graphPicture } from './graph-command.js';
@@ -101,13 +102,21 @@ cache
   .action(async (cid: string) => console.log(await cacheShow({ ...cacheOptions(), cid })));
 cache
   .command('verify')
-  .description('re-hash stored results and output files; report (and with --repair, drop) entries whose bytes are bad')
-  .option('--repair', 'drop the bad entries, so they are computed again')
+  .description('check every table, log and manifest file, every record and the bytes of every result and output file; exit 1 if anything is bad')
+  .option('--repair', 'repair the store (as `cache repair` does) instead of only reporting')
   .action(async (options: { repair?: boolean }) => {
-    const { text, bad } = await cacheVerify({ ...cacheOptions(), repair: options.repair ?? false });
+    if (options.repair) {
+      console.log(await cacheRepair(cacheOptions()));
+      return;
+    }
+    const { text, bad } = await cacheVerify(cacheOptions());
     console.log(text);
     if (bad > 0) process.exitCode = 1;
   });
+cache
+  .command('repair')
+  .description('rebuild a damaged store from what can still be read (damaged originals go to lost/), and say what was lost')
+  .action(async () => console.log(await cacheRepair(cacheOptions())));
 cache
   .command('gc')
   .description('evict entries, least recently used first, until under --max-size; and any unused for --older-than')

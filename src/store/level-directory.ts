@@ -9,12 +9,14 @@
  * leftovers of an interrupted creation), and a CURRENT that does not name a manifest is
  * refused before LevelDB touches anything. Nothing here writes.
  *
- * What remains (a manifest or table that fails its checksums) LevelDB reports itself,
- * after taking the lock; it only rotates its info log (LOG → LOG.old) on the way.
+ * What remains (a manifest, table or log that fails its checksums) store-damage.ts finds,
+ * before LevelDB reads any of it.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemographError, StoreCorruptError } from '../errors.js';
+import { repairCommand } from './store-damage.js';
+import { hasStoreMarker } from './store-marker.js';
 
 /** What an interrupted `NewDB` can leave behind (and the lock file LevelDB never removes). */
 const CREATION_LEFTOVERS = /^(LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.dbtmp)$/;
@@ -48,7 +50,7 @@ export async function checkStoreDirectory(location: string): Promise<void> {
       throw new StoreCorruptError(
         location,
         `its CURRENT file does not name a LevelDB manifest (it starts with ${JSON.stringify(current.slice(0, 40))}). ` +
-          `Nothing was changed; move the directory away or delete it to start an empty cache.`,
+          `Nothing was changed. If it is a memograph cache, \`${repairCommand(location)}\` rebuilds it from its tables.`,
       );
     }
     return;
@@ -61,7 +63,8 @@ export async function checkStoreDirectory(location: string): Promise<void> {
     throw new StoreCorruptError(
       location,
       `it has no CURRENT file but is not empty (it holds ${shown}). A new cache is only created in an empty ` +
-        `directory, so that a damaged store or unrelated files are never overwritten. Nothing was changed.`,
+        `directory, so that a damaged store or unrelated files are never overwritten. Nothing was changed.` +
+        (hasStoreMarker(location) ? ` It is a memograph cache that lost its CURRENT file: \`${repairCommand(location)}\` rebuilds it.` : ''),
     );
   }
 }

@@ -32,6 +32,7 @@ import { InvalidArgumentError, MemographError, StoreCorruptError, StoreLockedErr
 import { decodeIdentityRecord } from '../identity/stored-identity.js';
 import { bytesMatch, checkPut } from './integrity.js';
 import { checkStoreDirectory } from './level-directory.js';
+import { assertSoundFiles, repairCommand } from './store-damage.js';
 import { writeStoreMarker } from './store-marker.js';
 import { ownBytes } from './own-bytes.js';
 import { decodeRecord, encodeRecord, ownRecord } from './record-codec.js';
@@ -92,6 +93,8 @@ export class LevelStore implements Store, StoreAdmin {
   #writeQueued = false;
   #immediate: NodeJS.Immediate | undefined;
   #failures: unknown[] = [];
+  /** A read met damage and the warning about it was given. */
+  #warnedDamage = false;
   #closing: Promise<void> | undefined;
 
   private constructor(db: Db, location: string) {
@@ -113,12 +116,15 @@ export class LevelStore implements Store, StoreAdmin {
       );
     }
     await checkStoreDirectory(location);
+    // Before LevelDB sees them: it reads damaged tables unchecked, and can abort on them.
+    const rememberSound = await assertSoundFiles(location);
     const db = await openLocked(location, lockTimeoutMs);
     try {
       await checkLayout(db, location);
       // Only now is the directory known to be memograph's: mark it, so that commands
       // that delete (cache clear, cache gc) may act on it.
       writeStoreMarker(location);
+      rememberSound();
     } catch (error) {
       await db.close().catch(() => {});
       throw error;
@@ -141,14 +147,31 @@ export class LevelStore implements Store, StoreAdmin {
 
   /**
    * Every call record on disk (buffered writes are flushed first), for listing a
-   * cache. Unreadable records are skipped, as reads treat them as misses.
+   * cache. A record that does not decode is not yielded (reads treat it as a miss) but
+   * handed to `onUnreadable`; without one, a warning says how many there were.
    */
-  async *records(): AsyncGenerator<[callCid: string, record: ResultRecord]> {
+  async *records(onUnreadable?: (callCid: string) => void): AsyncGenerator<[callCid: string, record: ResultRecord]> {
     await this.flush();
-    for await (const [key, raw] of this.#db.iterator({ gte: 'c/', lt: 'c0' })) {
-      const callCid = key.slice(2);
-      const record = decodeRecord(callCid, raw);
-      if (record) yield [callCid, record];
+    let unreadable = 0;
+    try {
+      for await (const [key, raw] of this.#db.iterator({ gte: 'c/', lt: 'c0' })) {
+        const callCid = key.slice(2);
+        const record = decodeRecord(callCid, raw);
+        if (record) yield [callCid, record];
+        else if (onUnreadable) onUnreadable(callCid);
+        else unreadable++;
+      }
+    } catch (error) {
+      throw this.#corruptOr(error, 'Could not list the records');
+    }
+    if (unreadable > 0) {
+      process.emitWarning(
+        new StoreCorruptError(
+          this.location,
+          `${unreadable} record${unreadable === 1 ? '' : 's'} cannot be read and ${unreadable === 1 ? 'was' : 'were'} left out ` +
+            `(a run computes ${unreadable === 1 ? 'it' : 'them'} again). \`${repairCommand(this.location)}\` drops them.`,
+        ),
+      );
     }
   }
 
@@ -428,9 +451,19 @@ export class LevelStore implements Store, StoreAdmin {
 
   #throwFailures(): void {
     if (this.#failures.length === 0) return;
-    const [first] = this.#failures;
-    const count = this.#failures.length;
+    const failures = this.#failures;
+    const [first] = failures;
+    const count = failures.length;
     this.#failures = [];
+    const corrupt = failures.find((failure) => levelCode(failure) === 'LEVEL_CORRUPTION');
+    if (corrupt) {
+      throw new StoreCorruptError(
+        this.location,
+        `LevelDB found damage while writing (${(corrupt as Error).message}), so ${count > 1 ? `${count} batches` : 'a batch'} of results ` +
+          `could not be cached. Run \`${repairCommand(this.location)}\` to rebuild the store from what can still be read.`,
+        { cause: corrupt },
+      );
+    }
     throw new MemographError(
       'MEMOGRAPH_STORE_FAILED',
       `Could not write to cache directory ${this.location}` +
@@ -440,14 +473,41 @@ export class LevelStore implements Store, StoreAdmin {
     );
   }
 
-  /** A damaged block reads as a miss (recomputed, then rewritten); other read errors surface. */
+  /**
+   * A damaged block reads as a miss (recomputed, then rewritten), with one warning per
+   * store (a damaged block may hold thousands of records); other read errors surface.
+   */
   #readFailure(error: unknown, what: string): undefined {
-    if (levelCode(error) === 'LEVEL_CORRUPTION') return undefined;
+    if (levelCode(error) === 'LEVEL_CORRUPTION') {
+      if (!this.#warnedDamage) {
+        this.#warnedDamage = true;
+        process.emitWarning(
+          new StoreCorruptError(
+            this.location,
+            `LevelDB could not read ${what} (${(error as Error).message}); damaged entries are computed again. ` +
+              `Run \`${repairCommand(this.location)}\` to rebuild the store from what can still be read.`,
+            { cause: error },
+          ),
+        );
+      }
+      return undefined;
+    }
     throw new MemographError(
       'MEMOGRAPH_STORE_FAILED',
       `Could not read ${what} from cache directory ${this.location}: ${(error as Error)?.message ?? String(error)}`,
       { cause: error },
     );
+  }
+
+  /** `error` as StoreCorruptError when LevelDB found damage, else as a failure to `what`. */
+  #corruptOr(error: unknown, what: string): MemographError {
+    const message = (error as Error)?.message ?? String(error);
+    if (levelCode(error) === 'LEVEL_CORRUPTION') {
+      return new StoreCorruptError(this.location, `LevelDB found damage (${message}). Run \`${repairCommand(this.location)}\` to rebuild the store from what can still be read.`, {
+        cause: error,
+      });
+    }
+    return new MemographError('MEMOGRAPH_STORE_FAILED', `${what} in cache directory ${this.location}: ${message}`, { cause: error });
   }
 
   #assertOpen(): void {
@@ -481,9 +541,11 @@ async function openLocked(location: string, lockTimeoutMs: number): Promise<Db> 
       // LevelDB reports an unreadable manifest or table as Corruption, a mismatched
       // comparator or options as "Invalid argument".
       if (code === 'LEVEL_CORRUPTION' || message.startsWith('Invalid argument')) {
-        throw new StoreCorruptError(location, `LevelDB cannot open it: ${message}. Nothing was repaired or deleted.`, {
-          cause,
-        });
+        throw new StoreCorruptError(
+          location,
+          `LevelDB cannot open it: ${message}. Nothing was changed; \`${repairCommand(location)}\` rebuilds it from what can still be read.`,
+          { cause },
+        );
       }
       throw new MemographError('MEMOGRAPH_STORE_FAILED', `Could not open cache directory ${location}: ${message}`, {
         cause,

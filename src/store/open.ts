@@ -173,9 +173,9 @@ export class LeasedStore implements Store, StoreAdmin, ClaimBoard {
     this.#shared.release(callCids);
   }
 
-  records(): AsyncIterable<[string, ResultRecord]> {
+  records(onUnreadable?: (callCid: string) => void): AsyncIterable<[string, ResultRecord]> {
     this.#assertLeased();
-    return this.#shared.records();
+    return this.#shared.records(onUnreadable);
   }
 
   lastUsed(): Promise<Map<string, number>> {

@@ -6,8 +6,11 @@
 import type { ResultRecord } from './store.js';
 
 export interface StoreAdmin {
-  /** Every call record (buffered writes first). */
-  records(): AsyncIterable<[callCid: string, record: ResultRecord]>;
+  /**
+   * Every call record (buffered writes first). Records that cannot be read are given to
+   * `onUnreadable`, or counted in a warning without it.
+   */
+  records(onUnreadable?: (callCid: string) => void): AsyncIterable<[callCid: string, record: ResultRecord]>;
   /** When each entry was last served from the cache (entries never served are absent). */
   lastUsed(): Promise<Map<string, number>>;
   /** The size of every stored value (results and output files), by CID. */

@@ -7,11 +7,15 @@ import { readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { IDENTITY_CACHE_FILE } from '../identity/persistent-cache.js';
 import { MANIFESTS_FOLDER } from '../identity/manifest-cache.js';
+import { CHECKED_TABLES_FILE } from './checked-tables.js';
 import { MARKER_FILE } from './store-marker.js';
 import { LEADER_FILE, LEADER_SOCKET } from './shared/leader-file.js';
 
-/** Every file LevelDB writes in its directory (db/filename.cc), and nothing else. */
-const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp))$/;
+/**
+ * Every file LevelDB writes in its directory (db/filename.cc), and nothing else; `lost` is
+ * where its repair moves what it could not read.
+ */
+const LEVELDB_FILE = /^(CURRENT|LOCK|LOG|LOG\.old|MANIFEST-\d+|\d+\.(log|ldb|sst|dbtmp)|lost)$/;
 /** The identity cache and its temporary files (written beside it, then renamed over it). */
 const IDENTITY_FILE = new RegExp(`^${IDENTITY_CACHE_FILE.replace(/\./g, '\\.')}(\\.\\d+\\.tmp)?$`);
 
@@ -24,7 +28,8 @@ export function isStoreFile(name: string): boolean {
     IDENTITY_FILE.test(name) ||
     LEADER_FILES.test(name) ||
     name === MANIFESTS_FOLDER ||
-    name === MARKER_FILE
+    name === MARKER_FILE ||
+    name.startsWith(CHECKED_TABLES_FILE)
   );
 }
 

@@ -4,7 +4,7 @@
  * in a log, so the tests count, across all processes, how often each call ran.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
@@ -164,14 +164,16 @@ describe('processes sharing one cache directory', () => {
   it('a process whose leader is busy on its main thread says whom it waits for, then finishes', async () => {
     const cacheDir = join(dir.path, 'busy');
     const log = join(dir.path, 'busy.log');
-    const leader = spawnScript([busy, cacheDir, '3500']);
+    const release = join(dir.path, 'busy.release');
+    const leader = spawnScript([busy, cacheDir, release]);
     await leader.started;
     const follower = start(cacheDir, log, 0, 4, 1);
+    await waitFor(() => follower.stderr().includes('to answer'), 'the follower to say it waits', () => follower.stderr());
+    expect(follower.stderr()).toContain(`waiting for pid ${leader.child.pid} (`);
+    writeFileSync(release, '');
     const result = await follower.done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.report!.reports[0]!.value).toBe(sumOfSquares(0, 4));
-    expect(result.stderr).toContain(`waiting for pid ${leader.child.pid} (`);
-    expect(result.stderr).toContain('to answer');
     expect((await leader.done).code).toBe(0);
   });
 });

@@ -139,12 +139,15 @@ export class SharedStore implements Store, StoreAdmin, ClaimBoard {
 
   // ---- admin ---------------------------------------------------------------
 
-  async *records(): AsyncGenerator<[string, ResultRecord]> {
-    const rows = await this.#use(async (backend) => {
+  async *records(onUnreadable?: (callCid: string) => void): AsyncGenerator<[string, ResultRecord]> {
+    // Collected first: a listing cut by the loss of the leader starts again at the next one.
+    const { rows, unreadable } = await this.#use(async (backend) => {
       const all: [string, ResultRecord][] = [];
-      for await (const row of backend.records()) all.push(row);
-      return all;
+      const lost: string[] = [];
+      for await (const row of backend.records(onUnreadable && ((cid) => lost.push(cid)))) all.push(row);
+      return { rows: all, unreadable: lost };
     });
+    for (const cid of unreadable) onUnreadable?.(cid);
     yield* rows;
   }
 

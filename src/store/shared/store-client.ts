@@ -207,12 +207,18 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
 
   // ---- admin ---------------------------------------------------------------
 
-  async *records(): AsyncGenerator<[string, ResultRecord]> {
+  async *records(onUnreadable?: (callCid: string) => void): AsyncGenerator<[string, ResultRecord]> {
     await this.flush();
-    const rows = (await this.#request('allRecords')) as [string, Uint8Array][];
+    const [rows, unreadable] = (await this.#request('allRecords')) as [[string, Uint8Array][], string[]];
+    const lost = [...unreadable];
     for (const [cid, raw] of rows) {
       const record = decodeRecord(cid, raw);
       if (record) yield [cid, record];
+      else lost.push(cid);
+    }
+    if (onUnreadable) for (const cid of lost) onUnreadable(cid);
+    else if (lost.length > 0) {
+      process.emitWarning(`memograph: ${lost.length} records in the cache at ${this.location} cannot be read; \`memograph cache verify\` lists them`);
     }
   }
 

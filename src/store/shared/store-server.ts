@@ -165,8 +165,9 @@ export class StoreServer {
         return store.flush();
       case 'allRecords': {
         const rows: [string, Uint8Array][] = [];
-        for await (const [cid, record] of store.records()) rows.push([cid, encodeRecord(cid, record)]);
-        return rows;
+        const unreadable: string[] = [];
+        for await (const [cid, record] of store.records((cid) => unreadable.push(cid))) rows.push([cid, encodeRecord(cid, record)]);
+        return [rows, unreadable];
       }
       case 'lastUsed':
         return [...(await store.lastUsed())];
