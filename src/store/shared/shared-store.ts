@@ -113,12 +113,29 @@ export class SharedStore implements Store, StoreAdmin, ClaimBoard {
     return this.#use((backend) => backend.flush());
   }
 
+  /**
+   * Flush and let go. A leader lost while this process flushes (several processes end
+   * together) is no reason to fail: what it had not acknowledged goes to the next leader,
+   * which may be this process, and is flushed there.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      const role = this.#role ?? (await this.#electing?.catch(() => undefined));
-      this.#role = undefined;
-      this.#readSync = undefined;
-      await role?.close();
+      for (;;) {
+        const role = this.#role ?? (await this.#electing?.catch(() => undefined));
+        if (role === undefined) return;
+        try {
+          await role.close();
+        } catch (error) {
+          if (error instanceof LeaderLostError) continue;
+          throw error;
+        } finally {
+          if (this.#role === role) {
+            this.#role = undefined;
+            this.#readSync = undefined;
+          }
+        }
+        return;
+      }
     })();
     return this.#closing;
   }
@@ -214,10 +231,7 @@ export class SharedStore implements Store, StoreAdmin, ClaimBoard {
     for (const cid of held) this.#reclaim.add(cid);
     this.#electing = elect(this.location, this.#me, this.#timeoutMs).then(
       async (next) => {
-        if (this.#closing) {
-          await next.close();
-          throw new MemographError('MEMOGRAPH_STORE_FAILED', `The store at ${this.location} is closed`);
-        }
+        // Also while closing: the puts handed over are flushed there before this process lets go.
         this.#adopt(next);
         this.#electing = undefined;
         const backend = backendOf(next);
