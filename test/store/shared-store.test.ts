@@ -96,7 +96,8 @@ describe('SharedStore', () => {
     const put = callCid('put by second');
     second.putResult(put, record, bytes);
     await first.close();
-    // Whoever leads now, the put is there and the claim is still the second's.
+    // Once the second has found the next leader (perhaps the third, perhaps itself), it has handed both over.
+    await second.flush();
     expect((await third.getRecords([put]))[0]?.resultCid).toBe(record.resultCid);
     expect(await second.getBytes(record.resultCid)).toEqual(bytes);
     const [answer] = await third.claim([held]);

@@ -14,12 +14,13 @@ import { StoreClient } from './store-client.js';
 
 const NOTICE_AFTER_MS = 2000;
 
-export async function elect(location: string, me: Holder, timeoutMs: number): Promise<Leader | StoreClient> {
+/** `successor`: this process lost its leader (see Leader.start). */
+export async function elect(location: string, me: Holder, timeoutMs: number, successor = false): Promise<Leader | StoreClient> {
   const started = Date.now();
   let noticed = false;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
     try {
-      return await Leader.start(location, me);
+      return await Leader.start(location, me, successor);
     } catch (error) {
       if (!(error instanceof StoreLockedError)) throw error;
     }

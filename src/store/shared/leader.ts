@@ -26,10 +26,14 @@ export class Leader implements ClaimBoard {
     this.#table = table;
   }
 
-  /** Take the lead: throws StoreLockedError at once if another process holds the directory. */
-  static async start(location: string, me: Holder): Promise<Leader> {
+  /**
+   * Take the lead: throws StoreLockedError at once if another process holds the directory.
+   * `successor`: this process followed a leader that went away, whose followers may hold claims.
+   */
+  static async start(location: string, me: Holder, successor: boolean): Promise<Leader> {
     const store = await LevelStore.open(location);
     const table = new ClaimTable();
+    if (successor) table.settle(me);
     try {
       const socket = socketPathFor(location);
       const server = await StoreServer.listen(store, table, socket);
@@ -45,10 +49,10 @@ export class Leader implements ClaimBoard {
     return this.#server.followers;
   }
 
-  claim(callCids: readonly string[]): ClaimAnswer[] {
+  claim(callCids: readonly string[], again = false): ClaimAnswer[] {
     // No lookup: this process's runs looked in the store in the same synchronous stretch
     // (loop.ts #explore), and nothing lands in between.
-    const answers = this.#table.claim(this.#owner, callCids, undefined, (cid) => this.#settled.wake(cid));
+    const answers = this.#table.claim(this.#owner, callCids, undefined, (cid) => this.#settled.wake(cid), again);
     return answers.map((answer, i) => toClaimAnswer(answer, () => this.#settled.for(callCids[i]!)));
   }
 

@@ -229,7 +229,7 @@ export class SharedStore implements Store, StoreAdmin, ClaimBoard {
     const { puts, held } = lost.handOver();
     this.#deferred.push(...puts);
     for (const cid of held) this.#reclaim.add(cid);
-    this.#electing = elect(this.location, this.#me, this.#timeoutMs).then(
+    this.#electing = elect(this.location, this.#me, this.#timeoutMs, true).then(
       async (next) => {
         // Also while closing: the puts handed over are flushed there before this process lets go.
         this.#adopt(next);
@@ -241,7 +241,7 @@ export class SharedStore implements Store, StoreAdmin, ClaimBoard {
         const reclaim = [...this.#reclaim];
         this.#reclaim.clear();
         // Lost again meanwhile: the next election hands them on.
-        if (reclaim.length > 0) await Promise.resolve(next.claim(reclaim)).catch(() => undefined);
+        if (reclaim.length > 0) await Promise.resolve(next.claim(reclaim, true)).catch(() => undefined);
         return next;
       },
       (error: unknown) => {

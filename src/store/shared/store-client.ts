@@ -19,9 +19,6 @@ import { ownBytes } from '../own-bytes.js';
 import { readFrames, writeFrame } from './frames.js';
 import { SettleWaits } from './settle-waits.js';
 
-/** How long waiters let holders claim again at a new leader before they look again. */
-const RECLAIM_GRACE_MS = 300;
-
 /** A put the leader has not acknowledged yet. */
 export interface UnacknowledgedPut {
   readonly callCid: string;
@@ -182,8 +179,9 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
     return this;
   }
 
-  async claim(callCids: readonly string[]): Promise<ClaimAnswer[]> {
-    const answers = (await this.#request('claim', callCids)) as [number, ...unknown[]][];
+  /** `again`: claims this process held at a lost leader (see ClaimTable#settle). */
+  async claim(callCids: readonly string[], again = false): Promise<ClaimAnswer[]> {
+    const answers = (await this.#request('claim', callCids, again)) as [number, ...unknown[]][];
     return answers.map(([kind, a, b], i): ClaimAnswer => {
       const cid = callCids[i]!;
       if (kind === 0) {
@@ -337,9 +335,9 @@ export class StoreClient implements Store, StoreAdmin, ClaimBoard {
     const error = new LeaderLostError(this.location);
     for (const waiting of this.#waiting.values()) waiting.reject(error);
     this.#waiting.clear();
-    // Whoever waited on a claim looks again, at the next leader, but not at once: the
-    // processes that hold claims first claim them again there (shared-store.ts).
-    setTimeout(() => this.#settled.wakeAll(), RECLAIM_GRACE_MS);
+    // Whoever waited on a claim looks again, at the next leader (which lets the holders
+    // claim theirs again first: ClaimTable#settle).
+    this.#settled.wakeAll();
     const onLost = this.#onLost;
     this.#onLost = undefined;
     onLost?.();

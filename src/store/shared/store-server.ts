@@ -71,6 +71,7 @@ export class StoreServer {
 
   #accept(socket: Socket): void {
     socket.unref();
+    this.#table.joined();
     this.#connections.add(socket);
     const owner: { holder: Holder } = { holder: { pid: 0, command: 'unknown process' } };
     let outbox: unknown[] = [];
@@ -128,12 +129,13 @@ export class StoreServer {
         return records.map((record, i) => (record ? encodeRecord(cids[i]!, record) : null));
       }
       case 'claim': {
-        const cids = args[0] as string[];
+        const [cids, again] = args as [string[], boolean | undefined];
         const answers = this.#table.claim(
           owner as Owner,
           cids,
           (cid) => store.getRecordSync(cid),
           (cid) => send([0, 'settled', [cid]]),
+          again === true,
         );
         return answers.map((answer, i) =>
           answer.kind === 'mine'
