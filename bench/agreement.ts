@@ -10,6 +10,7 @@ import { spin } from './cpu-work.js';
 import type { ScenarioName, ScenarioParams } from './scenarios.js';
 import { cpuSeeds, dedupTotal, hashChecksum, sumOfIncs, treeNodes } from './shapes.js';
 import { isFailure, type Side, type SideOutcome } from './side-result.js';
+import { OWN_COUNTS, SHARED_VARIANTS } from './shared-variants.js';
 import { WATCH_VARIANTS } from './watchers.js';
 
 export interface Agreement {
@@ -71,6 +72,16 @@ export function expectedAnswers<S extends ScenarioName>(
     case 'identity':
       // Times only: nothing is computed.
       return both({}, {});
+    case 'shared': {
+      // Every process of every variant answers the tree's value. Processes on
+      // their own trees share no call, so each executes its whole tree; that
+      // the same tree is executed once is a target (duplicates), not an answer.
+      const total = sumOfIncs(p.leaves!);
+      const nodes = treeNodes(p.leaves!);
+      const values = Object.fromEntries(SHARED_VARIANTS.map((spec) => [spec.name, total]));
+      const executed = Object.fromEntries(OWN_COUNTS.map((processes) => [`own${processes}Executed`, processes * nodes]));
+      return both({ ...values, ...executed }, {});
+    }
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
 }

@@ -74,6 +74,13 @@ export function notes(report: Report): string[] {
         'each watcher is compared with the unwatched run of the same repeat.',
     );
   }
+  if (report.scenarios.some((s) => s.scenario === 'shared')) {
+    out.push(
+      'shared: memograph only, no Dask side: the tree on worker threads, computed by 1, 2 and 4 processes at once on one fresh cache directory, ' +
+        'each process its own tree and then all of them the same tree; timed from the first process starting to compute to the last one finishing ' +
+        '(process start-up excluded), and compared with the single process of the same repeat.',
+    );
+  }
   if (report.daskMissing) out.push(`Dask columns are missing: ${report.daskMissing}.`);
   for (const s of report.scenarios) {
     for (const side of [s.memograph, s.dask]) if (isFailure(side)) out.push(`${side.side} ${s.scenario} failed: ${side.error}`);

@@ -43,10 +43,12 @@ export function wide(ops: Ops, n: number, from = 0): Built {
 
 /**
  * Pairwise adds over inc(i) leaves, level by level; an odd node out at the end
- * of a level moves up unchanged (dask_side.py does the same).
+ * of a level moves up unchanged (dask_side.py does the same). From `from`
+ * instead of 0, every call is a new one: shared gives each process its own
+ * tree this way.
  */
-export function tree(ops: Ops, leaves: number): Built {
-  let level: Delayed<number>[] = Array.from({ length: leaves }, (_, i) => ops.inc(i));
+export function tree(ops: Ops, leaves: number, from = 0): Built {
+  let level: Delayed<number>[] = Array.from({ length: leaves }, (_, i) => ops.inc(from + i));
   let calls = leaves;
   while (level.length > 1) {
     const next: Delayed<number>[] = [];

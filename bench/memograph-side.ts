@@ -8,7 +8,8 @@
  * SideResult as JSON; everything else it may print goes to stderr.
  *
  * rerun and big measure one run per process (a re-run must meet a cold
- * process; peak RSS only grows), chosen by `phase`.
+ * process; peak RSS only grows), chosen by `phase`; identity and shared start
+ * processes of their own from here.
  */
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
@@ -21,7 +22,9 @@ import { spin } from './cpu-work.js';
 import { chain, dedup, onMain, onWorkers, tree, wide, type Built, type Ops } from './graphs.js';
 import { RESULT_PREFIX } from './child.js';
 import type { Repeat, ScenarioName, ScenarioParams } from './scenarios.js';
-import { cpuSeeds, hashElements } from './shapes.js';
+import { cpuSeeds, hashElements, treeNodes } from './shapes.js';
+import { runTogether } from './shared-processes.js';
+import { SHARED_VARIANTS, firstLeaf, type SharedVariantSpec } from './shared-variants.js';
 import type { SideResult } from './side-result.js';
 import { WATCH_VARIANTS, watcherOptions, type WatchVariant } from './watchers.js';
 
@@ -41,6 +44,8 @@ interface Trial {
   readonly value?: number;
   /** Extra samples of this run (build time, executed count…), by key. */
   readonly extra?: Record<string, number>;
+  /** Extra answers of this run, by key, for agreement.ts to check. */
+  readonly answers?: Record<string, number>;
 }
 
 class Collector {
@@ -55,10 +60,11 @@ class Collector {
   async repeat(repeat: Repeat, variants: Record<string, () => Promise<Trial>>): Promise<void> {
     for (let r = 0; r < repeat.warmup + repeat.runs; r++) {
       for (const [name, trial] of Object.entries(variants)) {
-        const { ms, value, extra = {} } = await trial();
+        const { ms, value, extra = {}, answers = {} } = await trial();
         if (r < repeat.warmup) continue;
         this.add(name, ms);
         if (value !== undefined) this.answer(name, value);
+        for (const [key, v] of Object.entries(answers)) this.answer(key, v);
         for (const [key, v] of Object.entries(extra)) {
           if (key === 'executed') this.answer(key, v);
           else this.add(key, v);
@@ -175,7 +181,42 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
       return watch(p.n!, job.repeat, c);
     case 'identity':
       return identity(job.repeat, c);
+    case 'shared':
+      return shared(p.leaves!, job.repeat, c);
   }
+}
+
+/**
+ * shared: each variant's processes (shared-processes.ts) on a fresh cache
+ * directory of their own, so that no variant finds what another computed.
+ */
+async function shared(leaves: number, repeat: Repeat, c: Collector): Promise<Collector> {
+  const nodes = treeNodes(leaves);
+  const variant = (spec: SharedVariantSpec) => async (): Promise<Trial> => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'memograph-bench-shared-'));
+    try {
+      const jobs = Array.from({ length: spec.processes }, (_, i) => ({ cacheDir, leaves, from: firstLeaf(spec, i, leaves) }));
+      const { spanMs, children } = await runTogether(jobs);
+      const executed = children.reduce((sum, child) => sum + child.executed, 0);
+      // Every process answers the tree's value; one that differs is the trial's answer, for agreement.ts to report.
+      const value = children.find((child) => child.value !== children[0]!.value)?.value ?? children[0]!.value;
+      const leader = children.find((child) => child.leads);
+      const followers = children.filter((child) => !child.leads).map((child) => child.endedAt - child.startedAt);
+      const roles: Record<string, number> = {};
+      if (leader && followers.length > 0) {
+        roles[`${spec.name}Leader`] = leader.endedAt - leader.startedAt;
+        roles[`${spec.name}Follower`] = Math.max(...followers);
+      }
+      return spec.same
+        ? { ms: spanMs, value, extra: { [`${spec.name}Duplicates`]: executed - nodes, ...roles } }
+        : // Own trees share nothing: every process executes its whole tree, which agreement.ts checks.
+          { ms: spanMs, value, extra: roles, answers: { [`${spec.name}Executed`]: executed } };
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
+  };
+  await c.repeat(repeat, Object.fromEntries(SHARED_VARIANTS.map((spec) => [spec.name, variant(spec)])));
+  return c;
 }
 
 /**

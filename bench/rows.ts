@@ -8,6 +8,7 @@ import type { ScenarioName, ScenarioParams } from './scenarios.js';
 import { treeNodes } from './shapes.js';
 import { isFailure, type SideOutcome, type SideResult } from './side-result.js';
 import { pairwise, ratio, scaled, summarize, type Figure } from './stats.js';
+import { OWN_COUNTS, SAME_COUNTS } from './shared-variants.js';
 import { WATCHERS, WATCHER_LABELS } from './watchers.js';
 
 /** What a cell holds: a figure, a side that was not measured, or a column that does not apply. */
@@ -190,6 +191,8 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
         { id: 'identity/edited', label: 'identity · fresh process after one edit, ms', unit: 'ms', lowerIsBetter: true, memograph: (r) => at(r, 'edited') },
         { id: 'identity/files', label: 'identity · files in the slice', unit: 'files', lowerIsBetter: false, memograph: (r) => at(r, 'files') },
       ];
+    case 'shared':
+      return sharedRows(treeNodes(p.leaves!));
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
 }
@@ -228,6 +231,61 @@ function watchRows(tasks: number): RowSpec[] {
         unit: 'µs/task',
         lowerIsBetter: true,
         memograph: against(watcher, (watched, plain) => ((watched - plain) * 1000) / tasks),
+      },
+    ]),
+  ];
+}
+
+/**
+ * shared: per task, the time from the first process's start to the last one's
+ * finish over every task the processes executed (each its own tree: processes
+ * × nodes), and that against one process, paired run by run (the variants took
+ * turns within each repeat). The same tree: its time, against one process on
+ * it, and how many tasks were executed more than once. memograph against itself.
+ */
+function sharedRows(nodes: number): RowSpec[] {
+  const perTask = (processes: number): Pick => perNode(`own${processes}`, processes * nodes);
+  const againstOne = (key: string, combine: (ms: number, one: number) => number): Pick => (r) => {
+    const ms = at(r, key);
+    const one = at(r, 'own1');
+    return ms && one ? pairwise(ms, one, combine) : undefined;
+  };
+  return [
+    ...OWN_COUNTS.map((processes): RowSpec => ({
+      id: `shared/own-${processes}`,
+      label: `shared · ${processes === 1 ? '1 process' : `${processes} processes, each its own tree`}, µs/task`,
+      unit: 'µs/task',
+      lowerIsBetter: true,
+      memograph: perTask(processes),
+    })),
+    ...OWN_COUNTS.filter((processes) => processes > 1).map((processes): RowSpec => ({
+      id: `shared/ratio-${processes}`,
+      label: `shared · ${processes} processes, each its own tree, per task × 1 process`,
+      unit: '×',
+      lowerIsBetter: true,
+      memograph: againstOne(`own${processes}`, (ms, one) => ms / processes / one),
+    })),
+    ...SAME_COUNTS.flatMap((processes): RowSpec[] => [
+      {
+        id: `shared/same-${processes}`,
+        label: `shared · ${processes} processes, one tree, ms`,
+        unit: 'ms',
+        lowerIsBetter: true,
+        memograph: (r) => at(r, `same${processes}`),
+      },
+      {
+        id: `shared/same-${processes}-ratio`,
+        label: `shared · ${processes} processes, one tree, × 1 process`,
+        unit: '×',
+        lowerIsBetter: true,
+        memograph: againstOne(`same${processes}`, (ms, one) => ms / one),
+      },
+      {
+        id: `shared/same-${processes}-duplicates`,
+        label: `shared · ${processes} processes, one tree, tasks executed twice`,
+        unit: 'tasks',
+        lowerIsBetter: true,
+        memograph: (r) => at(r, `same${processes}Duplicates`),
       },
     ]),
   ];

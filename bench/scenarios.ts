@@ -5,7 +5,7 @@
  * them as JSON with these same keys.
  */
 
-export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big', 'watch', 'identity'] as const;
+export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big', 'watch', 'identity', 'shared'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
@@ -13,7 +13,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
  * side for them (no figure to fake, no baseline to cache) and their Dask
  * columns show `—`.
  */
-const MEMOGRAPH_ONLY: ReadonlySet<ScenarioName> = new Set(['watch', 'identity']);
+const MEMOGRAPH_ONLY: ReadonlySet<ScenarioName> = new Set(['watch', 'identity', 'shared']);
 
 export function hasDaskSide(scenario: ScenarioName): boolean {
   return !MEMOGRAPH_ONLY.has(scenario);
@@ -47,6 +47,12 @@ export interface ScenarioParams {
    * fresh process after one file of the closure was edited. memograph only.
    */
   identity: { edits: number };
+  /**
+   * The tree of `leaves` leaves on worker threads, computed by 1, 2 and 4
+   * processes at once on one fresh cache directory: each its own tree, then
+   * all the same tree (shared-variants.ts). memograph only.
+   */
+  shared: { leaves: number };
 }
 
 export type AnyParams = ScenarioParams[ScenarioName];
@@ -65,6 +71,8 @@ export const DEFAULT_PARAMS: ScenarioParams = {
   // Ten times wide's: a watcher costs per task, and a longer run lifts that above a run's fixed costs and the noise.
   watch: { n: 100_000 },
   identity: { edits: 1 },
+  // tree's size, so that one process here is tree's graph on a cache; four processes on their own trees compute four of it.
+  shared: { leaves: 10_000 },
 };
 
 /** `--quick`: the same shapes, small enough that the whole run is a smoke check of under two minutes. */
@@ -80,6 +88,7 @@ export const QUICK_PARAMS: ScenarioParams = {
   big: { leaves: 50_000, daskLeaves: 5_000 },
   watch: { n: 10_000 },
   identity: { edits: 1 },
+  shared: { leaves: 2_000 },
 };
 
 export interface Repeat {

@@ -13,6 +13,9 @@
  *   build        both: build
  *   big          memograph: total, build, compute, rssBytes    Dask: total, rssBytes
  *   watch        memograph: plain, events, progress, dashboard (the run alone; watchers.ts)   no Dask side
+ *   identity     memograph: cold, fresh, edited, warmUs (µs), files                            no Dask side
+ *   shared       memograph: own1, own2, own4, same2, same4, sameNDuplicates (tasks),
+ *                ownN/sameN Leader and Follower (shared-variants.ts)                          no Dask side
  */
 import type { ScenarioName } from './scenarios.js';
 

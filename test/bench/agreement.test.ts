@@ -100,6 +100,17 @@ describe('agreement of the two sides', () => {
     expect(shared.problems).toEqual(['memograph watch: `executed#7` is 1, expected 11']);
   });
 
+  it('expects every shared process to answer the tree’s value, and processes on their own trees to execute all of them', () => {
+    const total = sumOfIncs(4);
+    const values = { own1: total, own2: total, own4: total, same2: total, same4: total };
+    const executed = { own1Executed: 7, own2Executed: 14, own4Executed: 28 };
+    expect(expectedAnswers('shared', { leaves: 4 })).toEqual({ memograph: { ...values, ...executed }, dask: {} });
+    expect(checkAgreement('shared', { leaves: 4 }, { memograph: side('memograph', 'shared', {}, { ...values, ...executed }) }).ok).toBe(true);
+    // Two processes that found each other's calls: their trees were not their own.
+    const overlapping = checkAgreement('shared', { leaves: 4 }, { memograph: side('memograph', 'shared', {}, { ...values, ...executed, own2Executed: 8 }) });
+    expect(overlapping.problems).toEqual(['memograph shared: `own2Executed` is 8, expected 14']);
+  });
+
   it('skips a side that failed to run', () => {
     const agreement = checkAgreement('chain', { n: 3 }, { memograph: side('memograph', 'chain', {}, { workers: 3 }), dask: failed('dask', 'chain') });
     expect(agreement.ok).toBe(true);

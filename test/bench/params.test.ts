@@ -30,16 +30,24 @@ describe('bench command line', () => {
       watch: { n: 100_000 },
     });
     expect(QUICK_PARAMS.watch).toEqual({ n: 10_000 });
+    // shared computes tree's graph, at tree's size.
+    expect(DEFAULT_PARAMS.shared).toEqual(DEFAULT_PARAMS.tree);
+    expect(QUICK_PARAMS.shared).toEqual(QUICK_PARAMS.tree);
   });
 
-  it('sets watch.n like any scenario parameter, and only watch and identity go without a Dask side', () => {
+  it('sets shared.leaves and lists it in the usage', () => {
+    expect(parseArgs(['--scenarios', 'shared', '--shared.leaves', '500'])).toMatchObject({ scenarios: ['shared'], params: { shared: { leaves: 500 } } });
+    expect(usage()).toContain('--shared.leaves 10000 [2000]');
+  });
+
+  it('sets watch.n like any scenario parameter, and only watch, identity and shared go without a Dask side', () => {
     expect(parseArgs(['--watch.n', '20000']).params.watch).toEqual({ n: 20_000 });
     expect(parseArgs(['--quick', '--watch.n=500', '--scenarios', 'watch'])).toMatchObject({
       scenarios: ['watch'],
       params: { watch: { n: 500 }, wide: QUICK_PARAMS.wide },
     });
     expect(usage()).toContain('--watch.n 100000 [10000]');
-    expect(SCENARIOS.filter((scenario) => !hasDaskSide(scenario))).toEqual(['watch', 'identity']);
+    expect(SCENARIOS.filter((scenario) => !hasDaskSide(scenario))).toEqual(['watch', 'identity', 'shared']);
   });
 
   it('--quick takes the quick parameters and repeats', () => {

@@ -124,6 +124,47 @@ describe('result rows', () => {
     const rows = buildRows('watch', { n: 9 }, { memograph: side('memograph', 'watch', { events: [1] }) });
     expect(row(rows, 'watch/events').memograph).toBe('missing');
   });
+  it('shows shared per task against the single process of the same repeat, and the same tree’s duplicates', () => {
+    // 500 leaves: 999 nodes, so one process's 999 ms is 1,000 µs per task, and four processes' 3,996 ms too.
+    const rows = buildRows('shared', { leaves: 500 }, {
+      memograph: side('memograph', 'shared', {
+        own1: [999, 1998],
+        own2: [999 * 2, 1998 * 3],
+        own4: [999 * 4 * 2, 1998 * 4],
+        same2: [1000, 3000],
+        same4: [2000, 2000],
+        same2Duplicates: [0, 0],
+        same4Duplicates: [0, 3],
+      }),
+    });
+    expect(rows.map((r) => r.id)).toEqual([
+      'shared/own-1',
+      'shared/own-2',
+      'shared/own-4',
+      'shared/ratio-2',
+      'shared/ratio-4',
+      'shared/same-2',
+      'shared/same-2-ratio',
+      'shared/same-2-duplicates',
+      'shared/same-4',
+      'shared/same-4-ratio',
+      'shared/same-4-duplicates',
+    ]);
+    // Per task in floating point: compared to a few digits.
+    const near = (id: string, want: { median: number; min: number; max: number }) => {
+      const figure = row(rows, id).memograph as { median: number; min: number; max: number };
+      for (const key of ['median', 'min', 'max'] as const) expect(figure[key], `${id} ${key}`).toBeCloseTo(want[key], 6);
+    };
+    near('shared/own-1', { median: 1500, min: 1000, max: 2000 });
+    near('shared/own-4', { median: 2000, min: 2000, max: 2000 });
+    // Paired run by run: 1× and 1.5× for two processes, 2× and 1× for four.
+    near('shared/ratio-2', { median: 1.25, min: 1, max: 1.5 });
+    near('shared/ratio-4', { median: 1.5, min: 1, max: 2 });
+    near('shared/same-4', { median: 2000, min: 2000, max: 2000 });
+    near('shared/same-4-ratio', { median: (2000 / 999 + 2000 / 1998) / 2, min: 2000 / 1998, max: 2000 / 999 });
+    near('shared/same-4-duplicates', { median: 1.5, min: 0, max: 3 });
+    for (const r of rows) expect(r).toMatchObject({ daskSync: 'n/a', daskThreads: 'n/a', baseline: undefined, ratio: undefined });
+  });
 });
 
 describe('targets', () => {
@@ -145,6 +186,10 @@ describe('targets', () => {
       'identity/warm:memograph',
       'identity/edited:memograph',
       'big/rss:memograph',
+      'shared/ratio-2:memograph',
+      'shared/ratio-4:memograph',
+      'shared/same-2-duplicates:memograph',
+      'shared/same-4-duplicates:memograph',
     ]);
   });
 
@@ -169,6 +214,20 @@ describe('targets', () => {
 
     const big = row(buildRows('big', { leaves: 500, daskLeaves: 5 }, { memograph: side('memograph', 'big', { total: [1], rssBytes: [999 * 1024] }) }), 'big/rss');
     expect(evaluate(target('big/rss', 'memograph'), big).status).toBe('met');
+  });
+
+  it('judges shared on its own figures: at most 1.5× one process per task, and no duplicate at all', () => {
+    const rows = buildRows('shared', { leaves: 500 }, {
+      memograph: side('memograph', 'shared', { own1: [10], own2: [30], own4: [60.4], same2: [10], same4: [10], same2Duplicates: [0], same4Duplicates: [1] }),
+    });
+    const results = evaluateTargets(all, rows);
+    expect(results.map((r) => [r.rowId, r.status])).toEqual([
+      // 30 ms for two trees is exactly 1.5× one tree's 10 ms, which meets the target; 60.4 ms for four is not.
+      ['shared/ratio-2', 'met'],
+      ['shared/ratio-4', 'missed'],
+      ['shared/same-2-duplicates', 'met'],
+      ['shared/same-4-duplicates', 'missed'],
+    ]);
   });
 
   it('has no target for watch, which measures memograph against itself', () => {
