@@ -16,7 +16,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { LevelStore, TaskError, shutdown, startRun, type Delayed } from '../src/index.js';
+import { TaskError, shutdown, startRun, type Delayed } from '../src/index.js';
+import { acquireStore } from '../src/store/open.js';
 import { renderMarkdown, renderTable, renderTargets, notes } from './format.js';
 import { describeMachine } from './machine.js';
 import { UsageError, parseArgs, usage, type BenchOptions } from './params.js';
@@ -54,11 +55,12 @@ async function measure(task: Delayed<SideResult>, side: Side, scenario: Scenario
 /** --fresh: drop the cached results of exactly these Dask tasks, so they run again and store new ones. */
 async function forget(cids: readonly string[]): Promise<void> {
   if (!existsSync(CACHE_DIR)) return;
-  const store = await LevelStore.open(CACHE_DIR);
+  // As one more process on the harness's cache: it may be in use by another bench.
+  const lease = await acquireStore(CACHE_DIR);
   try {
-    for (const cid of cids) await store.deleteRecord(cid);
+    for (const cid of cids) await lease.store.deleteRecord(cid);
   } finally {
-    await store.close();
+    await lease.release();
   }
 }
 
