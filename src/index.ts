@@ -1,6 +1,7 @@
 // The public surface of memograph. Everything a user may import is exported here, and only here.
 export { delayed, Delayed } from './graph/delayed.js';
-export type { DelayedArgs, DelayedFunction, MaybeDelayed } from './graph/delayed.js';
+export type { DelayedArgs, DelayedFunction, DelayedTuple, DelayedTupleFunction, MaybeDelayed } from './graph/delayed.js';
+export type { PartKey, PartOf } from './graph/parts.js';
 export type { DelayedOptions } from './graph/task-function.js';
 export { compute } from './compute.js';
 export { Run, startRun, shutdown } from './run.js';

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, UnhashableError } from '../errors.js';
 import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
 import type { ComputeOptions } from '../options.js';
+import { checkNout, partFunction, type PartKey, type PartOf } from './parts.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
 /**
@@ -53,6 +54,25 @@ export class Delayed<T> {
   /** The task's display name. */
   get name(): string {
     return this.task.name;
+  }
+
+  /**
+   * A part of this value, as a node of its own: a property of an object, an element of an
+   * array or tuple, the value of a Map's key. Computed on the main thread from the whole.
+   *
+   * @example
+   * const stats = delayed(summarise)(rows);   // Delayed<{ mean: number; n: number }>
+   * const mean = stats.get('mean');           // Delayed<number>
+   */
+  get<K extends PartKey<T>>(key: K): Delayed<PartOf<T, K>> {
+    return new Delayed<PartOf<T, K>>(partFunction(), [this, key]);
+  }
+
+  /** Unpacking needs to know how many parts there are: see `nout`. */
+  [Symbol.iterator](): Iterator<never> {
+    throw new TypeError(
+      `${this} cannot be unpacked: pass { nout: N } to delayed() for a function that returns N values, or take parts with .get(i)`,
+    );
   }
 
   /** Compute this value alone; the same as `compute(this, options).then(([v]) => v)`. */
@@ -153,6 +173,18 @@ export interface DelayedFunction<A extends readonly unknown[], R> {
 }
 
 /**
+ * The node of a call made with `nout`: the whole result, and one node per element
+ * (`const [train, test] = split(rows)`), each typed from the function's tuple.
+ */
+export type DelayedTuple<T extends readonly unknown[]> = Delayed<T> & { readonly [I in keyof T]: Delayed<T[I]> } & Iterable<Delayed<T[number]>>;
+
+/** A function wrapped by {@link delayed} with `nout`: its calls unpack into their elements. */
+export interface DelayedTupleFunction<A extends readonly unknown[], R extends readonly unknown[]> {
+  (...args: DelayedArgs<A>): DelayedTuple<R>;
+  readonly taskName: string;
+}
+
+/**
  * Wrap a function so that calling it returns a lazy {@link Delayed} node.
  *
  * @example
@@ -160,13 +192,35 @@ export interface DelayedFunction<A extends readonly unknown[], R> {
  * const two = inc(inc(0));      // nothing has run
  * await two.compute();          // 2, computed on worker threads and cached
  */
+export function delayed<A extends unknown[], R extends readonly unknown[]>(
+  fn: (...args: A) => R | Promise<R>,
+  options: DelayedOptions & { nout: R['length'] },
+): DelayedTupleFunction<A, R>;
+export function delayed<A extends unknown[], R>(fn: (...args: A) => R, options?: DelayedOptions & { nout?: undefined }): DelayedFunction<A, R>;
 export function delayed<A extends unknown[], R>(
   fn: (...args: A) => R,
   options?: DelayedOptions,
 ): DelayedFunction<A, R> {
+  const nout = checkNout(options?.nout);
   const task = describeFunction(fn, options);
-  const call = (...args: unknown[]) => new Delayed<Awaited<R>>(task, args);
+  const call =
+    nout === undefined
+      ? (...args: unknown[]) => new Delayed<Awaited<R>>(task, args)
+      : (...args: unknown[]) => withParts(new Delayed<Awaited<R>>(task, args), nout);
   Object.defineProperty(call, 'taskName', { value: task.name });
   Object.defineProperty(call, 'name', { value: task.name });
   return call as unknown as DelayedFunction<A, R>;
+}
+
+/** Give a call made with `nout` its elements: by index, and by unpacking. */
+function withParts<T>(node: Delayed<T>, nout: number): Delayed<T> {
+  const parts: Delayed<unknown>[] = [];
+  const part = (i: number) => (parts[i] ??= (node as Delayed<unknown[]>).get(i));
+  for (let i = 0; i < nout; i++) Object.defineProperty(node, i, { get: () => part(i), enumerable: false });
+  Object.defineProperty(node, Symbol.iterator, {
+    value: function* () {
+      for (let i = 0; i < nout; i++) yield part(i);
+    },
+  });
+  return node;
 }

@@ -13,6 +13,11 @@ export interface DelayedOptions extends TaskPolicies {
    */
   name?: string;
   /**
+   * How many values the function returns (as a tuple): its calls then unpack,
+   * `const [train, test] = split(rows)`, each element a node of its own.
+   */
+  nout?: number;
+  /**
    * An explicit identity for the function. When given, the function's source is not
    * hashed: bump the version yourself when the function's behaviour changes.
    * @example delayed(fetchPrices, { version: '2024-06' })

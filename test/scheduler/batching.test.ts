@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { delayed, shutdown, startRun, type Delayed } from '../../src/index.js';
+import { delayed, shutdown, startRun, type Delayed, type DelayedFunction } from '../../src/index.js';
 import { recordDuration, takeBatch } from '../../src/scheduler/batching.js';
 import { emptyState, expand, nodeFor, type TaskNode } from '../../src/scheduler/state.js';
 
-function readyNodes(fn: ReturnType<typeof delayed<[number], number>>, n: number): TaskNode[] {
+function readyNodes(fn: DelayedFunction<[number], number>, n: number): TaskNode[] {
   const state = emptyState();
   return Array.from({ length: n }, (_, i) => nodeFor(state, fn(i)).node);
 }
