@@ -4,6 +4,7 @@ import { closePools, sharedPool } from './executors/pools.js';
 import { Delayed } from './graph/delayed.js';
 import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './options.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
+import { completions, type Completion } from './completions.js';
 import { closeDashboard, showOnDashboard } from './dashboard/dashboard-server.js';
 import { showProgress } from './progress/progress.js';
 import { trackRun } from './run-report.js';
@@ -78,6 +79,7 @@ export class Run<V extends unknown[]> {
    */
   readonly dashboardUrl: Promise<string> | undefined;
   readonly #loop: RunLoop;
+  readonly #targets: readonly Delayed<unknown>[];
   readonly #book: SnapshotBook;
   readonly #listeners = new Set<Listener>();
   readonly #intervalMs: number;
@@ -88,6 +90,7 @@ export class Run<V extends unknown[]> {
 
   /** @internal Use {@link startRun}. */
   constructor(targets: readonly Delayed<unknown>[], options: ResolvedOptions) {
+    this.#targets = targets;
     this.#loop = new RunLoop({
       workers: (memoryLimitMb) =>
         memoryLimitMb === undefined
@@ -119,6 +122,20 @@ export class Run<V extends unknown[]> {
     this.result.catch(() => undefined);
     track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained));
     trackRun(() => this.counts, this.settled);
+  }
+
+  /**
+   * Each target as soon as it settles, with its value or failure (`ok`), in the order
+   * they settle; targets already settled come first. Ends when every target has come.
+   * @example for await (const done of run.asCompleted()) if (done.ok) plot(done.index, done.value);
+   */
+  asCompleted(): AsyncGenerator<Completion<V[number]>, void, undefined> {
+    return completions({
+      targets: this.#targets,
+      state: this.#loop.state,
+      settled: this.settled,
+      onEvent: (listener) => this.onEvent(listener),
+    }) as AsyncGenerator<Completion<V[number]>, void, undefined>;
   }
 
   /** Hear of every event of the run from now on (see RunEvent). Returns a function that stops it. */
