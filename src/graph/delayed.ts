@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, UnhashableError } from '../errors.js';
 import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
 import type { ComputeOptions } from '../options.js';
@@ -30,7 +31,7 @@ export class Delayed<T> {
 
   /** @internal Use {@link delayed}. */
   constructor(task: TaskFunction, args: readonly unknown[]) {
-    const { cid, links, notes } = callAddress(task.identity, args, linkOf);
+    const { cid, links, notes } = callAddress(task.identity, args, linkOf, task.pure ? undefined : randomUUID());
     for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
     this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);

@@ -63,6 +63,14 @@ export interface DelayedOptions extends TaskPolicies {
    * @default true
    */
   cache?: boolean;
+  /**
+   * `false` for a function whose result differs from call to call with the same
+   * arguments (a random sample, a reading of the clock): every call is a node of its
+   * own, never deduplicated with another call and never cached, as Dask's
+   * `pure=False`. Its dependents' addresses include that call's, so they are new too.
+   * @default true
+   */
+  pure?: boolean;
 }
 
 /** Where and how a task's function runs. */
@@ -87,6 +95,8 @@ export interface TaskFunction {
   readonly placement: FunctionPlacement;
   /** Results of this function may be cached. */
   readonly cache: boolean;
+  /** Every call is its own node (see DelayedOptions.pure). */
+  readonly pure: boolean;
   /** This function's own retry policy (the run's default applies when unset). */
   readonly retry: ResolvedRetry | undefined;
   /** This function's own time limit per task, in milliseconds. */
@@ -128,7 +138,8 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     identity,
     key: identityKey(identity),
     placement,
-    cache: options.cache ?? true,
+    cache: options.cache ?? options.pure !== false,
+    pure: options.pure !== false,
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
     memoryLimitMb: checkMemoryLimit(options),
@@ -210,6 +221,12 @@ function validateOptions(options: DelayedOptions): void {
         `Expected \`${key}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`,
       );
     }
+  }
+  if (options.pure !== undefined && typeof options.pure !== 'boolean') {
+    throw new InvalidArgumentError(`Expected \`pure\` to be a boolean, got \`${String(options.pure)}\` (${typeof options.pure})`);
+  }
+  if (options.pure === false && options.cache === true) {
+    throw new InvalidArgumentError('Options `pure: false` and `cache: true` exclude each other: an impure call is never served from the cache');
   }
   if (options.cache !== undefined && typeof options.cache !== 'boolean') {
     throw new InvalidArgumentError(`Expected \`cache\` to be a boolean, got \`${String(options.cache)}\` (${typeof options.cache})`);

@@ -22,6 +22,8 @@ export type { ArgNote, Link };
 
 /** The record's fixed start: array(4), "memograph/call", FORMAT_VERSION. */
 const CALL_PREFIX = recordPrefix('memograph/call', 4);
+/** An impure call's record also ends with a token of its own (see callAddress). */
+const IMPURE_CALL_PREFIX = recordPrefix('memograph/impure-call', 5);
 const VALUE_PREFIX = recordPrefix('memograph/value', 3);
 
 function recordPrefix(tag: string, length: number): Uint8Array {
@@ -46,11 +48,12 @@ export function callAddress(
   identity: FunctionIdentity,
   args: readonly unknown[],
   linkOf: (value: object) => string | undefined,
+  impureToken?: string,
 ): { cid: string; links: Link[]; notes: readonly ArgNote[] } {
   checkArgs(args);
   const links: Link[] = [];
   const found: ArgNote[] = [];
-  const cid = addressCall(identityAddress(identity).bytes, args, linkOf, links, found);
+  const cid = addressCall(identityAddress(identity).bytes, args, linkOf, links, found, impureToken);
   return { cid, links: links.length === 0 ? NO_LINKS : links, notes: found.length === 0 ? NO_NOTES : found };
 }
 
@@ -79,14 +82,16 @@ function addressCall(
   linkOf: (value: object) => string | undefined,
   links: Link[] | undefined,
   notes?: ArgNote[],
+  impureToken?: string,
 ): string {
   const encoder = acquireEncoder('args', linkOf as LinkOf, links);
   try {
-    encoder.raw(CALL_PREFIX);
+    encoder.raw(impureToken === undefined ? CALL_PREFIX : IMPURE_CALL_PREFIX);
     encoder.linkBytes(identityCid);
     const n = args.length;
     encoder.head(4, n);
     for (let i = 0; i < n; i++) encoder.arg(i, args[i]);
+    if (impureToken !== undefined) encoder.topValue(impureToken);
     if (notes && encoder.notes.length > 0) notes.push(...encoder.notes);
     return encoder.cid(DAG_CBOR);
   } finally {
