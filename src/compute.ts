@@ -13,6 +13,16 @@ import { startRun, type Values } from './run.js';
 export function compute<const T extends readonly Delayed<unknown>[]>(...targets: T): Promise<Values<T>>;
 export function compute<const T extends readonly Delayed<unknown>[]>(...args: [...T, ComputeOptions]): Promise<Values<T>>;
 export function compute(...args: unknown[]): Promise<unknown[]> {
+  // A promise-returning function reports bad input as a rejection, so that
+  // `compute(...).catch(…)` and `await` see every error the same way.
+  try {
+    return start(args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function start(args: unknown[]): Promise<unknown[]> {
   const last = args[args.length - 1];
   const hasOptions = args.length > 0 && !(last instanceof Delayed);
   if (hasOptions && (typeof last !== 'object' || last === null || Array.isArray(last))) {

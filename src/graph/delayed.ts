@@ -10,8 +10,7 @@ import { describeFunction, type DelayedOptions, type TaskFunction } from './task
  * pair, fixed when the call is made. Nothing runs until it is computed.
  */
 export class Delayed<T> {
-  /** The call's content address: a CIDv1 string, known before anything runs. */
-  readonly cid: string;
+  readonly #cid: string;
   /** @internal */ readonly task: TaskFunction;
   /** @internal */ readonly args: readonly unknown[];
   /**
@@ -35,10 +34,15 @@ export class Delayed<T> {
     for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
     this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
-    this.cid = cid;
+    this.#cid = cid;
     this.task = task;
     this.args = args;
     this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
+  }
+
+  /** The call's content address: a CIDv1 string, known before anything runs. It cannot be changed. */
+  get cid(): string {
+    return this.#cid;
   }
 
   /** @internal Graph nodes found inside `args`, each with where it was found. */

@@ -91,6 +91,8 @@ export class RunLoop {
   readonly #abort = new AbortController();
   /** The cache; `undefined` when caching is off. */
   #store: Store | undefined;
+  /** Events of the first exploration, sent after the `graph` event. */
+  #held: RunEvent[] | undefined;
   /** Nodes waiting for other processes that compute them, to say so. */
   readonly #holders = new HolderWaits();
 
@@ -99,7 +101,8 @@ export class RunLoop {
     this.state = emptyState(options.policy);
     const sink = options.events;
     if (sink) {
-      const emit = (event: RunEvent) => sink.emit(event);
+      // Held while the first exploration runs, so that `graph` (which needs its total) comes first.
+      const emit = (event: RunEvent) => (this.#held ? this.#held.push(event) : sink.emit(event));
       this.state.onTransition = (node, next) => {
         if (!sink.active) return;
         const base = { cid: node.delayed.cid, name: node.delayed.task.name, at: Date.now() };
@@ -139,8 +142,15 @@ export class RunLoop {
       if (isNew) fresh.push(node);
     }
     try {
-      await this.#explore(fresh, true);
-      this.#emitIf(() => ({ type: 'graph', total: this.state.counts.total, at: Date.now() }));
+      this.#held = this.#options.events ? [] : undefined;
+      try {
+        await this.#explore(fresh, true);
+      } finally {
+        const held = this.#held ?? [];
+        this.#held = undefined;
+        this.#emitIf(() => ({ type: 'graph', total: this.state.counts.total, at: Date.now() }));
+        for (const event of held) this.#options.events?.emit(event);
+      }
       let lastYield = performance.now();
       while (!this.#finished()) {
         this.#dispatch();
@@ -566,7 +576,10 @@ export class RunLoop {
   /** Build and send an event only if someone listens: `make` is not called otherwise. */
   #emitIf(make: () => RunEvent): void {
     const sink = this.#options.events;
-    if (sink?.active) sink.emit(make());
+    if (!sink?.active) return;
+    const event = make();
+    if (this.#held) this.#held.push(event);
+    else sink.emit(event);
   }
 
   #about(node: TaskNode): { cid: string; name: string; at: number } {

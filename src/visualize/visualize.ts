@@ -32,11 +32,16 @@ export interface VisualizeOptions {
  * await run.result;
  * writeFileSync('graph.svg', visualize(report, { format: 'svg', snapshot: run.snapshot() }));
  */
+const VISUALIZE_OPTIONS = new Set(['format', 'snapshot', 'collapseAbove']);
+
 export function visualize(target: Delayed<unknown> | readonly Delayed<unknown>[], options: VisualizeOptions = {}): string {
   const targets = Array.isArray(target) ? target : [target];
   targets.forEach((t, i) => {
     if (!isDelayed(t)) throw new InvalidArgumentError(`Expected target ${i} to be a Delayed value, got ${typeof t}`);
   });
+  for (const key of Object.keys(options ?? {})) {
+    if (!VISUALIZE_OPTIONS.has(key)) throw new InvalidArgumentError(`Unknown visualize option \`${key}\` (known: ${[...VISUALIZE_OPTIONS].join(', ')})`);
+  }
   const { format = 'mermaid', collapseAbove = 200 } = options;
   if (!Number.isInteger(collapseAbove) || collapseAbove < 1) {
     throw new InvalidArgumentError(`Expected \`collapseAbove\` to be an integer from 1 and up, got \`${String(collapseAbove)}\``);

@@ -135,12 +135,12 @@ describe('functions that cannot run on a worker', () => {
 });
 
 describe('bad options', () => {
-  it('say what was expected and what arrived', () => {
+  it('say what was expected and what arrived', async () => {
     const inc = delayed((x: number) => x + 1);
-    expect(() => compute(inc(1), { workers: 0 })).toThrow(InvalidArgumentError);
-    expect(() => compute(inc(1), { workers: 0 })).toThrow('Expected `workers` to be an integer from 1 and up, got `0` (number)');
-    expect(() => compute(inc(1), { wrokers: 2 } as never)).toThrow('Unknown compute option `wrokers`');
-    expect(() => compute(inc(1), 5 as never)).toThrow(/argument 1 is number/);
+    await expect(compute(inc(1), { workers: 0 })).rejects.toThrow(InvalidArgumentError);
+    await expect(compute(inc(1), { workers: 0 })).rejects.toThrow('Expected `workers` to be an integer from 1 and up, got `0` (number)');
+    await expect(compute(inc(1), { wrokers: 2 } as never)).rejects.toThrow('Unknown compute option `wrokers`');
+    await expect(compute(inc(1), 5 as never)).rejects.toThrow(/argument 1 is number/);
     expect(() => delayed(42 as never)).toThrow('Expected `fn` to be a function, got `42` (number)');
     expect(() => delayed((x: number) => x, { mainThread: true, module: import.meta.url })).toThrow(/exclude each other/);
   });
@@ -183,5 +183,27 @@ describe('Delayed values inside a Map or Set', () => {
     expect(() => use(new Map([['k', inc(1)]]))).toThrow(InvalidArgumentError);
     expect(() => use(new Map([['k', inc(1)]]))).toThrow('A Delayed value inside a Map (at args[0]) cannot be passed to a task');
     expect(() => use({ s: new Set([inc(1)]) })).toThrow(/inside a Set \(at args\[0\]\.s\)/);
+  });
+});
+
+describe('a Delayed and compute, misused', () => {
+  it('keep their CID: assigning one throws', () => {
+    const node = delayed((x: number) => x, { mainThread: true, name: 'same' })(1);
+    expect(() => {
+      (node as unknown as { cid: string }).cid = 'bafy-other';
+    }).toThrow(TypeError);
+    expect(node.cid).not.toBe('bafy-other');
+  });
+
+  it('report bad targets and options as a rejected promise, never a synchronous throw', async () => {
+    let thrown: unknown;
+    let pending: Promise<unknown> | undefined;
+    try {
+      pending = compute(42 as never, { workers: 1 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeUndefined();
+    await expect(pending).rejects.toThrow(InvalidArgumentError);
   });
 });

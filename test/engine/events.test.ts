@@ -28,6 +28,7 @@ describe('run events', () => {
     expect(await run.result).toEqual([6]);
     // The graph event comes once exploring is done: before any task starts.
     const graphAt = seen.findIndex((e) => e.type === 'graph');
+    expect(graphAt, 'the first event').toBe(0);
     expect(seen[graphAt]).toMatchObject({ type: 'graph', total: 3 });
     expect(seen.findIndex((e) => e.type === 'started')).toBeGreaterThan(graphAt);
     const of = (type: RunEvent['type']) => seen.filter((e) => e.type === type);

@@ -70,9 +70,9 @@ describe("onFailure: 'continue'", () => {
     expect(existsSync(log)).toBe(true);
   });
 
-  it('rejects a policy it does not know', () => {
+  it('rejects a policy it does not know', async () => {
     const g = graph(`${dir.path}/x.log`, `${dir.path}/x.marker`);
-    expect(() => compute(g.alone, { onFailure: 'retry' as never })).toThrow(
+    await expect(compute(g.alone, { onFailure: 'retry' as never })).rejects.toThrow(
       "Expected `onFailure` to be 'fail-fast' or 'continue', got `retry` (string)",
     );
   });

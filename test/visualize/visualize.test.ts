@@ -105,5 +105,6 @@ describe('visualize', () => {
   it('refuses a format or target it does not know', () => {
     expect(() => visualize(load(1), { format: 'png' as never })).toThrow(InvalidArgumentError);
     expect(() => visualize(42 as never)).toThrow('Expected target 0 to be a Delayed value, got number');
+    expect(() => visualize(load(1), { colour: true } as never)).toThrow('Unknown visualize option `colour`');
   });
 });
