@@ -71,6 +71,13 @@ export interface DelayedOptions extends TaskPolicies {
    * @default true
    */
   pure?: boolean;
+  /**
+   * Among tasks ready to start, those of higher priority start first (ties: the
+   * engine's own order). Any finite number; tasks already handed to a worker's
+   * queue are not overtaken.
+   * @default 0
+   */
+  priority?: number;
 }
 
 /** Where and how a task's function runs. */
@@ -97,6 +104,8 @@ export interface TaskFunction {
   readonly cache: boolean;
   /** Every call is its own node (see DelayedOptions.pure). */
   readonly pure: boolean;
+  /** Higher starts first among ready tasks (see DelayedOptions.priority). */
+  readonly priority: number;
   /** This function's own retry policy (the run's default applies when unset). */
   readonly retry: ResolvedRetry | undefined;
   /** This function's own time limit per task, in milliseconds. */
@@ -140,6 +149,7 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     placement,
     cache: options.cache ?? options.pure !== false,
     pure: options.pure !== false,
+    priority: options.priority ?? 0,
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
     memoryLimitMb: checkMemoryLimit(options),
@@ -221,6 +231,9 @@ function validateOptions(options: DelayedOptions): void {
         `Expected \`${key}\` to be a non-empty string, got \`${String(value)}\` (${typeof value})`,
       );
     }
+  }
+  if (options.priority !== undefined && (typeof options.priority !== 'number' || !Number.isFinite(options.priority))) {
+    throw new InvalidArgumentError(`Expected \`priority\` to be a finite number, got \`${String(options.priority)}\` (${typeof options.priority})`);
   }
   if (options.pure !== undefined && typeof options.pure !== 'boolean') {
     throw new InvalidArgumentError(`Expected \`pure\` to be a boolean, got \`${String(options.pure)}\` (${typeof options.pure})`);

@@ -198,7 +198,29 @@ export function expand(state: RunState, node: TaskNode, deps: TaskNode[]): void 
 
 function makeReady(state: RunState, node: TaskNode): void {
   setState(state, node, 'ready');
-  (node.delayed.task.placement.kind === 'main' ? state.readyOnMain : state.readyOnWorkers).push(node);
+  pushReady(node.delayed.task.placement.kind === 'main' ? state.readyOnMain : state.readyOnWorkers, node);
+}
+
+/**
+ * Ready lists are stacks taken from the end, kept in order of priority (lowest at the
+ * bottom), so the next task taken is one of the highest priority. Without priorities
+ * every node has 0 and this is a push.
+ */
+export function pushReady(ready: TaskNode[], node: TaskNode): void {
+  const priority = node.delayed.task.priority;
+  if (ready.length === 0 || ready[ready.length - 1]!.delayed.task.priority <= priority) {
+    ready.push(node);
+    return;
+  }
+  // Above the last node of the same or lower priority.
+  let low = 0;
+  let high = ready.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (ready[middle]!.delayed.task.priority <= priority) low = middle + 1;
+    else high = middle;
+  }
+  ready.splice(low, 0, node);
 }
 
 /** The node's result is available: from running it (`done`) or from the store (`cached`). */
