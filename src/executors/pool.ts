@@ -1,4 +1,5 @@
 import { Piscina } from 'piscina';
+import { errorFrom } from './error-shape.js';
 import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import { CodeChangedError, LateErrorWarning, LateTaskError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { closureOf } from '../identity/stale-code.js';
@@ -262,12 +263,10 @@ function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome
       const error = new LateTaskError({ taskName: task.task.name, cid: task.cid, originalMessage, originalStack: failure.stack }, workerId);
       return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
     }
-    const error = new TaskError({
-      taskName: task.task.name,
-      cid: task.cid,
-      originalMessage: failure.message,
-      originalStack: failure.stack,
-    });
+    const error = new TaskError(
+      { taskName: task.task.name, cid: task.cid, originalMessage: failure.message, originalStack: failure.stack },
+      failure.shape ? { cause: errorFrom(failure.shape) } : undefined,
+    );
     return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
   });
 }

@@ -11,6 +11,7 @@
  * main thread neither serialises nor hashes results, and hands the same bytes
  * to the store and to the next worker unchanged.
  */
+import type { ErrorShape } from './error-shape.js';
 
 /** How a worker finds a task's function. */
 export type FunctionRef =
@@ -94,6 +95,8 @@ export interface FailureReport {
   readonly file?: string;
   /** For MEMOGRAPH_LATE_ERROR: what surfaced outside the call ('uncaught exception', 'unhandled rejection'). */
   readonly late?: string;
+  /** The thrown Error whole (class name, fields, causes), to be rebuilt as the TaskError's cause. */
+  readonly shape?: ErrorShape;
 }
 
 /** What happened to each task of a batch, column by column. */

@@ -9,6 +9,7 @@ import { threadId } from 'node:worker_threads';
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import { describeThrown } from './describe-thrown.js';
+import { shapeOf } from './error-shape.js';
 import { setAtPath } from './fill-inputs.js';
 import { joinBytes } from './join-bytes.js';
 import { asTask, beginBatch, endBatch, type LateError } from './late-errors.js';
@@ -177,7 +178,7 @@ function inputsReady(payload: BatchPayload, start: number, end: number, lengths:
 
 function report(index: number, error: unknown): FailureReport {
   if (error instanceof CodeChanged) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file };
-  if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack, shape: shapeOf(error) };
   return { index, name: 'Error', message: describeThrown(error) };
 }
 
