@@ -105,6 +105,33 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
   return `Deleted ${entries} entries and memograph's ${removed.length} files in ${options.cacheDir}${removedDirectory ? ' (and the directory)' : ''}.${left}`;
 }
 
+/** `cache clear --function NAME`: forget one function's results (their bytes go unless another entry shares them). */
+export async function cacheClearFunction(options: CacheOptions & { yes: boolean; fn: string }): Promise<string> {
+  requireMarkedStore(options.cacheDir, 'clear');
+  return withStore(options.cacheDir, async (store) => {
+    const doomed: string[] = [];
+    let entries = 0;
+    for await (const [cid, record] of store.records()) {
+      entries++;
+      if (record.fn === options.fn) doomed.push(cid);
+    }
+    if (doomed.length === 0) {
+      return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : `No entries of ${options.fn} in ${options.cacheDir} (${entries} entries of other functions).`;
+    }
+    if (!options.yes) {
+      const yes = await confirm(
+        `Delete the ${doomed.length} entries of ${options.fn} in ${options.cacheDir}?`,
+        `Refusing to delete the ${doomed.length} entries of ${options.fn} without --yes (no terminal to ask on)`,
+      );
+      if (!yes) return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : 'Nothing deleted.';
+    }
+    for (const cid of doomed) await store.deleteRecord(cid);
+    const freed = await store.dropUnreferencedBytes();
+    if (options.json) return JSON.stringify({ cleared: doomed.length, function: options.fn, freedBytes: freed });
+    return `Deleted the ${doomed.length} entries of ${options.fn} (${formatBytes(freed)} freed); ${entries - doomed.length} other entries kept.`;
+  });
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;

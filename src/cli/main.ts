@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { err as pc } from './colors.js';
 import { InvalidArgumentError, ScriptError } from '../errors.js';
 import { resolveCacheDir } from '../store/cache-dir.js';
-import { UsageProblem, cacheClear, cacheList, cacheShow, cacheStats } from './cache-commands.js';
+import { UsageProblem, cacheClear, cacheClearFunction, cacheList, cacheShow, cacheStats } from './cache-commands.js';
 import { cacheRepair, cacheVerify } from './repair-command.js';
 import { cacheGc, parseAge, parseSize } from './gc-command.js';
 import { explain, renderExplained } from './explain-command.js';
@@ -134,7 +134,13 @@ cache
   .command('clear')
   .description("delete memograph's files in the cache directory, and the directory if nothing else is left (asks first unless --yes)")
   .option('--yes', 'do not ask')
-  .action(async (options: { yes?: boolean }) => console.log(await cacheClear({ ...cacheOptions(), yes: options.yes ?? false })));
+  .option('--function <name>', "delete only this function's entries (the cache stays)")
+  .action(async (options: { yes?: boolean; function?: string }) => {
+    const common = { ...cacheOptions(), yes: options.yes ?? false };
+    if (options.function === undefined) console.log(await cacheClear(common));
+    else if (options.function.trim() === '') throw new UsageProblem('--function needs the name of a function');
+    else console.log(await cacheClearFunction({ ...common, fn: options.function }));
+  });
 
 try {
   await program.parseAsync(process.argv);

@@ -72,6 +72,16 @@ export interface DelayedOptions extends TaskPolicies {
    */
   pure?: boolean;
   /**
+   * A cached result older than this is stale: the call runs again (and its new result
+   * is stored). For results that go out of date with time (a price list, a token).
+   */
+  expiresAfterMs?: number;
+  /**
+   * Called with a cached result's record before it is served; `false` makes the call
+   * run again instead (joblib's cache validation). It must not throw.
+   */
+  validate?: (record: { readonly createdAt: number; readonly durationMs: number; readonly size: number }) => boolean;
+  /**
    * Among tasks ready to start, those of higher priority start first (ties: the
    * engine's own order). Any finite number; tasks already handed to a worker's
    * queue are not overtaken.
@@ -106,6 +116,8 @@ export interface TaskFunction {
   readonly pure: boolean;
   /** Higher starts first among ready tasks (see DelayedOptions.priority). */
   readonly priority: number;
+  /** Whether a cached result may still be served (expiresAfterMs, validate); absent when any may. */
+  readonly fresh?: (record: { readonly createdAt: number; readonly durationMs: number; readonly size: number }) => boolean;
   /** This function's own retry policy (the run's default applies when unset). */
   readonly retry: ResolvedRetry | undefined;
   /** This function's own time limit per task, in milliseconds. */
@@ -150,6 +162,7 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     cache: options.cache ?? options.pure !== false,
     pure: options.pure !== false,
     priority: options.priority ?? 0,
+    ...freshness(options),
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
     memoryLimitMb: checkMemoryLimit(options),
@@ -218,6 +231,20 @@ function checkMemoryLimit(options: DelayedOptions): number | undefined {
   }
   if (options.mainThread) throw new InvalidArgumentError('Option `memoryLimitMb` needs a worker: it cannot limit a `mainThread` task');
   return limit;
+}
+
+function freshness(options: DelayedOptions): Pick<TaskFunction, 'fresh'> {
+  const { expiresAfterMs, validate } = options;
+  if (expiresAfterMs !== undefined && !(typeof expiresAfterMs === 'number' && expiresAfterMs >= 0)) {
+    throw new InvalidArgumentError(`Expected \`expiresAfterMs\` to be a number of milliseconds from 0 and up, got \`${String(expiresAfterMs)}\``);
+  }
+  if (validate !== undefined && typeof validate !== 'function') {
+    throw new InvalidArgumentError(`Expected \`validate\` to be a function, got ${typeof validate}`);
+  }
+  if (expiresAfterMs === undefined && validate === undefined) return {};
+  return {
+    fresh: (record) => (expiresAfterMs === undefined || Date.now() - record.createdAt <= expiresAfterMs) && (validate === undefined || validate(record) === true),
+  };
 }
 
 function validateOptions(options: DelayedOptions): void {

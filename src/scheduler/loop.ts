@@ -243,6 +243,7 @@ export class RunLoop {
       this.#refuse(node, taskFailure(node, changed, undefined));
       return;
     }
+    if (record !== undefined && !isFresh(node, record)) record = undefined;
     // A node this run already claimed (it waited for another process) is its own future.
     const future = node.claimed ? undefined : pendingFuture(cid);
     if (future) {
@@ -285,6 +286,9 @@ export class RunLoop {
       }
       if (answer.kind === 'mine') {
         node.boardClaimed = true;
+        this.#expandClaimed(node, discovered);
+      } else if (answer.kind === 'stored' && !isFresh(node, answer.record)) {
+        // Stored, but stale for this function: compute it (without a claim, as nobody else will).
         this.#expandClaimed(node, discovered);
       } else if (answer.kind === 'stored') {
         node.record = withoutLineage(answer.record);
@@ -701,6 +705,17 @@ export class RunLoop {
       const event = await this.#events.next();
       if (event.kind === 'outcomes' || event.kind === 'lane-broken') this.#handle(event);
     }
+  }
+}
+
+/** Whether a stored result may be served for `node` (its function's expiresAfterMs and validate); a validate that throws says no. */
+function isFresh(node: TaskNode, record: ResultRecord): boolean {
+  const fresh = node.delayed.task.fresh;
+  if (fresh === undefined) return true;
+  try {
+    return fresh(record);
+  } catch {
+    return false;
   }
 }
 
