@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { checkResources, type Resources } from './graph/resources.js';
 import type { ResourceLimits } from 'node:worker_threads';
 import { InvalidArgumentError } from './errors.js';
 import type { DashboardOptions, ResolvedDashboardOptions } from './dashboard/dashboard-server.js';
@@ -12,6 +13,11 @@ import { cacheDirFromEnvironment } from './store/cache-dir.js';
 
 /** Options of {@link compute} and {@link startRun}. */
 export interface ComputeOptions {
+  /**
+   * How much of each resource the run has (`{ gpu: 2, memoryMb: 20000 }`): tasks that
+   * declare `resources` start only while what they need is free.
+   */
+  resources?: Readonly<Record<string, number>>;
   /**
    * How many tasks run at once on worker threads (and, separately, how many
    * `mainThread` batches may be awaiting at once).
@@ -101,6 +107,7 @@ export interface ResolvedOptions {
   readonly onFailure: FailurePolicy;
   readonly retry: ResolvedRetry | undefined;
   readonly timeoutMs: number | undefined;
+  readonly resources: Resources | undefined;
   readonly signal: AbortSignal | undefined;
   readonly onEvent: ((event: RunEvent) => void) | undefined;
   readonly hooks: RunHooks | undefined;
@@ -125,6 +132,7 @@ const KNOWN = new Set([
   'hooks',
   'progress',
   'dashboard',
+  'resources',
 ]);
 
 export function resolveOptions(options: ComputeOptions): ResolvedOptions {
@@ -165,6 +173,7 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     onFailure,
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),
+    resources: checkResources(options.resources, 'resources'),
     signal: checkSignal(options.signal),
     onEvent: checkFunction('onEvent', options.onEvent),
     hooks: options.hooks,

@@ -100,6 +100,7 @@ export class Run<V extends unknown[]> {
       policy: options.onFailure,
       retry: options.retry,
       timeoutMs: options.timeoutMs,
+      resources: options.resources,
       events: this.#sink,
     });
     if (options.onEvent) this.#eventListeners.add(options.onEvent);

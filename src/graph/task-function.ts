@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '../errors.js';
+import { checkResources, type Resources } from './resources.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
 import { codeManifest, type ManifestPlacement, type ManifestRequest } from '../identity/code-manifest.js';
@@ -88,6 +89,12 @@ export interface DelayedOptions extends TaskPolicies {
    * @default 0
    */
   priority?: number;
+  /**
+   * What a call holds while it runs, in the units of the run's `resources` option
+   * (`{ gpu: 1, memoryMb: 8000 }`): it starts only when that much is free. A call that
+   * needs more than the run has fails at once.
+   */
+  resources?: Readonly<Record<string, number>>;
 }
 
 /** Where and how a task's function runs. */
@@ -116,6 +123,8 @@ export interface TaskFunction {
   readonly pure: boolean;
   /** Higher starts first among ready tasks (see DelayedOptions.priority). */
   readonly priority: number;
+  /** What a call holds while it runs (see DelayedOptions.resources). */
+  readonly resources?: Resources;
   /** Whether a cached result may still be served (expiresAfterMs, validate); absent when any may. */
   readonly fresh?: (record: { readonly createdAt: number; readonly durationMs: number; readonly size: number }) => boolean;
   /** This function's own retry policy (the run's default applies when unset). */
@@ -162,6 +171,7 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     cache: options.cache ?? options.pure !== false,
     pure: options.pure !== false,
     priority: options.priority ?? 0,
+    ...(options.resources === undefined ? {} : { resources: checkResources(options.resources, 'resources') }),
     ...freshness(options),
     retry: resolveRetry(options.retry, ''),
     timeoutMs: checkTimeout(options.timeoutMs, ''),

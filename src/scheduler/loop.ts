@@ -22,9 +22,11 @@ import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { NO_NODES, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
+import { NO_NODES, pushReady, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 import { HolderWaits } from './holder-waits.js';
+import { ResourcePool } from './resource-pool.js';
+import type { Resources } from '../graph/resources.js';
 
 const YIELD_EVERY_MS = 10;
 
@@ -40,6 +42,8 @@ export interface LoopOptions {
   /** Run-wide defaults for tasks whose function sets none. */
   readonly retry: ResolvedRetry | undefined;
   readonly timeoutMs: number | undefined;
+  /** What the run's tasks may hold at once (see graph/resources.ts). */
+  readonly resources?: Resources;
   /** Where events go; none are built while it is inactive. */
   readonly events?: EventSink;
 }
@@ -91,6 +95,10 @@ export class RunLoop {
   readonly #abort = new AbortController();
   /** The cache; `undefined` when caching is off. */
   #store: Store | undefined;
+  /** What tasks that declare resources may still take. */
+  readonly #resources: ResourcePool;
+  /** Ready nodes whose resources are taken: back on their lane when some are given back. */
+  readonly #parked: TaskNode[] = [];
   /** Events of the first exploration, sent after the `graph` event. */
   #held: RunEvent[] | undefined;
   /** Nodes waiting for other processes that compute them, to say so. */
@@ -98,6 +106,7 @@ export class RunLoop {
 
   constructor(options: LoopOptions) {
     this.#options = options;
+    this.#resources = new ResourcePool(options.resources);
     this.state = emptyState(options.policy);
     const sink = options.events;
     if (sink) {
@@ -364,12 +373,22 @@ export class RunLoop {
     if (this.#paused) return;
     for (const lane of this.#lanes) {
       while (lane.ready.length > 0 && !this.state.error) {
-        const executor = lane.executor(lane.ready[lane.ready.length - 1]!);
+        const top = lane.ready[lane.ready.length - 1]!;
+        const need = top.delayed.task.resources;
+        const verdict = need && this.#resources.verdict(need);
+        if (verdict !== undefined && verdict !== 'ok') {
+          lane.ready.pop();
+          if (verdict === 'busy') this.#parked.push(top);
+          else this.#refuse(top, taskFailure(top, verdict, undefined));
+          continue;
+        }
+        const executor = lane.executor(top);
         const free = executor.slots - lane.inFlight;
         const queueable = nextIsShort(lane.ready) && this.#timeoutOf(lane.ready[lane.ready.length - 1]!) === undefined;
         if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && queueable)) break;
         const batch = this.#withCurrentCode(lane, takeBatch(lane.ready, Math.max(1, free), lane === this.#lanes[0], this.#travelsAlone));
         if (batch.length === 0) continue;
+        for (const node of batch) if (node.delayed.task.resources) this.#resources.take(node.delayed.task.resources);
         const positions = new Map<TaskNode, number>();
         const tasks = batch.map((node, i) => {
           positions.set(node, i);
@@ -442,6 +461,7 @@ export class RunLoop {
       case 'lane-broken':
         event.lane.inFlight--;
         for (const node of event.batch) {
+          this.#giveBack(node);
           this.stats.stopped(node);
           this.#failNode(node, executorFailure(node, event.error));
         }
@@ -478,6 +498,7 @@ export class RunLoop {
   }
 
   #complete(node: TaskNode, outcome: Outcome): void {
+    this.#giveBack(node);
     this.stats.stopped(node);
     if (!outcome.ok && outcome.error === undefined) {
       unrun(this.state, node);
@@ -599,7 +620,17 @@ export class RunLoop {
    * does one with a memory limit, which runs on a pool of workers with that limit.
    */
   readonly #travelsAlone = (node: TaskNode): boolean =>
-    this.#timeoutOf(node) !== undefined || node.delayed.task.memoryLimitMb !== undefined;
+    this.#timeoutOf(node) !== undefined || node.delayed.task.memoryLimitMb !== undefined || node.delayed.task.resources !== undefined;
+
+  /** A task that held resources is over: give them back, and let the parked nodes try again. */
+  #giveBack(node: TaskNode): void {
+    const need = node.delayed.task.resources;
+    if (need === undefined) return;
+    this.#resources.give(need);
+    for (const parked of this.#parked.splice(0)) {
+      pushReady(parked.delayed.task.placement.kind === 'main' ? this.state.readyOnMain : this.state.readyOnWorkers, parked);
+    }
+  }
 
   #settle(node: TaskNode, settlement: Settlement): void {
     if (node.boardClaimed) {
