@@ -4,6 +4,7 @@ export type { DelayedArgs, DelayedFunction, DelayedTuple, DelayedTupleFunction, 
 export type { PartKey, PartOf } from './graph/parts.js';
 export type { DelayedOptions } from './graph/task-function.js';
 export { compute } from './compute.js';
+export { reportProgress } from './executors/report-progress.js';
 export { computeStructure, type Computed } from './compute-structure.js';
 export type { Completion } from './completions.js';
 export { Run, startRun, shutdown } from './run.js';

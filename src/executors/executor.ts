@@ -55,6 +55,9 @@ export type Outcome =
  * Runs batches of tasks somewhere (main thread, worker threads). A task failure is
  * an outcome, never a rejection: `run` rejects only if the executor itself breaks.
  */
+/** Hears a running task's reportProgress: the task's id in its batch, how far, and what it said. */
+export type ProgressListener = (taskId: number, fraction: number, message: string | undefined) => void;
+
 export interface Executor {
   /** How many batches may be in flight at once. */
   readonly slots: number;
@@ -62,5 +65,5 @@ export interface Executor {
    * Run a batch. When `signal` aborts, running tasks are stopped where the
    * executor can stop them and come back not run (`skipped`).
    */
-  run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]>;
+  run(tasks: readonly ExecutableTask[], signal?: AbortSignal, onProgress?: ProgressListener): Promise<Outcome[]>;
 }

@@ -1,7 +1,8 @@
 import { CaptureChangedError, ResourceLimitError, TaskError, TimeoutError } from '../errors.js';
 import type { TaskFunction } from '../graph/task-function.js';
 import { TaskResult } from '../scheduler/task-result.js';
-import type { ExecutableTask, Executor, Outcome } from './executor.js';
+import type { ExecutableTask, Executor, Outcome, ProgressListener } from './executor.js';
+import { taskContext } from './task-context.js';
 import { describeThrown } from './describe-thrown.js';
 import { setAtPath } from './fill-inputs.js';
 import { TaskStop, withTaskStop } from './task-signal.js';
@@ -23,7 +24,7 @@ export class InlineExecutor implements Executor {
     this.slots = slots;
   }
 
-  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
+  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal, onProgress?: ProgressListener): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const task of tasks) {
       if (signal?.aborted) {
@@ -38,7 +39,7 @@ export class InlineExecutor implements Executor {
         continue;
       }
       const stop = new TaskStop();
-      const outcome = runInline(task, outcomes, stop);
+      const outcome = runInline(task, outcomes, stop, onProgress);
       outcomes.push(outcome instanceof Promise ? await settleWithin(task, outcome, signal, stop) : outcome);
     }
     return outcomes;
@@ -105,7 +106,7 @@ function timedOut(task: ExecutableTask, timeoutMs: number): Outcome {
   return { id: task.id, ok: false, error: new TimeoutError(failure, timeoutMs), durationMs: timeoutMs };
 }
 
-function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: TaskStop): Outcome | Promise<Outcome> {
+function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: TaskStop, onProgress: ProgressListener | undefined): Outcome | Promise<Outcome> {
   const started = performance.now();
   let value: unknown;
   try {
@@ -117,7 +118,9 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: Task
       else return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     }
     // Called with `this` undefined: never the task object it is reached through.
-    value = withTaskStop(stop, () => Reflect.apply(task.task.fn as (...a: unknown[]) => unknown, undefined, args));
+    const call = () => withTaskStop(stop, () => Reflect.apply(task.task.fn as (...a: unknown[]) => unknown, undefined, args));
+    // Only a run that listens pays for the context that lets the task report progress.
+    value = onProgress ? taskContext.run({ report: (fraction, message) => onProgress(task.id, fraction, message) }, call) : call();
   } catch (thrown) {
     return failed(task, thrown, started);
   }

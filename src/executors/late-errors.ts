@@ -14,15 +14,11 @@
  *   emits a LateErrorWarning naming the task; its result stays as reported.
  * - No context (code that no task call started): the same warning, naming no task.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { parentPort, threadId } from 'node:worker_threads';
+import { taskContext, type TaskContext } from './task-context.js';
 import { describeThrown } from './describe-thrown.js';
-import type { LateErrorMessage } from './protocol.js';
+import type { LateErrorMessage, ProgressMessage } from './protocol.js';
 
-interface Owner {
-  readonly batchId: number;
-  readonly index: number;
-}
 
 /** What surfaced outside a task's call, as it will be reported. */
 export interface LateError {
@@ -32,16 +28,23 @@ export interface LateError {
   readonly stack?: string;
 }
 
-const owners = new AsyncLocalStorage<Owner>();
 /** The batch running now (piscina runs one at a time per thread), and its tasks' late errors by index. */
 let running: { readonly batchId: number; readonly late: Map<number, LateError> } | undefined;
 
 process.on('uncaughtException', (error) => caught('uncaught exception', error));
 process.on('unhandledRejection', (reason) => caught('unhandled rejection', reason));
 
-/** Call `fn` as task `index` of batch `batchId`: what it starts carries that name. */
+/** Call `fn` as task `index` of batch `batchId`: what it starts carries that name (and reports its progress). */
 export function asTask<T>(batchId: number, index: number, fn: () => T): T {
-  return owners.run({ batchId, index }, fn);
+  const context: TaskContext = {
+    batchId,
+    index,
+    report: (fraction, message) => {
+      const progress: ProgressMessage = { memographProgress: true, batchId, index, fraction, ...(message === undefined ? {} : { message }) };
+      parentPort?.postMessage(progress);
+    },
+  };
+  return taskContext.run(context, fn);
 }
 
 /** A batch starts; its tasks' late errors are collected until `endBatch`. */
@@ -58,14 +61,14 @@ export function endBatch(): ReadonlyMap<number, LateError> {
 
 function caught(kind: string, thrown: unknown): void {
   const described = describe(kind, thrown);
-  const owner = owners.getStore();
-  if (owner !== undefined && running !== undefined && owner.batchId === running.batchId) {
-    if (!running.late.has(owner.index)) running.late.set(owner.index, described);
+  const owner = taskContext.getStore();
+  if (owner?.batchId !== undefined && running !== undefined && owner.batchId === running.batchId) {
+    if (!running.late.has(owner.index!)) running.late.set(owner.index!, described);
     return;
   }
   const message: LateErrorMessage = {
     memographLateError: true,
-    ...(owner ? { batchId: owner.batchId, index: owner.index } : {}),
+    ...(owner?.batchId !== undefined ? { batchId: owner.batchId, index: owner.index! } : {}),
     kind,
     message: described.message,
     ...(described.stack === undefined ? {} : { stack: described.stack }),

@@ -6,10 +6,10 @@ import { closureOf } from '../identity/stale-code.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import { encoderModules } from '../hash/type-registry.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
-import type { ExecutableTask, Executor, Outcome } from './executor.js';
+import type { ExecutableTask, Executor, Outcome, ProgressListener } from './executor.js';
 import { joinBytes } from './join-bytes.js';
 import type { TaskFunction } from '../graph/task-function.js';
-import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, LateErrorMessage, Path } from './protocol.js';
+import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, LateErrorMessage, ProgressMessage, Path } from './protocol.js';
 import { workerExecArgv } from './worker-exec-argv.js';
 
 export interface PoolOptions {
@@ -45,6 +45,8 @@ export class PoolExecutor implements Executor {
   readonly #pool: Piscina;
   #nextBatchId = 0;
   readonly #recent = new Map<number, readonly TaskLabel[]>();
+  /** Batches in flight whose run listens to their tasks' progress: batch id → listener by index. */
+  readonly #listening = new Map<number, (index: number, fraction: number, message: string | undefined) => void>();
 
   constructor(options: PoolOptions) {
     this.slots = options.workers;
@@ -61,6 +63,7 @@ export class PoolExecutor implements Executor {
     });
     this.#pool.on('message', (message: unknown) => {
       if (isLateError(message)) process.emitWarning(this.#lateWarning(message));
+      else if (isProgress(message)) this.#listening.get(message.batchId)?.(message.index, message.fraction, message.message);
     });
     // A worker that dies between batches (a timer calling process.exit, memory
     // filled after a task returned) fails no task; piscina replaces it and emits
@@ -86,7 +89,7 @@ export class PoolExecutor implements Executor {
     if (this.#recent.size > REMEMBERED_BATCHES) this.#recent.delete(this.#recent.keys().next().value!);
   }
 
-  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
+  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal, onProgress?: ProgressListener): Promise<Outcome[]> {
     if (signal?.aborted) return tasks.map(notRun);
     let message: BatchMessage;
     try {
@@ -97,6 +100,16 @@ export class PoolExecutor implements Executor {
       return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal));
     }
     this.#remember(message.batchId, tasks);
+    const batchId = message.batchId;
+    if (onProgress) this.#listening.set(batchId, (index, fraction, said) => onProgress(tasks[index]!.id, fraction, said));
+    try {
+      return await this.#send(tasks, message, signal, onProgress);
+    } finally {
+      this.#listening.delete(batchId);
+    }
+  }
+
+  async #send(tasks: readonly ExecutableTask[], message: BatchMessage, signal: AbortSignal | undefined, onProgress: ProgressListener | undefined): Promise<Outcome[]> {
     // A task with a time limit travels alone; aborting piscina's task terminates its worker.
     const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
     const timer = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
@@ -117,7 +130,7 @@ export class PoolExecutor implements Executor {
           tasks.map((task) =>
             task.inputs.some((input) => input.fromTask !== undefined)
               ? { id: task.id, ok: false as const, skipped: true as const, durationMs: 0 as const }
-              : this.run([task], signal).then(([outcome]) => outcome!),
+              : this.run([task], signal, onProgress).then(([outcome]) => outcome!),
           ),
         );
       }
@@ -299,6 +312,10 @@ function crashOutcome(task: ExecutableTask, crash: unknown): Outcome {
     { cause: crash },
   );
   return { id: task.id, ok: false, error, durationMs: 0 };
+}
+
+function isProgress(message: unknown): message is ProgressMessage {
+  return typeof message === 'object' && message !== null && (message as { memographProgress?: unknown }).memographProgress === true;
 }
 
 function isLateError(message: unknown): message is LateErrorMessage {

@@ -146,3 +146,12 @@ export interface LateErrorMessage {
   readonly stack?: string;
   readonly threadId: number;
 }
+
+/** A task on a worker told how far it has got (reportProgress). */
+export interface ProgressMessage {
+  readonly memographProgress: true;
+  readonly batchId: number;
+  readonly index: number;
+  readonly fraction: number;
+  readonly message?: string;
+}

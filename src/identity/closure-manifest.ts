@@ -16,6 +16,7 @@
  * - a module's exports used only as `ns.name` are identified by the names used;
  * - anything else is refused here, when `delayed()` is called, naming the variable.
  */
+import { fixedIdentityOf } from './fixed-identity.js';
 import { fileURLToPath } from 'node:url';
 import { UnhashableError } from '../errors.js';
 import { tokenize } from '../hash/call-address.js';
@@ -171,6 +172,12 @@ function identifyFunction(fn: Function, path: string, walk: Walk, builder: Manif
   const name = fn.name || 'anonymous';
   // A function that (indirectly) captures itself: its source is already part of what is being identified.
   if (walk.active.has(fn)) return `cycle ${name}`;
+  const fixed = fixedIdentityOf(fn);
+  if (fixed !== undefined) {
+    const hash = `fixed ${fixed}`;
+    walk.done.set(fn, hash);
+    return hash;
+  }
   const analysis = analyzeFunction(fn);
   let hash: string;
   if (analysis.isNative) {

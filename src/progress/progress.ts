@@ -32,10 +32,29 @@ export function showProgress(run: Run<unknown[]>, options: ProgressOptions = {})
   const started = Date.now();
   const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
   const finished = (counts: RunCounts) => counts.states.done + counts.states.cached + counts.states.failed + counts.states.skipped;
+  // What running tasks said of themselves (reportProgress), newest last.
+  const reported = new Map<string, string>();
+  const stopHearing = run.onEvent((event) => {
+    if (event.type === 'progress') {
+      reported.delete(event.cid);
+      reported.set(event.cid, `${event.name} ${Math.round(event.fraction * 100)}%${event.message ? ` ${event.message}` : ''}`);
+    } else if (event.type === 'finished' || event.type === 'failed') reported.delete(event.cid);
+  });
+  const said = () => {
+    if (reported.size === 0) return '';
+    const last = [...reported.values()].pop()!;
+    return ` | ${last}${reported.size > 1 ? ` (+${reported.size - 1} more)` : ''}`;
+  };
   const details = (counts: RunCounts) =>
-    `cached ${counts.cached} | running ${counts.states.running} | failed ${counts.failed}`;
+    `cached ${counts.cached} | running ${counts.states.running} | failed ${counts.failed}${counts.states.running > 0 ? said() : ''}`;
 
-  const whenSettled = (done: () => void) => void run.settled.then(done, done);
+  const whenSettled = (done: () => void) => {
+    const end = () => {
+      stopHearing();
+      done();
+    };
+    void run.settled.then(end, end);
+  };
   if (options.interactive ?? (stream.isTTY === true && !process.env.CI)) {
     const bar = new cliProgress.SingleBar(
       {

@@ -33,6 +33,8 @@ export type RunEvent =
   | (TaskEventBase & { readonly type: 'queued' })
   /** Handed to a worker thread, or started on the main thread. */
   | (TaskEventBase & { readonly type: 'started'; readonly onMainThread: boolean })
+  /** The running task said how far it has got (`reportProgress`): `fraction` from 0 to 1. */
+  | (TaskEventBase & { readonly type: 'progress'; readonly fraction: number; readonly message?: string })
   /**
    * It computed its result (`shared`: another run in this process computed it).
    * `workerId` is the worker's thread id (0 for the main thread); `startedAt`, when

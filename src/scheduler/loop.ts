@@ -9,7 +9,7 @@ import type { TaskFunction } from '../graph/task-function.js';
 import { changedEnvironment } from '../identity/environment.js';
 import { checkClosure } from '../identity/stale-code.js';
 import type { Delayed } from '../graph/delayed.js';
-import type { ExecutableTask, Executor, Outcome, TaskInput } from '../executors/executor.js';
+import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../executors/fill-inputs.js';
 import { captureDeclared, restoreDeclared } from '../files/declared-outputs.js';
 import { lineageOf, withIdentityRecords } from '../graph/lineage.js';
@@ -395,7 +395,8 @@ export class RunLoop {
           return this.#executable(node, i, positions);
         });
         lane.inFlight++;
-        executor.run(tasks, this.#abort.signal).then(
+        const onProgress = this.#options.events?.active ? this.#progressOf(batch) : undefined;
+        executor.run(tasks, this.#abort.signal, onProgress).then(
           (outcomes) => this.#events.push({ kind: 'outcomes', lane, batch, outcomes }),
           (error: unknown) => this.#events.push({ kind: 'lane-broken', lane, batch, error }),
         );
@@ -596,6 +597,15 @@ export class RunLoop {
     this.#emitIf(() => ({ type: 'failed', ...this.#about(node), error }));
     fail(this.state, node, error);
     this.#settle(node, { kind: 'failed', error });
+  }
+
+  /** Progress the tasks of a batch report, as events (batch ids are positions in the batch). */
+  #progressOf(batch: readonly TaskNode[]): ProgressListener {
+    return (id, fraction, message) => {
+      const node = batch[id];
+      if (node === undefined || node.state !== 'running') return;
+      this.#emitIf(() => ({ type: 'progress', ...this.#about(node), fraction, ...(message === undefined ? {} : { message }) }));
+    };
   }
 
   /** Build and send an event only if someone listens: `make` is not called otherwise. */
