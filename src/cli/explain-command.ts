@@ -22,6 +22,11 @@ export type Verdict =
   | { readonly kind: 'runs'; readonly reason: 'input-runs'; readonly inputs: readonly string[] }
   /** Its function is declared `cache: false`: it runs every time. */
   | { readonly kind: 'runs'; readonly reason: 'not-cached' }
+  /**
+   * A `cache: false` call is below it: it is looked up by its inputs' values once they
+   * have run, so whether it runs depends on what they return.
+   */
+  | { readonly kind: 'by-value' }
   /** No stored result for this call, though no input of it runs: MissReason says what changed. */
   | ({ readonly kind: 'runs' } & MissReason)
   /** Only needed by nodes that are cached: the run never looks at it. */
@@ -60,7 +65,8 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
           stack.pop();
           continue;
         }
-        if (storedCalls.has(node.cid)) {
+        // A volatile call's record under its call CID (from before value keys) is never used.
+        if (!node.volatile && storedCalls.has(node.cid)) {
           verdicts.set(node.cid, { kind: 'cached' });
           order.push(node.cid);
           stack.pop();
@@ -89,6 +95,7 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
       }
       newCalls.add(node.cid);
       if (newInputs.size > 0) verdicts.set(node.cid, { kind: 'runs', reason: 'input-runs', inputs: [...newInputs] });
+      else if (node.volatile) verdicts.set(node.cid, { kind: 'by-value' });
       else misses.push(node);
     }
     if (store && misses.length > 0) {
@@ -149,6 +156,8 @@ export function renderExplained(rows: readonly Explained[], names: ReadonlyMap<s
       switch (verdict.kind) {
         case 'cached':
           return `${what} ${pc.blue('cached')}`;
+        case 'by-value':
+          return `${what} ${pc.cyan('looked up by value')}: a cache: false call is below it, so it is cached if its inputs return what they returned before`;
         case 'not-needed':
           return `${what} ${pc.dim('not looked at: only cached nodes need it')}`;
         case 'runs':

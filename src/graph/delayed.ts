@@ -25,6 +25,12 @@ export class Delayed<T> {
    * again before it trusts this CID (they may have changed since the call was made).
    */
   readonly watched: readonly ArgNote[];
+  /**
+   * @internal A `cache: false` call is this one or among its inputs, at any depth: its
+   * inputs may return something else on every run, so its CID does not name its result
+   * and the run looks it up by its inputs' values instead (graph/value-key.ts).
+   */
+  readonly volatile: boolean;
   /** @internal Marks a phantom use of T so that Delayed<number> and Delayed<string> differ. */
   declare readonly __type?: T;
 
@@ -34,6 +40,7 @@ export class Delayed<T> {
     for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
     this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
+    this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
     this.#cid = cid;
     this.task = task;
     this.args = args;

@@ -26,7 +26,8 @@ const CALL_PREFIX = recordPrefix('memograph/call', 4);
 const IMPURE_CALL_PREFIX = recordPrefix('memograph/impure-call', 5);
 const VALUE_PREFIX = recordPrefix('memograph/value', 3);
 
-function recordPrefix(tag: string, length: number): Uint8Array {
+/** The fixed start of a record `[tag, FORMAT_VERSION, …]` of `length` entries. */
+export function recordPrefix(tag: string, length: number): Uint8Array {
   const bytes = Buffer.from(tag, 'utf8');
   return Uint8Array.from([0x80 | length, 0x60 | bytes.length, ...bytes, FORMAT_VERSION]);
 }

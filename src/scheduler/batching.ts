@@ -38,7 +38,8 @@ export function nextIsShort(ready: readonly TaskNode[]): boolean {
  * is already in the batch, and that dependent's dependents in turn: the worker
  * runs them in order, handing values along, so a chain or a subtree of tiny tasks
  * costs one round trip instead of one per level (dask fuses linear chains for the
- * same reason). Only known-short tasks join, within the same budget.
+ * same reason). Only known-short tasks join, within the same budget, and no
+ * dependent of a `cache: false` call.
  */
 export function takeBatch(
   ready: TaskNode[],
@@ -64,6 +65,10 @@ export function takeBatch(
         // budget bound them, not the share of ready work left for other slots.
         if (held !== dependent.missing || batch.length >= MAX_BATCH) continue;
         if (dependent.delayed.task.placement.kind !== first.delayed.task.placement.kind) continue;
+        // A dependent of a `cache: false` call is looked up by its inputs' values before it
+        // runs (state.ts): fused, it would run whatever they return. Other dependents
+        // are fused unlooked-up, giving up early cutoff for the round trips saved.
+        if (dependent.byValue && dependent.delayed.volatile) continue;
         const cost = estimateOf(dependent);
         if (cost === undefined || estimated! + cost > BATCH_BUDGET_MS || alone(dependent)) continue;
         batch.push(dependent);

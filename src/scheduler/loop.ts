@@ -13,6 +13,7 @@ import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } f
 import { templateOf } from '../executors/fill-inputs.js';
 import { captureDeclared, restoreDeclared } from '../files/declared-outputs.js';
 import { lineageOf, withIdentityRecords } from '../graph/lineage.js';
+import { valueKeyOf } from '../graph/value-key.js';
 import { withoutLineage } from '../store/record-codec.js';
 import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
@@ -22,7 +23,7 @@ import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { NO_NODES, pushReady, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
+import { NO_NODES, pushReady, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, readyAfterLookup, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
@@ -59,6 +60,7 @@ type Event =
   | { readonly kind: 'outcomes'; readonly lane: Lane; readonly batch: TaskNode[]; readonly outcomes: Outcome[] }
   | { readonly kind: 'lane-broken'; readonly lane: Lane; readonly batch: TaskNode[]; readonly error: unknown }
   | { readonly kind: 'loaded'; readonly node: TaskNode; readonly bytes: Uint8Array | undefined }
+  | { readonly kind: 'looked-up'; readonly nodes: TaskNode[]; readonly records: (ResultRecord | undefined)[] }
   | { readonly kind: 'joined'; readonly node: TaskNode; readonly settlement: Settlement }
   | { readonly kind: 'explored'; readonly error?: unknown }
   | { readonly kind: 'retry'; readonly node: TaskNode }
@@ -162,6 +164,7 @@ export class RunLoop {
       }
       let lastYield = performance.now();
       while (!this.#finished()) {
+        this.#lookUpByValue();
         this.#dispatch();
         if (this.#inFlight() === 0 && this.#pending === 0 && !this.#paused) {
           throw new Error('internal: the run has unfinished work but nothing to wait for');
@@ -212,7 +215,12 @@ export class RunLoop {
     if (this.state.error) return true;
     if (!targetsSettled(this.state)) return false;
     if (this.state.policy === 'fail-fast') return true;
-    return this.#inFlight() === 0 && this.#pending === 0 && this.#lanes.every((lane) => lane.ready.length === 0);
+    return (
+      this.#inFlight() === 0 &&
+      this.#pending === 0 &&
+      this.state.unlooked.length === 0 &&
+      this.#lanes.every((lane) => lane.ready.length === 0)
+    );
   }
 
   // ---- exploring -------------------------------------------------------------
@@ -228,12 +236,12 @@ export class RunLoop {
       let records: (ResultRecord | undefined)[] | undefined;
       if (store && lookInStore) {
         records = store.getRecordSync
-          ? frontier.map((node) => (node.delayed.task.cache ? store.getRecordSync!(node.delayed.cid) : undefined))
+          ? frontier.map((node) => (byCall(node) ? store.getRecordSync!(node.delayed.cid) : undefined))
           : await store.getRecords(frontier.map((node) => node.delayed.cid));
       }
       const next: TaskNode[] = [];
       const unclaimed: TaskNode[] = [];
-      frontier.forEach((node, i) => this.#classify(node, node.delayed.task.cache ? records?.[i] : undefined, next, unclaimed));
+      frontier.forEach((node, i) => this.#classify(node, byCall(node) ? records?.[i] : undefined, next, unclaimed));
       if (unclaimed.length > 0) await this.#claimOnBoard(unclaimed, next);
       frontier = next;
       lookInStore = true;
@@ -272,7 +280,8 @@ export class RunLoop {
       claimFuture(cid);
       node.claimed = true;
     }
-    if (this.#store?.claims && node.delayed.task.cache) {
+    // The board answers by call CID, which does not name a volatile node's result.
+    if (this.#store?.claims && byCall(node)) {
       unclaimed.push(node);
       return;
     }
@@ -312,6 +321,8 @@ export class RunLoop {
   }
 
   #expandClaimed(node: TaskNode, discovered: TaskNode[]): void {
+    // A volatile node is never trusted by its call CID: its inputs' values name its result.
+    node.byValue = this.#store !== undefined && node.delayed.task.cache && node.delayed.volatile;
     expand(this.state, node, this.#inputsOf(node, discovered));
     for (const dep of node.deps) {
       // A result already released by this run is needed again (a cached node turned
@@ -361,6 +372,51 @@ export class RunLoop {
         () => this.#events.push({ kind: 'explored' }),
         (error: unknown) => this.#events.push({ kind: 'explored', error }),
       );
+  }
+
+  // ---- looking up by value -----------------------------------------------------
+
+  /** Look up the nodes whose inputs just became available by their value keys; those not found run. */
+  #lookUpByValue(): void {
+    const unlooked = this.state.unlooked;
+    if (unlooked.length === 0) return;
+    const nodes = unlooked.splice(0);
+    const store = this.#store!;
+    for (const node of nodes) node.valueKey = this.#valueKeyOf(node);
+    if (store.getRecordSync) {
+      for (const node of nodes) this.#lookedUp(node, node.valueKey === undefined ? undefined : store.getRecordSync(node.valueKey));
+      return;
+    }
+    const keyed = nodes.filter((node) => node.valueKey !== undefined);
+    for (const node of nodes) if (node.valueKey === undefined) this.#lookedUp(node, undefined);
+    if (keyed.length === 0) return;
+    this.#pending++;
+    store.getRecords(keyed.map((node) => node.valueKey!)).then(
+      (records) => this.#events.push({ kind: 'looked-up', nodes: keyed, records }),
+      () => this.#events.push({ kind: 'looked-up', nodes: keyed, records: [] }),
+    );
+  }
+
+  #lookedUp(node: TaskNode, record: ResultRecord | undefined): void {
+    if (record === undefined) {
+      readyAfterLookup(this.state, node);
+      return;
+    }
+    node.record = withoutLineage(record);
+    this.#load(node);
+  }
+
+  /** `node`'s value key from its inputs' results in this run; undefined when one has none. */
+  #valueKeyOf(node: TaskNode): string | undefined {
+    return valueKeyOf(node.delayed, (input) => {
+      const result = this.state.nodes.get(input.cid)?.result;
+      if (result === undefined) return undefined;
+      try {
+        return result.resultCid();
+      } catch {
+        return undefined; // a main-thread value that cannot be encoded
+      }
+    });
   }
 
   // ---- running ---------------------------------------------------------------
@@ -471,6 +527,10 @@ export class RunLoop {
         this.#pending--;
         this.#loaded(event.node, event.bytes);
         return;
+      case 'looked-up':
+        this.#pending--;
+        event.nodes.forEach((node, i) => this.#lookedUp(node, event.records[i]));
+        return;
       case 'joined':
         this.#pending--;
         this.#joined(event.node, event.settlement);
@@ -553,8 +613,14 @@ export class RunLoop {
       // The stored record says what the result was computed from; the node keeps it lean.
       const lineage = lineageOf(node.delayed);
       const attachments = lineage ? withIdentityRecords(store, node.delayed.task.identity, declared?.attachments) : declared?.attachments;
-      store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, bytes, attachments);
-      node.record = record;
+      const full = lineage ? { ...record, lineage } : record;
+      // A volatile node's call CID does not name its result: it is stored by its value key alone.
+      const volatile = node.delayed.volatile;
+      if (!volatile) store.putResult(node.delayed.cid, full, bytes, attachments);
+      const valueKey = volatile ? (node.valueKey ?? this.#valueKeyOf(node)) : undefined;
+      if (valueKey !== undefined) store.putResult(valueKey, full, bytes, attachments);
+      // Results not in the store are kept for the run (RunState.keepUnstored).
+      node.record = volatile && valueKey === undefined ? undefined : record;
     }
     this.state.counts.executed++;
     this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
@@ -683,7 +749,14 @@ export class RunLoop {
   }
 
   #servedFromCache(node: TaskNode, result: TaskResult): void {
-    this.#store?.markUsed?.(node.delayed.cid);
+    // A node found after it expanded was found by its value key.
+    const byValue = node.expanded;
+    this.#store?.markUsed?.(byValue ? node.valueKey! : node.delayed.cid);
+    if (byValue && !node.delayed.volatile && this.#store) {
+      // Its call CID names this result now (its inputs are what their CIDs say): the next run finds it at once.
+      const lineage = lineageOf(node.delayed);
+      this.#store.putResult(node.delayed.cid, lineage ? { ...node.record!, lineage } : node.record!, result.bytes());
+    }
     this.state.counts.cached++;
     this.state.counts.savedMs += node.record?.durationMs ?? 0;
     finish(this.state, node, result, 'cached');
@@ -692,7 +765,14 @@ export class RunLoop {
 
   /** The record points at bytes that are missing or corrupt (or effects that cannot be put back): compute. */
   #forgetStored(node: TaskNode): void {
-    if (node.expanded) throw new Error(`internal: stored result of ${node.delayed} vanished while in use`);
+    if (node.expanded) {
+      // Found by its value key, with its inputs at hand: run it.
+      if (node.valueKey === undefined || node.state !== 'waiting') throw new Error(`internal: stored result of ${node.delayed} vanished while in use`);
+      void this.#store?.deleteRecord(node.valueKey).catch(() => undefined);
+      node.record = undefined;
+      readyAfterLookup(this.state, node);
+      return;
+    }
     void this.#store?.deleteRecord(node.delayed.cid).catch(() => undefined);
     node.record = undefined;
     this.#reclassify(node);
@@ -758,6 +838,11 @@ function isFresh(node: TaskNode, record: ResultRecord): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether the store's record under `node`'s call CID, if any, is its result. */
+function byCall(node: TaskNode): boolean {
+  return node.delayed.task.cache && !node.delayed.volatile;
 }
 
 function taskFailure(node: TaskNode, message: string, cause: unknown): TaskError {

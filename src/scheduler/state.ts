@@ -19,6 +19,14 @@
  * These functions do no I/O and know nothing of executors, the store or the
  * futures table: the loop (loop.ts) does the effects and calls them.
  *
+ * A node that must run may still be in the store under its *value key*: its
+ * function and its inputs' results (graph/value-key.ts). Such a node (`byValue`)
+ * is not made ready when its last input arrives but put on `unlooked`, and the
+ * loop looks it up before running it: identical inputs mean the stored result
+ * stands (early cutoff). A node with a `cache: false` call below it
+ * (`Delayed.volatile`) is never trusted by its call CID, whose inputs may return
+ * something else each run: it always waits for its inputs and is looked up so.
+ *
  * Example: for t = total(load(3)), with nothing cached, the run explores t
  * (miss: inputs [load(3)]), then load(3) (miss: no inputs → ready). The loop
  * runs load(3); `finish` marks it done, t's last input arrived so t is pushed
@@ -61,6 +69,10 @@ export interface TaskNode {
   changed: boolean;
   /** Attempts that failed so far (retries). */
   attempts: number;
+  /** To be looked up by its value key once its inputs are available, before it runs. */
+  byValue: boolean;
+  /** Its value key, once its inputs' results are known and it has one. */
+  valueKey: string | undefined;
 }
 
 export interface RunCounts {
@@ -90,6 +102,8 @@ export interface RunState {
   /** Ready nodes, one LIFO stack per kind of executor. */
   readonly readyOnWorkers: TaskNode[];
   readonly readyOnMain: TaskNode[];
+  /** Nodes whose inputs are all available, for the loop to look up by value key (then `readyAfterLookup`). */
+  readonly unlooked: TaskNode[];
   readonly counts: RunCounts;
   /** Nodes whose state changed since the last snapshot (each once: see `TaskNode.changed`). */
   changed: TaskNode[];
@@ -124,6 +138,7 @@ export function emptyState(policy: FailurePolicy = 'fail-fast'): RunState {
     targets: [],
     readyOnWorkers: [],
     readyOnMain: [],
+    unlooked: [],
     counts: {
       total: 0,
       executed: 0,
@@ -163,6 +178,8 @@ export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: Tas
     boardClaimed: false,
     changed: true,
     attempts: 0,
+    byValue: false,
+    valueKey: undefined,
   };
   state.nodes.set(delayed.cid, node);
   state.counts.total++;
@@ -197,6 +214,17 @@ export function expand(state: RunState, node: TaskNode, deps: TaskNode[]): void 
 }
 
 function makeReady(state: RunState, node: TaskNode): void {
+  if (node.byValue) {
+    // Once: a node that is unrun or retried has been looked up already.
+    node.byValue = false;
+    state.unlooked.push(node);
+    return;
+  }
+  readyAfterLookup(state, node);
+}
+
+/** The store has no result for the node's inputs' values: it runs. */
+export function readyAfterLookup(state: RunState, node: TaskNode): void {
   setState(state, node, 'ready');
   pushReady(node.delayed.task.placement.kind === 'main' ? state.readyOnMain : state.readyOnWorkers, node);
 }

@@ -167,26 +167,28 @@ describe('memograph explain on a graph with a cache: false step', () => {
   const script = 'test/fixtures/uncached-script.ts';
   const { read, fresh, squared } = buildUncached(3);
 
-  it('says the step runs every time, and that its dependents are new only when its inputs are', async () => {
+  it('says the step runs every time, and that its dependents are looked up by their inputs’ values', async () => {
     const cacheDir = `${dir.path}/uncached`;
     let v = await verdictsOf(script, cacheDir);
     expect(v[fresh.cid]).toEqual({ kind: 'runs', reason: 'not-cached' });
     expect(v[squared.cid]).toEqual({ kind: 'runs', reason: 'input-runs', inputs: [fresh.cid] }); // `source` is new, so is its `latest`
 
-    // Its input is cached: `latest` runs again under the same CID, so `square` of it is not new
-    // because of its input; it never ran, that is all.
+    // Its input is cached: `latest` runs again under the same CID, and what it returns
+    // decides whether `square` of it is served from the cache.
     await compute(read, { cacheDir });
     v = await verdictsOf(script, cacheDir);
     expect(v[read.cid]).toEqual({ kind: 'cached' });
     expect(v[fresh.cid]).toEqual({ kind: 'runs', reason: 'not-cached' });
-    expect(v[squared.cid]).toEqual({ kind: 'runs', reason: 'no-record' });
+    expect(v[squared.cid]).toEqual({ kind: 'by-value' });
     const text = (await explain(script, cacheDir)).stdout;
     expect(text).toMatch(new RegExp(`^latest ${fresh.cid.slice(-8)} +runs: its function is not cached \\(cache: false\\), so it runs every time$`, 'm'));
+    expect(text).toMatch(new RegExp(`^square ${squared.cid.slice(-8)} +looked up by value: a cache: false call is below it`, 'm'));
 
+    // Even once computed, it is never served by its call CID: `latest` may return something else.
     await compute(squared, { cacheDir });
     v = await verdictsOf(script, cacheDir);
-    expect(v[squared.cid]).toEqual({ kind: 'cached' });
-    expect(v[fresh.cid]).toEqual({ kind: 'not-needed' });
+    expect(v[squared.cid]).toEqual({ kind: 'by-value' });
+    expect(v[fresh.cid]).toEqual({ kind: 'runs', reason: 'not-cached' });
   });
 });
 

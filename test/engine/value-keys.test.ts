@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { shutdown, startRun } from '../../src/index.js';
+import { nowTask, plusOneTask, readingTask, twiceTask } from '../fixtures/value-key-tasks.js';
+import { tempDir } from '../helpers.js';
+
+const run = promisify(execFile);
+const dir = tempDir();
+afterAll(async () => {
+  await shutdown();
+  dir.remove();
+});
+
+/** How often each step ran, from the log its executions append to. */
+function executions(log: string, step: string): number {
+  if (!existsSync(log)) return 0;
+  return readFileSync(log, 'utf8').split('\n').filter((line) => line.startsWith(`${step} `)).length;
+}
+
+describe('a dependent of a cache: false input', () => {
+  it('is computed from each run’s own clock reading, in one process', async () => {
+    const cacheDir = `${dir.path}/clock-one`;
+    const log = `${dir.path}/clock-one.log`;
+    const seen: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const clock = nowTask();
+      const r = startRun([clock, twiceTask(clock, log)], { cacheDir });
+      const [at, doubled] = (await r.result) as [number, number];
+      expect(doubled).toBe(2 * at);
+      seen.push(at);
+      await sleep(5);
+    }
+    expect(seen[1]).not.toBe(seen[0]);
+    expect(executions(log, 'twice')).toBe(2);
+  });
+
+  it('is computed from each process’s own clock reading, two processes on one cache', async () => {
+    const cacheDir = `${dir.path}/clock-two`;
+    const log = `${dir.path}/clock-two.log`;
+    const script = new URL('../fixtures/value-key-process.ts', import.meta.url).pathname;
+    const reports: { at: number; doubled: number }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', script, cacheDir, log]);
+      reports.push(JSON.parse(stdout) as { at: number; doubled: number });
+    }
+    for (const { at, doubled } of reports) expect(doubled).toBe(2 * at);
+    expect(reports[1]!.at).not.toBe(reports[0]!.at);
+    expect(executions(log, 'twice')).toBe(2);
+  });
+
+  it('is served from the cache when the input returns what it returned before, and runs when it does not', async () => {
+    const cacheDir = `${dir.path}/reading`;
+    const log = `${dir.path}/reading.log`;
+    const input = `${dir.path}/reading.txt`;
+    // plusOne(twice(reading)): a chain, so both dependents are volatile.
+    const graph = () => plusOneTask(twiceTask(readingTask(input), log), log);
+    const computeOnce = async () => {
+      const r = startRun([graph()], { cacheDir });
+      const [value] = await r.result;
+      return { value, counts: r.counts };
+    };
+    writeFileSync(input, '4');
+    expect((await computeOnce()).value).toBe(9);
+    const same = await computeOnce();
+    expect(same.value).toBe(9);
+    expect(same.counts).toMatchObject({ executed: 1, cached: 2 }); // only `reading` ran
+    expect(executions(log, 'twice')).toBe(1);
+    expect(executions(log, 'plusOne')).toBe(1);
+
+    writeFileSync(input, '5');
+    const changed = await computeOnce();
+    expect(changed.value).toBe(11);
+    expect(changed.counts).toMatchObject({ executed: 3, cached: 0 });
+    expect(executions(log, 'twice')).toBe(2);
+
+    // Back to a value seen before: served by its value key again.
+    writeFileSync(input, '4');
+    expect((await computeOnce()).value).toBe(9);
+    expect(executions(log, 'twice')).toBe(2);
+    expect(executions(log, 'plusOne')).toBe(2);
+  });
+});
