@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreCorruptError } from '../errors.js';
+import { StoreCorruptError, StoreLockedError } from '../errors.js';
 import { readCheckedTables, writeCheckedTables } from './checked-tables.js';
 import { checkLevelFiles, type FileDamage } from './level-files/check-files.js';
 
@@ -34,7 +34,15 @@ export function damageError(location: string, damage: readonly FileDamage[], opt
 export async function assertSoundFiles(location: string): Promise<() => void> {
   if (!existsSync(join(location, 'CURRENT'))) return () => {};
   const known = readCheckedTables(location);
-  const check = await checkLevelFiles(location, { known });
+  let check: Awaited<ReturnType<typeof checkLevelFiles>>;
+  try {
+    check = await checkLevelFiles(location, { known });
+  } catch (error) {
+    // A file vanished while it was read: a live process is rewriting the store (a new
+    // manifest at open, a compaction). Not damage: that process holds it.
+    if ((error as NodeJS.ErrnoException)?.code === 'ENOENT') throw new StoreLockedError(location, { cause: error });
+    throw error;
+  }
   if (check.damage.length > 0) throw damageError(location, check.damage);
   return () => writeCheckedTables(location, check.soundTables, known);
 }

@@ -14,11 +14,29 @@ import { StoreClient } from './store-client.js';
 
 const NOTICE_AFTER_MS = 2000;
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** `successor`: this process lost its leader (see Leader.start). */
 export async function elect(location: string, me: Holder, timeoutMs: number, successor = false): Promise<Leader | StoreClient> {
   const started = Date.now();
   let noticed = false;
   for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    // A leader that is alive is asked first: opening would check the files under its feet.
+    const named = readLeaderFile(location);
+    if (named && isAlive(named.pid)) {
+      try {
+        return await StoreClient.connect(named.socket, location, named, me);
+      } catch {
+        // Starting or stepping down: the lock decides below.
+      }
+    }
     try {
       return await Leader.start(location, me, successor);
     } catch (error) {
