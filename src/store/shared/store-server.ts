@@ -75,7 +75,6 @@ export class StoreServer {
     this.#connections.add(socket);
     const owner: { holder: Holder } = { holder: { pid: 0, command: 'unknown process' } };
     let outbox: unknown[] = [];
-    let pending = 0;
     const send = (message: unknown) => {
       outbox.push(message);
       if (outbox.length === 1) {
@@ -99,14 +98,11 @@ export class StoreServer {
         if (!Array.isArray(message)) return socket.destroy();
         for (const request of message as Request[]) {
           const [id, op, ...args] = request;
-          pending++;
           this.#handle(owner, op, args, send).then(
             (value) => {
-              pending--;
               if (id !== 0) send([id, 0, value ?? null]);
             },
             (error: unknown) => {
-              pending--;
               if (id !== 0) send([id, 1, error instanceof Error ? error.message : String(error)]);
             },
           );
@@ -114,7 +110,6 @@ export class StoreServer {
       },
       () => this.#connections.delete(socket),
     );
-    void pending;
   }
 
   async #handle(owner: { holder: Holder }, op: string, args: unknown[], send: (message: unknown) => void): Promise<unknown> {
