@@ -3,6 +3,9 @@ import { InvalidArgumentError, UnhashableError } from '../errors.js';
 import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
 import type { ComputeOptions } from '../options.js';
 import { checkNout, partFunction, type PartKey, type PartOf } from './parts.js';
+import type { Resolved } from './computed.js';
+import { DELAYED_BRAND, ReturnedDelayed } from './returned-graph.js';
+import { insideTask } from './task-context.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
 /**
@@ -99,23 +102,32 @@ export class Delayed<T> {
     return `Delayed(${this.task.name}, ${this.cid})`;
   }
 
-  /**
-   * `await delayedValue` is almost always a mistake (it would silently yield the
-   * Delayed itself), so awaiting one fails loudly instead.
-   */
-  then(_resolve: unknown, reject?: (reason: unknown) => void): void {
-    const error = new TypeError(
-      `${this} is lazy and cannot be awaited: use \`await x.compute()\` or \`await compute(x)\``,
-    );
-    if (typeof reject === 'function') reject(error);
-    else throw error;
-  }
-
   [Symbol.toPrimitive](hint: string): string {
     if (hint === 'string') return this.toString();
     throw new TypeError(`${this} is lazy and has no value yet: compute it before using it in an expression`);
   }
 }
+
+Object.defineProperty(Delayed.prototype, DELAYED_BRAND, { value: true });
+
+/**
+ * `await delayedValue` is almost always a mistake (it would silently yield the Delayed
+ * itself), so awaiting one fails loudly instead. Inside a task's call it gives a
+ * placeholder the task may return (an async task returning a graph: see
+ * returned-graph.ts). Defined here, not in the class, so that TypeScript does not take a
+ * Delayed for a promise: an async function may then return one, and Awaited leaves it be.
+ */
+Object.defineProperty(Delayed.prototype, 'then', {
+  value: function then(this: Delayed<unknown>, resolve: unknown, reject?: unknown): void {
+    if (insideTask() && typeof resolve === 'function') {
+      (resolve as (value: unknown) => void)(new ReturnedDelayed(this));
+      return;
+    }
+    const error = new TypeError(`${this} is lazy and cannot be awaited: use \`await x.compute()\` or \`await compute(x)\``);
+    if (typeof reject === 'function') (reject as (reason: unknown) => void)(error);
+    else throw error;
+  },
+});
 
 /**
  * A node's value is put into the arguments by path before the call; that works
@@ -178,8 +190,14 @@ export type MaybeDelayed<T> =
 export type DelayedArgs<A extends readonly unknown[]> = { [K in keyof A]: MaybeDelayed<A[K]> };
 
 /** A function wrapped by {@link delayed}: calling it builds a graph node instead of running. */
+/**
+ * What a call of a function returning `R` computes to: its resolved value, and for a
+ * function that returns a graph (a Delayed, or a structure holding some), that graph's value.
+ */
+export type ValueOf<R> = Resolved<Awaited<R>>;
+
 export interface DelayedFunction<A extends readonly unknown[], R> {
-  (...args: DelayedArgs<A>): Delayed<Awaited<R>>;
+  (...args: DelayedArgs<A>): Delayed<ValueOf<R>>;
   /** The wrapped function's name, as used in errors and the cache. */
   readonly taskName: string;
 }
@@ -217,8 +235,8 @@ export function delayed<A extends unknown[], R>(
   const task = describeFunction(fn, options);
   const call =
     nout === undefined
-      ? (...args: unknown[]) => new Delayed<Awaited<R>>(task, args)
-      : (...args: unknown[]) => withParts(new Delayed<Awaited<R>>(task, args), nout);
+      ? (...args: unknown[]) => new Delayed<ValueOf<R>>(task, args)
+      : (...args: unknown[]) => withParts(new Delayed<ValueOf<R>>(task, args), nout);
   Object.defineProperty(call, 'taskName', { value: task.name });
   Object.defineProperty(call, 'name', { value: task.name });
   return call as unknown as DelayedFunction<A, R>;

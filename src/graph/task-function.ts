@@ -113,6 +113,10 @@ export interface DurationEstimate {
 export interface TaskFunction {
   readonly fn: (...args: never[]) => unknown;
   readonly name: string;
+  /** The options it was described with, so that a task that returns a call of it can say how to rebuild it. */
+  readonly options: Readonly<DelayedOptions>;
+  /** One of memograph's own functions (a part, a returned structure), rebuilt by name. */
+  readonly builtin?: string;
   readonly identity: FunctionIdentity;
   /** Stable key of the identity: the worker's compile cache is keyed by it. */
   readonly key: string;
@@ -165,6 +169,7 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
     ...(placement.kind === 'main' && built !== undefined ? { checkCode: () => codeChange(request, built) } : {}),
     fn: fn as TaskFunction['fn'],
     name,
+    options: Object.freeze({ ...options }),
     identity,
     key: identityKey(identity),
     placement,

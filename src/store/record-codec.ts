@@ -20,7 +20,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { FINGERPRINT_INLINE_LIMIT } from '../hash/argument-fingerprints.js';
-import { VALUE_ENCODING, type Lineage, type ResultRecord } from './store.js';
+import { GRAPH_ENCODING, VALUE_ENCODING, type Lineage, type RecordEncoding, type ResultRecord } from './store.js';
 
 const FORMAT = 3;
 /** How much of the call CID a record repeats; CIDs end in their digest, so this is digest. */
@@ -71,7 +71,7 @@ export function decodeRecord(callCid: string, bytes: Uint8Array): ResultRecord |
   if (hasOutputs && !isOutputMap(outputs)) return undefined;
   if (
     typeof resultCid !== 'string' ||
-    encoding !== VALUE_ENCODING ||
+    (encoding !== VALUE_ENCODING && encoding !== GRAPH_ENCODING) ||
     !Number.isSafeInteger(size) ||
     (size as number) < 0 ||
     typeof durationMs !== 'number' ||
@@ -82,14 +82,15 @@ export function decodeRecord(callCid: string, bytes: Uint8Array): ResultRecord |
   }
   // One literal per shape: spreading a record into another costs more than decoding it.
   const storedSize = size as number;
+  const how = encoding as RecordEncoding;
   if (lineage === undefined) {
     return hasOutputs
-      ? { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string> }
-      : { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt };
+      ? { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string> }
+      : { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt };
   }
   return hasOutputs
-    ? { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string>, lineage }
-    : { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt, lineage };
+    ? { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string>, lineage }
+    : { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt, lineage };
 }
 
 function isOutputMap(value: unknown): boolean {
