@@ -4,6 +4,7 @@ import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
 import type { ComputeOptions } from '../options.js';
 import { checkNout, partFunction, type PartKey, type PartOf } from './parts.js';
 import type { Resolved } from './computed.js';
+import { addressedArgs } from './ignore.js';
 import { DELAYED_BRAND, ReturnedDelayed } from './returned-graph.js';
 import { insideTask } from './task-context.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
@@ -39,7 +40,9 @@ export class Delayed<T> {
 
   /** @internal Use {@link delayed}. */
   constructor(task: TaskFunction, args: readonly unknown[]) {
-    const { cid, links, notes } = callAddress(task.identity, args, linkOf, task.pure ? undefined : randomUUID());
+    const ignore = task.identity.ignore;
+    const addressed = ignore === undefined ? args : addressedArgs(args, ignore);
+    const { cid, links, notes } = callAddress(task.identity, addressed, linkOf, task.pure ? undefined : randomUUID());
     for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
     this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
@@ -236,21 +239,45 @@ export function delayed<A extends unknown[], R>(
   const call =
     nout === undefined
       ? (...args: unknown[]) => new Delayed<ValueOf<R>>(task, args)
-      : (...args: unknown[]) => withParts(new Delayed<ValueOf<R>>(task, args), nout);
+      : ((Tuple) => (...args: unknown[]) => new Tuple(task, args))(tupleClass(nout));
   Object.defineProperty(call, 'taskName', { value: task.name });
   Object.defineProperty(call, 'name', { value: task.name });
   return call as unknown as DelayedFunction<A, R>;
 }
 
-/** Give a call made with `nout` its elements: by index, and by unpacking. */
-function withParts<T>(node: Delayed<T>, nout: number): Delayed<T> {
-  const parts: Delayed<unknown>[] = [];
-  const part = (i: number) => (parts[i] ??= (node as Delayed<unknown[]>).get(i));
-  for (let i = 0; i < nout; i++) Object.defineProperty(node, i, { get: () => part(i), enumerable: false });
-  Object.defineProperty(node, Symbol.iterator, {
-    value: function* () {
-      for (let i = 0; i < nout; i++) yield part(i);
+/**
+ * The class of calls made with `nout`: a Delayed whose elements are nodes, by index
+ * and by unpacking. One class per `nout`, made once, with the elements' getters on its
+ * prototype: a call then costs what a plain one does, not a property definition each.
+ */
+const tupleClasses = new Map<number, new (task: TaskFunction, args: readonly unknown[]) => Delayed<unknown>>();
+
+function tupleClass(nout: number): new (task: TaskFunction, args: readonly unknown[]) => Delayed<unknown> {
+  let cls = tupleClasses.get(nout);
+  if (cls !== undefined) return cls;
+  class DelayedTupleNode extends Delayed<unknown[]> {
+    #parts: Delayed<unknown>[] | undefined;
+
+    /** @internal Element `i`, made once. */
+    part(i: number): Delayed<unknown> {
+      const parts = (this.#parts ??= []);
+      return (parts[i] ??= this.get(i));
+    }
+
+  }
+  Object.defineProperty(DelayedTupleNode.prototype, Symbol.iterator, {
+    value: function* (this: DelayedTupleNode) {
+      for (let i = 0; i < nout; i++) yield this.part(i);
     },
   });
-  return node;
+  for (let i = 0; i < nout; i++) {
+    Object.defineProperty(DelayedTupleNode.prototype, i, {
+      get(this: DelayedTupleNode) {
+        return this.part(i);
+      },
+    });
+  }
+  cls = DelayedTupleNode as unknown as new (task: TaskFunction, args: readonly unknown[]) => Delayed<unknown>;
+  tupleClasses.set(nout, cls);
+  return cls;
 }

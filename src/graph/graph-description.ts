@@ -53,7 +53,7 @@ export interface GraphDescription {
 }
 
 /** Options that are data; the others (validate, retry.retryIf) are code and cannot travel. */
-const DATA_OPTIONS = ['name', 'version', 'env', 'outputs', 'cache', 'pure', 'expiresAfterMs', 'priority', 'resources', 'timeoutMs', 'memoryLimitMb'] as const;
+const DATA_OPTIONS = ['name', 'version', 'ignore', 'env', 'outputs', 'cache', 'pure', 'expiresAfterMs', 'priority', 'resources', 'timeoutMs', 'memoryLimitMb'] as const;
 
 /** A structure holding graph nodes, as plain data. Throws an InvalidArgumentError naming a function that cannot be rebuilt. */
 export function describeGraph(structure: unknown): GraphDescription {

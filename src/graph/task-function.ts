@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '../errors.js';
+import { checkIgnore } from './ignore.js';
 import { checkResources, type Resources } from './resources.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
@@ -18,6 +19,14 @@ export interface DelayedOptions extends TaskPolicies {
    * `const [train, test] = split(rows)`, each element a node of its own.
    */
   nout?: number;
+  /**
+   * Arguments that do not change the result, left out of each call's address (joblib's
+   * `ignore`): positions in the argument list (`[2]`), or names of properties of
+   * plain-object arguments (`['verbose', 'log']` for `fn({ data, verbose, log })`).
+   * Calls that differ only there share one result. An ignored argument cannot be a Delayed.
+   * @example delayed(fit, { ignore: ['verbose'] })
+   */
+  ignore?: readonly (string | number)[];
   /**
    * An explicit identity for the function. When given, the function's source is not
    * hashed: bump the version yourself when the function's behaviour changes.
@@ -162,8 +171,9 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
   const name = options.name ?? (fn.name || 'anonymous');
   const placement = placementOf(fn, name, options);
   const env = checkEnv(options.env);
+  const ignore = checkIgnore(options.ignore);
   const request: ManifestRequest = { fn, name, placement: manifestPlacement(placement), ...(env ? { env } : {}) };
-  const identity = functionIdentity(fn, { name, version: options.version, manifest: () => codeManifest(request) });
+  const identity = functionIdentity(fn, { name, version: options.version, manifest: () => codeManifest(request), ...(ignore ? { ignore } : {}) });
   const built = identity.code;
   return {
     ...(placement.kind === 'main' && built !== undefined ? { checkCode: () => codeChange(request, built) } : {}),

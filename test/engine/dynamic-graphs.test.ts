@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { dir, log, marker } from '../fixtures/dynamic-env.js';
-import { compute, computeStructure, delayed, shutdown, startRun, type Delayed, type RunEvent } from '../../src/index.js';
+import { compute, computeStructure, delayed, shutdown, startRun, visualize, type Delayed, type RunEvent } from '../../src/index.js';
 import { closureTask, doubledTask, fibTask, splitAndSumTask, summaryTask } from '../fixtures/dynamic-tasks.js';
 
 const exec = promisify(execFile);
@@ -189,6 +189,11 @@ describe('a main-thread task that returns a graph', () => {
     const finished = events.filter((event) => event.type === 'finished').map((event) => event.name);
     expect(finished.filter((name) => name === 'anonymous')).toHaveLength(3);
     expect(finished).toContain('gather');
+    // The graph before the run has one call; the run's picture has the calls it returned, below it.
+    expect(visualize(outer(1))).not.toContain('gather');
+    const picture = run.visualize({ format: 'dot' });
+    expect(picture).toContain('gather');
+    expect(picture.match(/label="anonymous/g)).toHaveLength(3);
   });
 });
 
