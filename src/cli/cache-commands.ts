@@ -43,6 +43,7 @@ export async function cacheStats(options: CacheOptions): Promise<string> {
     const byFunction: Record<string, { entries: number; computeMs: number }> = {};
     let entries = 0;
     for await (const [, record] of store.records()) {
+      if (record.byValue) continue;
       entries++;
       const stats = (byFunction[record.fn] ??= { entries: 0, computeMs: 0 });
       stats.entries++;
@@ -65,7 +66,7 @@ export async function cacheStats(options: CacheOptions): Promise<string> {
 export async function cacheList(options: CacheOptions): Promise<string> {
   return withStore(options.cacheDir, async (store) => {
     const rows: (ResultRecord & { cid: string })[] = [];
-    for await (const [cid, record] of store.records()) rows.push({ cid, ...withoutLineage(record) });
+    for await (const [cid, record] of store.records()) if (!record.byValue) rows.push({ cid, ...withoutLineage(record) });
     rows.sort((a, b) => b.createdAt - a.createdAt);
     if (options.json) return JSON.stringify(rows, null, 2);
     const now = Date.now();
@@ -79,7 +80,7 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
   requireMarkedStore(options.cacheDir, 'clear');
   const entries = await withStore(options.cacheDir, async (store) => {
     let count = 0;
-    for await (const _ of store.records()) count++;
+    for await (const [, record] of store.records()) if (!record.byValue) count++;
     return count;
   });
   if (!options.yes) {

@@ -327,8 +327,10 @@ export class RunLoop {
   }
 
   #expandClaimed(node: TaskNode, discovered: TaskNode[]): void {
-    // A volatile node is never trusted by its call CID: its inputs' values name its result.
-    node.byValue = this.#store !== undefined && node.delayed.task.cache && node.delayed.volatile;
+    // Its inputs may return what they returned before though their CIDs changed (their code
+    // did) or they ran again (a volatile node, never trusted by its call CID). Without inputs,
+    // its value key would say no more than its call CID, which missed.
+    node.byValue = this.#store !== undefined && node.delayed.task.cache && node.delayed.links.length > 0;
     expand(this.state, node, this.#inputsOf(node, discovered));
     for (const dep of node.deps) {
       // A result already released by this run is needed again (a cached node turned
@@ -653,8 +655,9 @@ export class RunLoop {
     // A volatile node's call CID does not name its result: it is stored by its value key alone.
     const volatile = node.delayed.volatile;
     if (!volatile) store.putResult(node.delayed.cid, full, bytes, attachments);
-    const valueKey = volatile ? (node.valueKey ?? this.#valueKeyOf(node)) : undefined;
-    if (valueKey !== undefined) store.putResult(valueKey, full, bytes, attachments);
+    const valueKey = node.delayed.links.length > 0 ? (node.valueKey ?? this.#valueKeyOf(node)) : undefined;
+    // Beside a call CID record it is another way to find the result (ResultRecord.byValue).
+    if (valueKey !== undefined) store.putResult(valueKey, volatile ? full : { ...full, byValue: true }, bytes, attachments);
     // Results not in the store are kept for the run (RunState.keepUnstored).
     node.record = volatile && valueKey === undefined ? undefined : record;
     return true;
@@ -891,7 +894,8 @@ export class RunLoop {
     if (byValue && !node.delayed.volatile && this.#store) {
       // Its call CID names this result now (its inputs are what their CIDs say): the next run finds it at once.
       const lineage = lineageOf(node.delayed);
-      this.#store.putResult(node.delayed.cid, lineage ? { ...node.record!, lineage } : node.record!, result.bytes());
+      const { byValue: _, ...record } = node.record!;
+      this.#store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, result.bytes());
     }
     this.state.counts.savedMs += node.record?.durationMs ?? 0;
     if (node.record?.encoding === GRAPH_ENCODING) {

@@ -593,6 +593,7 @@ function decodeUsed(raw: Uint8Array): number {
 /** Results a landed generation wrote (deletions are not results). */
 function storedRecords(generation: Pending): number {
   let count = 0;
-  for (const record of generation.records.values()) if (record !== null) count++;
+  // A record under a value key is another way to find a result stored beside it.
+  for (const record of generation.records.values()) if (record !== null && !record.byValue) count++;
   return count;
 }

@@ -44,6 +44,12 @@ export interface ResultRecord {
    * call misses. Absent in records written before it was stored (record format 1).
    */
   readonly lineage?: Lineage;
+  /**
+   * Stored under a call's value key (hash/value-address.ts) beside the record under its
+   * call CID: another way to find that result, not an entry of its own. Commands that
+   * count or list entries skip it; gc evicts it with the entries that share its bytes.
+   */
+  readonly byValue?: true;
 }
 
 /** A call's function and arguments, kept with its result in a form that costs little. */

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shutdown, startRun } from '../../src/index.js';
-import { nowTask, plusOneTask, readingTask, twiceTask } from '../fixtures/value-key-tasks.js';
+import { baseTask, nowTask, plusOneTask, readingTask, twiceTask } from '../fixtures/value-key-tasks.js';
 import { tempDir } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -79,6 +79,38 @@ describe('a dependent of a cache: false input', () => {
     // Back to a value seen before: served by its value key again.
     writeFileSync(input, '4');
     expect((await computeOnce()).value).toBe(9);
+    expect(executions(log, 'twice')).toBe(2);
+    expect(executions(log, 'plusOne')).toBe(2);
+  });
+});
+
+describe('early cutoff', () => {
+  it('serves the dependents of a changed function from the cache when it returns what it returned before', async () => {
+    const cacheDir = `${dir.path}/cutoff`;
+    const log = `${dir.path}/cutoff.log`;
+    const graph = (version: string, n: number) => plusOneTask(twiceTask(baseTask(version)(n, log), log), log);
+
+    const first = startRun([graph('1', 13)], { cacheDir });
+    expect(await first.result).toEqual([7]);
+    expect(first.counts.executed).toBe(3);
+
+    // Another identity for `base`, so every call CID above it is new; its result is the same.
+    const bumped = startRun([graph('2', 13)], { cacheDir });
+    expect(await bumped.result).toEqual([7]);
+    expect(bumped.counts).toMatchObject({ executed: 1, cached: 2 });
+    expect(executions(log, 'base')).toBe(2);
+    expect(executions(log, 'twice')).toBe(1);
+    expect(executions(log, 'plusOne')).toBe(1);
+
+    // Found by its call CID now: nothing below the target is looked at.
+    const again = startRun([graph('2', 13)], { cacheDir });
+    expect(await again.result).toEqual([7]);
+    expect(again.counts).toMatchObject({ total: 1, executed: 0, cached: 1 });
+
+    // A change that makes `base` return something else runs everything above it.
+    const different = startRun([graph('3', 14)], { cacheDir });
+    expect(await different.result).toEqual([9]);
+    expect(different.counts).toMatchObject({ executed: 3, cached: 0 });
     expect(executions(log, 'twice')).toBe(2);
     expect(executions(log, 'plusOne')).toBe(2);
   });
