@@ -656,8 +656,9 @@ export class RunLoop {
     const volatile = node.delayed.volatile;
     if (!volatile) store.putResult(node.delayed.cid, full, bytes, attachments);
     const valueKey = node.delayed.links.length > 0 ? (node.valueKey ?? this.#valueKeyOf(node)) : undefined;
-    // Beside a call CID record it is another way to find the result (ResultRecord.byValue).
-    if (valueKey !== undefined) store.putResult(valueKey, volatile ? full : { ...full, byValue: true }, bytes, attachments);
+    // Beside a call CID record it is another way to find the result (ResultRecord.byValue),
+    // lean: explain reads the call CID's record, and its bytes and attachments are in this batch already.
+    if (valueKey !== undefined) store.putResult(valueKey, volatile ? full : { ...record, byValue: true }, bytes, volatile ? attachments : undefined);
     // Results not in the store are kept for the run (RunState.keepUnstored).
     node.record = volatile && valueKey === undefined ? undefined : record;
     return true;

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -113,5 +115,49 @@ describe('early cutoff', () => {
     expect(different.counts).toMatchObject({ executed: 3, cached: 0 });
     expect(executions(log, 'twice')).toBe(2);
     expect(executions(log, 'plusOne')).toBe(2);
+  });
+
+  it('serves the dependents of an edited module function from the cache when it returns what it returned before, in fresh processes', async () => {
+    // A copy inside the project, so that its import of memograph's source resolves; edited between processes.
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    mkdirSync(join(root, 'test-artifacts'), { recursive: true });
+    const project = mkdtempSync(join(root, 'test-artifacts', 'cutoff-'));
+    try {
+      const module = join(project, 'steps.ts');
+      const log = join(project, 'steps.log');
+      const cacheDir = join(project, 'cache');
+      const write = (parseBody: string) =>
+        writeFileSync(
+          module,
+          [
+            "import { appendFileSync } from 'node:fs';",
+            "import { delayed } from '../../src/index.js';",
+            `export function parse(text: string, log: string): number { appendFileSync(log, 'parse \\n'); ${parseBody} }`,
+            "export function twice(x: number, log: string): number { appendFileSync(log, 'twice \\n'); return 2 * x; }",
+            "export function plusOne(x: number, log: string): number { appendFileSync(log, 'plusOne \\n'); return x + 1; }",
+            'export const parseTask = delayed(parse, { module: import.meta.url });',
+            'export const twiceTask = delayed(twice, { module: import.meta.url });',
+            'export const plusOneTask = delayed(plusOne, { module: import.meta.url });',
+            '',
+          ].join('\n'),
+        );
+      const script = new URL('../fixtures/cutoff-process.ts', import.meta.url).pathname;
+      const inProcess = async () => {
+        const { stdout } = await run(process.execPath, ['--import', 'tsx', script, module, cacheDir, log]);
+        return JSON.parse(stdout) as { value: number; counts: { executed: number; cached: number } };
+      };
+      write('return Number(text.trim());');
+      expect(await inProcess()).toMatchObject({ value: 43, counts: { executed: 3 } });
+      // Another way to parse the same text: parse runs, what it feeds comes from the cache.
+      write('return parseInt(text, 10);');
+      expect(await inProcess()).toMatchObject({ value: 43, counts: { executed: 1, cached: 2 } });
+      expect([executions(log, 'parse'), executions(log, 'twice'), executions(log, 'plusOne')]).toEqual([2, 1, 1]);
+      // A parse that gives another number: everything above it runs.
+      write('return Number(text.trim()) + 1;');
+      expect(await inProcess()).toMatchObject({ value: 45, counts: { executed: 3 } });
+      expect([executions(log, 'parse'), executions(log, 'twice'), executions(log, 'plusOne')]).toEqual([3, 2, 2]);
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
