@@ -9,6 +9,7 @@ import { withCache, storedNames, type CacheHandle } from './open-cache.js';
 import { describeHolder } from '../store/claims.js';
 import { removeStoreFiles } from '../store/store-files.js';
 import { MARKER_FILE, hasStoreMarker } from '../store/store-marker.js';
+import { GRAPH_ENCODING } from '../store/store.js';
 import { withoutLineage } from '../store/record-codec.js';
 import type { ResultRecord } from '../store/store.js';
 import { unpackValue } from '../store/value-codec.js';
@@ -178,9 +179,17 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
             ...lineage.args.map((arg, i) => `argument ${i}  ${arg ?? pc.dim('(too long to keep; its digest is stored)')}`),
           ]
         : []),
-      bytes === undefined ? pc.red('value       missing or corrupt: the next run computes it again') : `value       ${preview(value)}`,
+      bytes === undefined ? pc.red('value       missing or corrupt: the next run computes it again') : `value       ${describeValue(record.encoding, value)}`,
     ].join('\n');
   });
+}
+
+/** A task that returned a graph has that graph stored as its result, not a value: say what it holds. */
+function describeValue(encoding: string, value: unknown): string {
+  if (encoding !== GRAPH_ENCODING) return preview(value);
+  const nodes = (value as { nodes?: unknown[] } | undefined)?.nodes;
+  const calls = Array.isArray(nodes) ? nodes.length : 0;
+  return `a returned graph of ${calls} call${calls === 1 ? '' : 's'}: the call's value is that graph's, computed by a run`;
 }
 
 function preview(value: unknown): string {

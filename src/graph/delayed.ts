@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isMainThread } from 'node:worker_threads';
 import { InvalidArgumentError, UnhashableError } from '../errors.js';
 import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
 import type { ComputeOptions } from '../options.js';
@@ -14,7 +15,8 @@ import { describeFunction, type DelayedOptions, type TaskFunction } from './task
  * pair, fixed when the call is made. Nothing runs until it is computed.
  */
 export class Delayed<T> {
-  readonly #cid: string;
+  /** Undefined only for a call sketched on a worker thread (see the constructor) until it is asked for. */
+  #cid: string | undefined;
   /** @internal */ readonly task: TaskFunction;
   /** @internal */ readonly args: readonly unknown[];
   /**
@@ -40,6 +42,18 @@ export class Delayed<T> {
 
   /** @internal Use {@link delayed}. */
   constructor(task: TaskFunction, args: readonly unknown[]) {
+    this.task = task;
+    this.args = args;
+    if (!isMainThread && insideTask()) {
+      // A call made by a task on a worker thread, to be returned: the main thread
+      // identifies every call of a returned graph itself (graph-description.ts), so
+      // it is only sketched here, its CID computed if something asks for it.
+      const links = linksIn(args);
+      this.watched = NO_NOTES;
+      this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
+      this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
+      return;
+    }
     const ignore = task.identity.ignore;
     const addressed = ignore === undefined ? args : addressedArgs(args, ignore);
     const { cid, links, notes } = callAddress(task.identity, addressed, linkOf, task.pure ? undefined : randomUUID());
@@ -48,13 +62,16 @@ export class Delayed<T> {
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
     this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
     this.#cid = cid;
-    this.task = task;
-    this.args = args;
     this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
   }
 
   /** The call's content address: a CIDv1 string, known before anything runs. It cannot be changed. */
   get cid(): string {
+    if (this.#cid === undefined) {
+      const ignore = this.task.identity.ignore;
+      const addressed = ignore === undefined ? this.args : addressedArgs(this.args, ignore);
+      this.#cid = callAddress(this.task.identity, addressed, linkOf, this.task.pure ? undefined : randomUUID()).cid;
+    }
     return this.#cid;
   }
 
@@ -112,6 +129,33 @@ export class Delayed<T> {
 }
 
 Object.defineProperty(Delayed.prototype, DELAYED_BRAND, { value: true });
+
+const NO_NOTES: readonly ArgNote[] = Object.freeze([]);
+
+/**
+ * The graph nodes inside `args`, through arrays and plain objects, with their paths:
+ * what hashing finds, without hashing (a sketched call's links).
+ */
+function linksIn(args: readonly unknown[]): Link[] {
+  const links: Link[] = [];
+  const walk = (value: unknown, path: (string | number)[], depth: number): void => {
+    if (typeof value !== 'object' || value === null || depth > 64) return;
+    if (value instanceof Delayed) {
+      links.push({ node: value, path: [...path] });
+      return;
+    }
+    const proto = Object.getPrototypeOf(value);
+    const entries = Array.isArray(value) ? value.entries() : proto === Object.prototype || proto === null ? Object.entries(value) : [];
+    for (const [key, item] of entries) {
+      if (typeof item !== 'object' || item === null) continue;
+      path.push(key);
+      walk(item, path, depth + 1);
+      path.pop();
+    }
+  };
+  args.forEach((arg, i) => walk(arg, [i], 0));
+  return links;
+}
 
 /**
  * `await delayedValue` is almost always a mistake (it would silently yield the Delayed

@@ -60,7 +60,8 @@ export function describeGraph(structure: unknown): GraphDescription {
   const functions: FunctionEntry[] = [];
   const functionIndex = new Map<TaskFunction, number>();
   const nodes: NodeEntry[] = [];
-  const nodeIndex = new Map<string, number>();
+  // By object, not CID: a call a worker sketched has no CID (the main thread computes them all).
+  const nodeIndex = new Map<Delayed<unknown>, number>();
   const rootPaths: Path[] = [];
   const rootNodes: Delayed<unknown>[] = [];
   findNodes(structure, [0], rootPaths, rootNodes);
@@ -73,8 +74,8 @@ export function describeGraph(structure: unknown): GraphDescription {
     }
     const links = node.links;
     const paths = links.map((link) => link.path);
-    nodeIndex.set(node.cid, nodes.length);
-    nodes.push({ f, args: templateOf(node.args, paths), paths, inputs: links.map((link) => nodeIndex.get((link.node as Delayed<unknown>).cid)!) });
+    nodeIndex.set(node, nodes.length);
+    nodes.push({ f, args: templateOf(node.args, paths), paths, inputs: links.map((link) => nodeIndex.get(link.node as Delayed<unknown>)!) });
   }
   return {
     format: GRAPH_FORMAT,
@@ -82,7 +83,7 @@ export function describeGraph(structure: unknown): GraphDescription {
     nodes,
     root: templateOf([structure], rootPaths),
     paths: rootPaths,
-    inputs: rootNodes.map((node) => nodeIndex.get(node.cid)!),
+    inputs: rootNodes.map((node) => nodeIndex.get(node)!),
   };
 }
 
@@ -105,19 +106,19 @@ function findNodes(value: unknown, path: (string | number)[], paths: Path[], nod
 /** Every node below `roots`, each after its inputs, each once. Iterative: a returned chain may be long. */
 function inputsFirst(roots: readonly Delayed<unknown>[]): Delayed<unknown>[] {
   const order: Delayed<unknown>[] = [];
-  const seen = new Set<string>();
+  const seen = new Set<Delayed<unknown>>();
   const stack: { node: Delayed<unknown>; next: number }[] = [];
   for (const root of roots) {
-    if (seen.has(root.cid)) continue;
-    seen.add(root.cid);
+    if (seen.has(root)) continue;
+    seen.add(root);
     stack.push({ node: root, next: 0 });
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       const links = top.node.links;
       if (top.next < links.length) {
         const input = links[top.next++]!.node as Delayed<unknown>;
-        if (!seen.has(input.cid)) {
-          seen.add(input.cid);
+        if (!seen.has(input)) {
+          seen.add(input);
           stack.push({ node: input, next: 0 });
         }
         continue;

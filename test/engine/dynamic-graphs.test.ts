@@ -5,6 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { dir, log, marker } from '../fixtures/dynamic-env.js';
 import { compute, computeStructure, delayed, shutdown, startRun, visualize, type Delayed, type RunEvent } from '../../src/index.js';
 import { closureTask, doubledTask, fibTask, splitAndSumTask, summaryTask } from '../fixtures/dynamic-tasks.js';
+import { runCli } from '../cli/run-cli.js';
 
 const exec = promisify(execFile);
 afterAll(async () => {
@@ -76,6 +77,10 @@ describe('a task on a worker thread that returns a graph', () => {
     expect(again.value).toBe(28);
     expect(again.counts.executed).toBe(0);
     expect(executions()).toEqual({});
+    // What the cache holds for the outer call is the graph it returned, and `cache show` says so.
+    const shown = await runCli(['cache', '--cache-dir', cacheDir, 'show', splitAndSumTask([1, 2, 3, 4, 5, 6, 7], 3).cid]);
+    expect(shown.stdout).toMatch(/memograph\/graph 1/);
+    expect(shown.stdout).toMatch(/value {7}a returned graph of 4 calls: the call's value is that graph's/);
 
     // The last chunk changes: the outer task runs for the new rows, the two chunks it still has come from the cache.
     rmSync(log, { force: true });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { shutdown, startRun } from '../../src/index.js';
+import { delayed, shutdown, startRun } from '../../src/index.js';
 import { baseTask, nowTask, plusOneTask, readingTask, twiceTask } from '../fixtures/value-key-tasks.js';
 import { tempDir } from '../helpers.js';
 
@@ -87,6 +87,24 @@ describe('a dependent of a cache: false input', () => {
 });
 
 describe('early cutoff', () => {
+  it('serves the dependent of a pure: false call from the cache when the call returns what it returned before', async () => {
+    const cacheDir = `${dir.path}/impure`;
+    const log = `${dir.path}/impure.log`;
+    let draws = 0;
+    let value = 5;
+    const draw = delayed(() => (draws++, value), { pure: false, mainThread: true, version: 'draw' });
+    const first = startRun([twiceTask(draw(), log)], { cacheDir });
+    expect(await first.result).toEqual([10]);
+    // Another call of the impure function (a new node, never cached) that draws the same value.
+    const same = startRun([twiceTask(draw(), log)], { cacheDir });
+    expect(await same.result).toEqual([10]);
+    expect(same.counts).toMatchObject({ executed: 1, cached: 1 });
+    value = 6;
+    const other = startRun([twiceTask(draw(), log)], { cacheDir });
+    expect(await other.result).toEqual([12]);
+    expect([draws, executions(log, 'twice')]).toEqual([3, 2]);
+  });
+
   it('serves the dependents of a changed function from the cache when it returns what it returned before', async () => {
     const cacheDir = `${dir.path}/cutoff`;
     const log = `${dir.path}/cutoff.log`;
