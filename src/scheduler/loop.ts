@@ -32,6 +32,8 @@ import { ResourcePool } from './resource-pool.js';
 import type { Resources } from '../graph/resources.js';
 
 const YIELD_EVERY_MS = 10;
+/** Value-key lookups of fewer nodes than this are made one by one, synchronously. */
+const SYNC_LOOKUPS_BELOW = 32;
 
 export interface LoopOptions {
   /**
@@ -391,7 +393,8 @@ export class RunLoop {
     const nodes = unlooked.splice(0);
     const store = this.#store!;
     for (const node of nodes) node.valueKey = this.#valueKeyOf(node);
-    if (store.getRecordSync) {
+    // Many at once are cheaper as one read of them all than as a read each.
+    if (store.getRecordSync && nodes.length < SYNC_LOOKUPS_BELOW) {
       for (const node of nodes) this.#lookedUp(node, node.valueKey === undefined ? undefined : store.getRecordSync(node.valueKey));
       return;
     }
