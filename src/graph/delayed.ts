@@ -309,9 +309,17 @@ function tupleClass(nout: number): new (task: TaskFunction, args: readonly unkno
     }
 
   }
+  // A plain iterator, not a generator: `const [a, b] = f(x)` runs once per call made.
   Object.defineProperty(DelayedTupleNode.prototype, Symbol.iterator, {
-    value: function* (this: DelayedTupleNode) {
-      for (let i = 0; i < nout; i++) yield this.part(i);
+    value: function (this: DelayedTupleNode): IterableIterator<Delayed<unknown>> {
+      let i = 0;
+      const node = this;
+      return {
+        next: () => (i < nout ? { value: node.part(i++), done: false } : { value: undefined, done: true }),
+        [Symbol.iterator]() {
+          return this;
+        },
+      } as IterableIterator<Delayed<unknown>>;
     },
   });
   for (let i = 0; i < nout; i++) {
