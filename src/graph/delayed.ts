@@ -6,7 +6,7 @@ import type { ComputeOptions } from '../options.js';
 import { checkNout, partFunction, type PartKey, type PartOf } from './parts.js';
 import type { Resolved } from './computed.js';
 import { addressedArgs } from './ignore.js';
-import { DELAYED_BRAND, ReturnedDelayed } from './returned-graph.js';
+import { DELAYED_BRAND, ReturnedDelayed, nodesIn } from './returned-graph.js';
 import { insideTask } from './task-context.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
@@ -48,7 +48,7 @@ export class Delayed<T> {
       // A call made by a task on a worker thread, to be returned: the main thread
       // identifies every call of a returned graph itself (graph-description.ts), so
       // it is only sketched here, its CID computed if something asks for it.
-      const links = linksIn(args);
+      const links: Link[] = nodesIn(args);
       this.watched = NO_NOTES;
       this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
       this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
@@ -131,31 +131,6 @@ export class Delayed<T> {
 Object.defineProperty(Delayed.prototype, DELAYED_BRAND, { value: true });
 
 const NO_NOTES: readonly ArgNote[] = Object.freeze([]);
-
-/**
- * The graph nodes inside `args`, through arrays and plain objects, with their paths:
- * what hashing finds, without hashing (a sketched call's links).
- */
-function linksIn(args: readonly unknown[]): Link[] {
-  const links: Link[] = [];
-  const walk = (value: unknown, path: (string | number)[], depth: number): void => {
-    if (typeof value !== 'object' || value === null || depth > 64) return;
-    if (value instanceof Delayed) {
-      links.push({ node: value, path: [...path] });
-      return;
-    }
-    const proto = Object.getPrototypeOf(value);
-    const entries = Array.isArray(value) ? value.entries() : proto === Object.prototype || proto === null ? Object.entries(value) : [];
-    for (const [key, item] of entries) {
-      if (typeof item !== 'object' || item === null) continue;
-      path.push(key);
-      walk(item, path, depth + 1);
-      path.pop();
-    }
-  };
-  args.forEach((arg, i) => walk(arg, [i], 0));
-  return links;
-}
 
 /**
  * `await delayedValue` is almost always a mistake (it would silently yield the Delayed

@@ -21,7 +21,7 @@ import { Delayed } from './delayed.js';
 import { setAtPath, templateOf, type Path } from './fill-inputs.js';
 import { gatherFunction } from './gather.js';
 import { partFunction } from './parts.js';
-import { isDelayed, isPlain } from './returned-graph.js';
+import { nodesIn } from './returned-graph.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
 export const GRAPH_FORMAT = 'memograph/graph 1';
@@ -62,9 +62,9 @@ export function describeGraph(structure: unknown): GraphDescription {
   const nodes: NodeEntry[] = [];
   // By object, not CID: a call a worker sketched has no CID (the main thread computes them all).
   const nodeIndex = new Map<Delayed<unknown>, number>();
-  const rootPaths: Path[] = [];
-  const rootNodes: Delayed<unknown>[] = [];
-  findNodes(structure, [0], rootPaths, rootNodes);
+  const found = nodesIn([structure]);
+  const rootPaths: Path[] = found.map((link) => link.path);
+  const rootNodes: Delayed<unknown>[] = found.map((link) => link.node);
   for (const node of inputsFirst(rootNodes)) {
     let f = functionIndex.get(node.task);
     if (f === undefined) {
@@ -85,22 +85,6 @@ export function describeGraph(structure: unknown): GraphDescription {
     paths: rootPaths,
     inputs: rootNodes.map((node) => nodeIndex.get(node)!),
   };
-}
-
-/** The nodes of a returned structure and where they are, through arrays and plain objects. */
-function findNodes(value: unknown, path: (string | number)[], paths: Path[], nodes: Delayed<unknown>[]): void {
-  if (typeof value !== 'object' || value === null) return;
-  if (isDelayed(value)) {
-    paths.push([...path]);
-    nodes.push(value);
-    return;
-  }
-  const entries = Array.isArray(value) ? value.entries() : isPlain(value) ? Object.entries(value) : [];
-  for (const [key, item] of entries) {
-    path.push(key);
-    findNodes(item, path, paths, nodes);
-    path.pop();
-  }
 }
 
 /** Every node below `roots`, each after its inputs, each once. Iterative: a returned chain may be long. */

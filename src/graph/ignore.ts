@@ -7,7 +7,7 @@
  * made with it is never confused with one made without.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { isDelayed, isPlain } from './returned-graph.js';
+import { holdsNode, isPlain } from './returned-graph.js';
 
 /** The list as the identity holds it: distinct, positions first and in order, then names in order. */
 export function checkIgnore(ignore: unknown): readonly (string | number)[] | undefined {
@@ -42,13 +42,6 @@ export function addressedArgs(args: readonly unknown[], ignore: readonly (string
 }
 
 function refuseNode(value: unknown, where: string): void {
-  if (!holdsNode(value, 0)) return;
+  if (!holdsNode(value)) return;
   throw new InvalidArgumentError(`${where} is ignored (option \`ignore\`) but holds a Delayed value: an input must be part of the call's address`);
-}
-
-function holdsNode(value: unknown, depth: number): boolean {
-  if (typeof value !== 'object' || value === null || depth > 64) return false;
-  if (isDelayed(value)) return true;
-  if (Array.isArray(value)) return value.some((item) => holdsNode(item, depth + 1));
-  return isPlain(value) && Object.values(value).some((item) => holdsNode(item, depth + 1));
 }

@@ -58,7 +58,8 @@ export function returnedGraph(value: unknown): unknown {
   return holdsNode(value, 0) ? unboxed(value, 0) : undefined;
 }
 
-function holdsNode(value: unknown, depth: number): boolean {
+/** Whether `value` is a node (or a placeholder of one) or holds one, through arrays and plain objects. */
+export function holdsNode(value: unknown, depth = 0): boolean {
   if (typeof value !== 'object' || value === null) return false;
   if (value instanceof ReturnedDelayed || isDelayed(value)) return true;
   if (depth >= SEARCH_DEPTH) return false;
@@ -86,6 +87,31 @@ function unboxed(value: unknown, depth: number): unknown {
   const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value)) copy[key] = unboxed((value as Record<string, unknown>)[key], depth + 1);
   return copy;
+}
+
+/**
+ * The nodes inside `value` (arrays and plain objects, as deep as a returned structure is
+ * searched) with where each is: what hashing a call's arguments finds, without hashing.
+ */
+export function nodesIn(value: unknown): { node: Delayed<unknown>; path: (string | number)[] }[] {
+  const found: { node: Delayed<unknown>; path: (string | number)[] }[] = [];
+  const walk = (item: unknown, path: (string | number)[], depth: number): void => {
+    if (typeof item !== 'object' || item === null) return;
+    if (isDelayed(item)) {
+      found.push({ node: item, path: [...path] });
+      return;
+    }
+    if (depth >= SEARCH_DEPTH) return;
+    const entries = Array.isArray(item) ? item.entries() : isPlain(item) ? Object.entries(item) : [];
+    for (const [key, child] of entries) {
+      if (typeof child !== 'object' || child === null) continue;
+      path.push(key);
+      walk(child, path, depth + 1);
+      path.pop();
+    }
+  };
+  walk(value, [], 0);
+  return found;
 }
 
 export function isPlain(value: object): boolean {
