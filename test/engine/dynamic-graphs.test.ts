@@ -173,6 +173,16 @@ describe('a main-thread task that returns a graph', () => {
     await expect(compute(selfish(1), { cache: false })).rejects.toThrow(/returned a call of itself/);
   });
 
+  it('tasks that return each other’s calls fail as a cycle instead of waiting for ever', async () => {
+    let pong: (n: number) => Delayed<number>;
+    const ping: (n: number) => Delayed<number> = delayed((n: number): unknown => pong(n), { mainThread: true, version: 'ping' }) as never;
+    pong = delayed((n: number): unknown => ping(n), { mainThread: true, version: 'pong' }) as never;
+    const run = startRun([ping(1)], { cache: false, onFailure: 'continue' });
+    const settled = await run.settled;
+    expect(settled.available).toEqual([false]);
+    expect(settled.failures.map((failure) => failure.message).join('\n')).toMatch(/needs this task's own value: a cycle/);
+  });
+
   it('a failure inside the returned graph fails the run with that failure', async () => {
     const boom = delayed((x: number) => {
       throw new Error(`no ${x}`);
