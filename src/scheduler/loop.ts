@@ -4,15 +4,13 @@
  * task has failed. The policy and the state it works on are explained in
  * state.ts; this file does the effects (store, futures table, executors).
  */
-import { CaptureChangedError, CodeChangedError, MemographError, TaskError } from '../errors.js';
+import type { MemographError, TaskError } from '../errors.js';
 import type { TaskFunction } from '../graph/task-function.js';
-import { changedEnvironment } from '../identity/environment.js';
-import { checkClosure } from '../identity/stale-code.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../graph/fill-inputs.js';
-import { captureDeclared, restoreDeclared } from '../files/declared-outputs.js';
-import { lineageOf, withIdentityRecords } from '../graph/lineage.js';
+import { restoreDeclared } from '../files/declared-outputs.js';
+import { lineageOf } from '../graph/lineage.js';
 import { valueKeyOf } from '../graph/value-key.js';
 import { finalNode } from '../graph/gather.js';
 import { rebuildGraph } from '../graph/graph-description.js';
@@ -27,6 +25,8 @@ import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
 import { NO_NODES, pushReady, emptyState, expand, fail, finish, follow, makeReadyAgain, nodeFor, readyAfterLookup, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
+import { storeResult } from './store-result.js';
+import { executorFailure, staleness, taskFailure, unstorable } from './task-failures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
 import type { Resources } from '../graph/resources.js';
@@ -629,42 +629,11 @@ export class RunLoop {
    * failed instead (an input file changed while it ran, its output files are missing).
    */
   #storeResult(store: Store, node: TaskNode, result: TaskResult, durationMs: number, encoding: RecordEncoding): boolean {
-    const changed = node.delayed.watched.length > 0 ? this.#checks.beforeStore(node.delayed) : undefined;
-    if (changed !== undefined) {
-      this.#refuse(node, taskFailure(node, changed, undefined));
-      return false;
-    }
-    const bytes = result.bytes();
-    let declared: ReturnType<typeof captureDeclared> | undefined;
-    try {
-      declared = node.delayed.task.outputs && captureDeclared(node.delayed.task.outputs);
-    } catch (error) {
-      this.#failNode(node, taskFailure(node, (error as Error).message, error));
-      return false;
-    }
-    const record: ResultRecord = {
-      resultCid: result.resultCid(),
-      encoding,
-      size: bytes.byteLength,
-      durationMs,
-      fn: node.delayed.task.name,
-      createdAt: Date.now(),
-      ...(declared && { outputs: declared.outputs }),
-    };
-    // The stored record says what the result was computed from; the node keeps it lean.
-    const lineage = lineageOf(node.delayed);
-    const attachments = lineage ? withIdentityRecords(store, node.delayed.task.identity, declared?.attachments) : declared?.attachments;
-    const full = lineage ? { ...record, lineage } : record;
-    // A volatile node's call CID does not name its result: it is stored by its value key alone.
-    const volatile = node.delayed.volatile;
-    if (!volatile) store.putResult(node.delayed.cid, full, bytes, attachments);
-    const valueKey = node.delayed.links.length > 0 ? (node.valueKey ?? this.#valueKeyOf(node)) : undefined;
-    // Beside a call CID record it is another way to find the result (ResultRecord.byValue),
-    // lean: explain reads the call CID's record, and its bytes and attachments are in this batch already.
-    if (valueKey !== undefined) store.putResult(valueKey, volatile ? full : { ...record, byValue: true }, bytes, volatile ? attachments : undefined);
-    // Results not in the store are kept for the run (RunState.keepUnstored).
-    node.record = volatile && valueKey === undefined ? undefined : record;
-    return true;
+    const refused = storeResult(store, node, result, durationMs, encoding, this.#checks, (n) => this.#valueKeyOf(n));
+    if (refused === undefined) return true;
+    if (refused.retry) this.#failNode(node, refused.error);
+    else this.#refuse(node, refused.error);
+    return false;
   }
 
   // ---- returned graphs ---------------------------------------------------------
@@ -992,39 +961,4 @@ function isFresh(node: TaskNode, record: ResultRecord): boolean {
 /** Whether the store's record under `node`'s call CID, if any, is its result. */
 function byCall(node: TaskNode): boolean {
   return node.delayed.task.cache && !node.delayed.volatile;
-}
-
-function taskFailure(node: TaskNode, message: string, cause: unknown): TaskError {
-  return new TaskError({ taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: message }, { cause });
-}
-
-function unstorable(node: TaskNode, error: unknown): TaskError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new TaskError(
-    { taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: `its result cannot be stored: ${message}` },
-    { cause: error },
-  );
-}
-
-function executorFailure(node: TaskNode, error: unknown): TaskError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new TaskError(
-    { taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: `its executor failed: ${message}` },
-    { cause: error instanceof MemographError ? error : undefined },
-  );
-}
-
-/** What makes `task` no longer the function its identity describes, as the error of one of its nodes. */
-function staleness(task: TaskFunction): ((node: TaskNode) => TaskError) | undefined {
-  const code = task.identity.code;
-  const changed = task.placement.kind === 'module' ? checkClosure(code) : undefined;
-  if (changed) return (node) => new CodeChangedError({ taskName: task.name, cid: node.delayed.cid, ...changed });
-  const variable = changedEnvironment(code);
-  if (variable === undefined) return undefined;
-  return (node) =>
-    new CaptureChangedError({
-      taskName: task.name,
-      cid: node.delayed.cid,
-      originalMessage: `environment variable ${variable} changed after delayed() built the function's identity; call delayed() again after setting it`,
-    });
 }
