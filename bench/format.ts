@@ -81,6 +81,13 @@ export function notes(report: Report): string[] {
         '(process start-up excluded), and compared with the single process of the same repeat.',
     );
   }
+  if (report.scenarios.some((s) => s.scenario === 'dynamic')) {
+    out.push(
+      'dynamic: memograph only, no Dask side: graphs of .get nodes, of unpacked nodes and of nodes a worker task returned, each per node against the plain graph ' +
+        'of its size in the same repeat (build and run, no cache); and the tree re-run from a filled cache in the same process, found by its call, ' +
+        'and over a cache: false input, where every node is looked up by its inputs\u2019 values.',
+    );
+  }
   if (report.daskMissing) out.push(`Dask columns are missing: ${report.daskMissing}.`);
   for (const s of report.scenarios) {
     for (const side of [s.memograph, s.dask]) if (isFailure(side)) out.push(`${side.side} ${s.scenario} failed: ${side.error}`);

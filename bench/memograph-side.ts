@@ -20,6 +20,7 @@ import { compute, delayed, shutdown, startRun, type ComputeOptions } from '../sr
 import { BareThreads } from './bare-threads.js';
 import { spin } from './cpu-work.js';
 import { chain, dedup, onMain, onWorkers, tree, wide, type Built, type Ops } from './graphs.js';
+import { dynamicVariants, rerunVariants } from './dynamic-graphs.js';
 import { RESULT_PREFIX } from './child.js';
 import type { Repeat, ScenarioName, ScenarioParams } from './scenarios.js';
 import { cpuSeeds, hashElements, treeNodes } from './shapes.js';
@@ -183,6 +184,16 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
       return identity(job.repeat, c);
     case 'shared':
       return shared(p.leaves!, job.repeat, c);
+    case 'dynamic': {
+      await c.repeat(job.repeat, dynamicVariants(p.n!));
+      const rerun = await rerunVariants(p.n!);
+      try {
+        await c.repeat(job.repeat, rerun.variants);
+      } finally {
+        rerun.close();
+      }
+      return c;
+    }
   }
 }
 

@@ -193,6 +193,8 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
       ];
     case 'shared':
       return sharedRows(treeNodes(p.leaves!));
+    case 'dynamic':
+      return dynamicRows(p.n!);
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
 }
@@ -288,6 +290,52 @@ function sharedRows(nodes: number): RowSpec[] {
         memograph: (r) => at(r, `same${processes}Duplicates`),
       },
     ]),
+  ];
+}
+
+/**
+ * dynamic: each kind of node per node, and against the plain graph of its size, paired
+ * run by run; the value-keyed re-run as extra µs per node over the by-call one.
+ */
+function dynamicRows(n: number): RowSpec[] {
+  const nodes: Record<string, number> = { pairs: 2 * n + 1, get: 2 * n + 1, unpack: 2 * n + 1, wide: n + 1, returned: n + 2 };
+  const labels: Record<string, string> = {
+    pairs: 'pair → first on workers',
+    get: 'pair → .get(0)',
+    unpack: 'pair with nout → [first]',
+    wide: 'wide, built here',
+    returned: 'wide, returned by a worker task',
+  };
+  const against = (key: string, plain: string): Pick => (r) => {
+    const a = at(r, key);
+    const b = at(r, plain);
+    return a && b ? pairwise(a, b, (x, y) => x / nodes[key]! / (y / nodes[plain]!)) : undefined;
+  };
+  const treeSize = treeNodes(n);
+  return [
+    ...Object.keys(nodes).map((key): RowSpec => ({
+      id: `dynamic/${key}`,
+      label: `dynamic · ${labels[key]}, µs/node`,
+      unit: 'µs/node',
+      lowerIsBetter: true,
+      memograph: perNode(key, nodes[key]!),
+    })),
+    { id: 'dynamic/get-ratio', label: 'dynamic · .get node × plain node', unit: '×', lowerIsBetter: true, memograph: against('get', 'pairs') },
+    { id: 'dynamic/unpack-ratio', label: 'dynamic · unpacked node × plain node', unit: '×', lowerIsBetter: true, memograph: against('unpack', 'pairs') },
+    { id: 'dynamic/returned-ratio', label: 'dynamic · returned node × built node', unit: '×', lowerIsBetter: true, memograph: against('returned', 'wide') },
+    { id: 'dynamic/by-call', label: 'dynamic · tree re-run from the cache, by call, µs/node', unit: 'µs/node', lowerIsBetter: true, memograph: perNode('byCall', treeSize) },
+    { id: 'dynamic/by-value', label: 'dynamic · tree over a cache: false input, re-run by value, µs/node', unit: 'µs/node', lowerIsBetter: true, memograph: perNode('byValue', treeSize) },
+    {
+      id: 'dynamic/by-value-extra',
+      label: 'dynamic · value-keyed re-run, extra µs/node',
+      unit: 'µs/node',
+      lowerIsBetter: true,
+      memograph: (r) => {
+        const a = at(r, 'byValue');
+        const b = at(r, 'byCall');
+        return a && b ? pairwise(a, b, (x, y) => ((x - y) * 1000) / treeSize) : undefined;
+      },
+    },
   ];
 }
 

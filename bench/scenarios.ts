@@ -5,7 +5,7 @@
  * them as JSON with these same keys.
  */
 
-export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big', 'watch', 'identity', 'shared'] as const;
+export const SCENARIOS = ['wide', 'tree', 'chain', 'dedup', 'rerun', 'cpu', 'hash', 'build', 'big', 'watch', 'identity', 'shared', 'dynamic'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /**
@@ -13,7 +13,7 @@ export type ScenarioName = (typeof SCENARIOS)[number];
  * side for them (no figure to fake, no baseline to cache) and their Dask
  * columns show `—`.
  */
-const MEMOGRAPH_ONLY: ReadonlySet<ScenarioName> = new Set(['watch', 'identity', 'shared']);
+const MEMOGRAPH_ONLY: ReadonlySet<ScenarioName> = new Set(['watch', 'identity', 'shared', 'dynamic']);
 
 export function hasDaskSide(scenario: ScenarioName): boolean {
   return !MEMOGRAPH_ONLY.has(scenario);
@@ -53,6 +53,12 @@ export interface ScenarioParams {
    * all the same tree (shared-variants.ts). memograph only.
    */
   shared: { leaves: number };
+  /**
+   * Parts, unpacking and a returned graph of `n` nodes against plain graphs of the
+   * same size, and a cached re-run of the tree of `n` leaves looked up by call and by
+   * value (dynamic-graphs.ts). memograph only.
+   */
+  dynamic: { n: number };
 }
 
 export type AnyParams = ScenarioParams[ScenarioName];
@@ -73,6 +79,7 @@ export const DEFAULT_PARAMS: ScenarioParams = {
   identity: { edits: 1 },
   // tree's size, so that one process here is tree's graph on a cache; four processes on their own trees compute four of it.
   shared: { leaves: 10_000 },
+  dynamic: { n: 10_000 },
 };
 
 /** `--quick`: the same shapes, small enough that the whole run is a smoke check of under two minutes. */
@@ -89,6 +96,7 @@ export const QUICK_PARAMS: ScenarioParams = {
   watch: { n: 10_000 },
   identity: { edits: 1 },
   shared: { leaves: 2_000 },
+  dynamic: { n: 2_000 },
 };
 
 export interface Repeat {

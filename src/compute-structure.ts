@@ -7,22 +7,11 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import { Delayed } from './graph/delayed.js';
+import type { Computed } from './graph/computed.js';
 import type { ComputeOptions } from './options.js';
 import { startRun } from './run.js';
 
-/** The structure `S` with each Delayed<T> in it replaced by T. */
-export type Computed<S> =
-  S extends Delayed<infer T>
-    ? T
-    : S extends readonly unknown[]
-      ? { -readonly [I in keyof S]: Computed<S[I]> }
-      : S extends (...args: never[]) => unknown
-        ? S
-        : S extends Map<unknown, unknown> | Set<unknown> | Date | RegExp | ArrayBufferView | ArrayBuffer
-          ? S
-          : S extends object
-            ? { -readonly [K in keyof S]: Computed<S[K]> }
-            : S;
+export type { Computed } from './graph/computed.js';
 
 export function computeStructure<const S>(structure: S, options: ComputeOptions = {}): Promise<Computed<S>> {
   try {

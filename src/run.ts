@@ -8,6 +8,7 @@ import { completions, type Completion } from './completions.js';
 import { closeDashboard, showOnDashboard } from './dashboard/dashboard-server.js';
 import { showProgress } from './progress/progress.js';
 import { trackRun } from './run-report.js';
+import { drawGraph, type VisualizeOptions } from './visualize/visualize.js';
 import { RunLoop, type EventSink } from './scheduler/loop.js';
 import { SnapshotBook, type RunSnapshot, type RunStatus } from './scheduler/snapshots.js';
 import type { NodeState, RunCounts } from './scheduler/state.js';
@@ -241,6 +242,25 @@ export class Run<V extends unknown[]> {
   /** An immutable snapshot of the run as it is now. */
   snapshot(): RunSnapshot {
     return this.#book.take(this.#loop.state, this.#status);
+  }
+
+  /**
+   * A picture of the run's graph as it is now (as `visualize` draws it, coloured by
+   * state): with the graphs its tasks returned, each drawn below the call that returned
+   * it, which takes its final node as an input.
+   *
+   * @example
+   * await run.result;
+   * writeFileSync('run.svg', run.visualize({ format: 'svg' }));
+   */
+  visualize(options: Omit<VisualizeOptions, 'snapshot'> = {}): string {
+    return drawGraph(this.#targets, { ...options, snapshot: this.snapshot() }, (cid) => this.returnedInto(cid));
+  }
+
+  /** @internal For a call whose task returned a graph: that graph's final node. */
+  returnedInto(cid: string): Delayed<unknown> | undefined {
+    const node = this.#loop.state.nodes.get(cid);
+    return node?.returned === undefined ? undefined : node.deps[0]?.delayed;
   }
 
   /** Hear of the run's snapshots as it changes (at most every `snapshotIntervalMs`) and when it ends. */

@@ -9,6 +9,7 @@ import { withCache, storedNames, type CacheHandle } from './open-cache.js';
 import { describeHolder } from '../store/claims.js';
 import { removeStoreFiles } from '../store/store-files.js';
 import { MARKER_FILE, hasStoreMarker } from '../store/store-marker.js';
+import { GRAPH_ENCODING } from '../store/store.js';
 import { withoutLineage } from '../store/record-codec.js';
 import type { ResultRecord } from '../store/store.js';
 import { unpackValue } from '../store/value-codec.js';
@@ -43,6 +44,7 @@ export async function cacheStats(options: CacheOptions): Promise<string> {
     const byFunction: Record<string, { entries: number; computeMs: number }> = {};
     let entries = 0;
     for await (const [, record] of store.records()) {
+      if (record.byValue) continue;
       entries++;
       const stats = (byFunction[record.fn] ??= { entries: 0, computeMs: 0 });
       stats.entries++;
@@ -65,7 +67,7 @@ export async function cacheStats(options: CacheOptions): Promise<string> {
 export async function cacheList(options: CacheOptions): Promise<string> {
   return withStore(options.cacheDir, async (store) => {
     const rows: (ResultRecord & { cid: string })[] = [];
-    for await (const [cid, record] of store.records()) rows.push({ cid, ...withoutLineage(record) });
+    for await (const [cid, record] of store.records()) if (!record.byValue) rows.push({ cid, ...withoutLineage(record) });
     rows.sort((a, b) => b.createdAt - a.createdAt);
     if (options.json) return JSON.stringify(rows, null, 2);
     const now = Date.now();
@@ -79,7 +81,7 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
   requireMarkedStore(options.cacheDir, 'clear');
   const entries = await withStore(options.cacheDir, async (store) => {
     let count = 0;
-    for await (const _ of store.records()) count++;
+    for await (const [, record] of store.records()) if (!record.byValue) count++;
     return count;
   });
   if (!options.yes) {
@@ -177,9 +179,17 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
             ...lineage.args.map((arg, i) => `argument ${i}  ${arg ?? pc.dim('(too long to keep; its digest is stored)')}`),
           ]
         : []),
-      bytes === undefined ? pc.red('value       missing or corrupt: the next run computes it again') : `value       ${preview(value)}`,
+      bytes === undefined ? pc.red('value       missing or corrupt: the next run computes it again') : `value       ${describeValue(record.encoding, value)}`,
     ].join('\n');
   });
+}
+
+/** A task that returned a graph has that graph stored as its result, not a value: say what it holds. */
+function describeValue(encoding: string, value: unknown): string {
+  if (encoding !== GRAPH_ENCODING) return preview(value);
+  const nodes = (value as { nodes?: unknown[] } | undefined)?.nodes;
+  const calls = Array.isArray(nodes) ? nodes.length : 0;
+  return `a returned graph of ${calls} call${calls === 1 ? '' : 's'}: the call's value is that graph's, computed by a run`;
 }
 
 function preview(value: unknown): string {

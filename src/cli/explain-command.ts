@@ -140,7 +140,7 @@ async function earlierCode(store: CacheHandle, identityCid: string): Promise<Ear
 async function storedCallsByName(store: CacheHandle, names: ReadonlySet<string>): Promise<Map<string, StoredCall[]>> {
   const byName = new Map<string, StoredCall[]>();
   for await (const [cid, record] of store.records()) {
-    if (!names.has(record.fn)) continue;
+    if (!names.has(record.fn) || record.byValue) continue;
     let calls = byName.get(record.fn);
     if (calls === undefined) byName.set(record.fn, (calls = []));
     calls.push({ cid, record });

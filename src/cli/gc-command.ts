@@ -65,7 +65,12 @@ export async function cacheGc(options: GcOptions): Promise<string> {
   try {
     const used = await store.lastUsed();
     const entries: { cid: string; fn: string; last: number; cids: string[] }[] = [];
+    const byValue: { cid: string; resultCid: string }[] = [];
     for await (const [cid, record] of store.records()) {
+      if (record.byValue) {
+        byValue.push({ cid, resultCid: record.resultCid });
+        continue;
+      }
       entries.push({ cid, fn: record.fn, last: used.get(cid) ?? record.createdAt, cids: [record.resultCid, ...Object.values(record.outputs ?? {})] });
     }
     entries.sort((a, b) => a.last - b.last); // least recently used first
@@ -113,6 +118,8 @@ export async function cacheGc(options: GcOptions): Promise<string> {
     }
 
     for (const { cid } of evicted) await store.deleteRecord(cid);
+    // A record under a value key goes with the last entry holding its bytes, or it would keep them.
+    for (const { cid, resultCid } of byValue) if (!refs.get(resultCid)) await store.deleteRecord(cid);
     const freed = await store.dropUnreferencedBytes();
     const result = { evicted: evicted.length, kept, freedBytes: freed, bytesBefore: before };
     if (options.json) return JSON.stringify(result, null, 2);

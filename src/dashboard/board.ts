@@ -72,12 +72,15 @@ export interface BoardMessage {
   readonly runs: { readonly total: number; readonly running: number };
   /** Which run's graph `graph` colours (runs are numbered from 1 in the order they started). */
   readonly graphRun: number;
+  /** Changes when the latest run's picture does (a task returned a graph): fetch it again. */
+  readonly graphVersion: number;
   readonly startedAt: number;
   readonly endedAt?: number;
   readonly now: number;
   readonly counts: RunCounts;
   readonly functions: Readonly<FunctionRows>;
-  readonly running: readonly { readonly name: string; readonly since: number }[];
+  /** Running tasks, with what each last said of its progress (reportProgress). */
+  readonly running: readonly { readonly name: string; readonly since: number; readonly fraction?: number; readonly message?: string }[];
   readonly workers: readonly WorkerView[];
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number; readonly peakWorkerHeapBytes: number };
   readonly stream: readonly StreamBar[];
@@ -123,6 +126,8 @@ export class Board {
   #failuresTotal = 0;
   #failuresSent = 0;
   #dirty = true;
+  /** What running tasks last said of their progress, by CID. */
+  readonly #progress = new Map<string, { fraction: number; message?: string }>();
 
   /**
    * Follow `run` from now on; call before it starts, so that no event is missed.
@@ -168,6 +173,9 @@ export class Board {
 
   #hear(watched: Watched, event: RunEvent): void {
     this.#dirty = true;
+    if (event.type === 'expanded') watched.graph.expanded();
+    if (event.type === 'progress') this.#progress.set(event.cid, { fraction: event.fraction, ...(event.message === undefined ? {} : { message: event.message }) });
+    else if (event.type !== 'graph' && event.type !== 'started' && event.type !== 'queued') this.#progress.delete(event.cid);
     if (event.type === 'finished' && !event.shared) {
       this.#ran(event, event.workerId ?? 0, watched.graph.functionOf(event.cid) ?? event.name, event.heapUsedBytes);
     }
@@ -235,14 +243,14 @@ export class Board {
     const now = Date.now();
     const counts = structuredClone(this.#past.counts);
     const functions = structuredClone(this.#past.rows);
-    const running: { name: string; since: number }[] = [];
+    const running: BoardMessage['running'][number][] = [];
     let peakWorkerHeapBytes = this.#past.peakWorkerHeapBytes;
     for (const { run, graph } of this.#active) {
       const status = run.status();
       addCounts(counts, status.counts);
       graph.refresh();
       graph.addRowsTo(functions);
-      running.push(...status.running.map(({ name, since }) => ({ name, since })));
+      for (const { cid, name, since } of status.running) running.push({ name, since, ...this.#progress.get(cid) });
       peakWorkerHeapBytes = Math.max(peakWorkerHeapBytes, status.peakWorkerHeapBytes);
     }
     const memory = process.memoryUsage();
@@ -251,6 +259,7 @@ export class Board {
       status: this.#active.size > 0 ? 'running' : this.#runs === 0 ? 'idle' : this.#failedRuns > 0 ? 'failed' : 'succeeded',
       runs: { total: this.#runs, running: this.#active.size },
       graphRun: this.#latest?.number ?? 0,
+      graphVersion: this.#latest?.graph.version ?? 0,
       startedAt: this.#startedAt ?? now,
       ...(this.#endedAt !== undefined && { endedAt: this.#endedAt }),
       now,

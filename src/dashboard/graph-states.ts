@@ -31,6 +31,8 @@ export interface RunNodes {
   nodes(): Iterable<{ readonly delayed: Delayed<unknown>; readonly state: NodeState }>;
   stateOf(cid: string): NodeState | undefined;
   callOf(cid: string): Delayed<unknown> | undefined;
+  /** For a call whose task returned a graph: that graph's final node. */
+  returnedInto(cid: string): Delayed<unknown> | undefined;
 }
 
 export class GraphStates {
@@ -43,6 +45,10 @@ export class GraphStates {
   #tallies = new Map<string, Tally>();
   /** Each call's state when the run ended, for a graph small enough to be drawn call by call. */
   #final: Map<string, NodeState> | undefined;
+  /** Tasks that returned graphs so far: the picture changes with each, and says so by this number. */
+  #expansions = 0;
+  /** The targets, kept while the run goes on if a task returned a graph (the picture is laid out again). */
+  #kept: readonly Delayed<unknown>[] | undefined;
 
   constructor(targets: readonly Delayed<unknown>[], run: RunNodes) {
     this.#targets = targets;
@@ -62,10 +68,28 @@ export class GraphStates {
     this.#tallies = tallies;
   }
 
+  /** A task returned a graph: the picture is laid out again, with it, when next asked for. */
+  expanded(): void {
+    if (!this.#run) return;
+    this.#expansions++;
+    this.#kept ??= this.#targets;
+    this.#targets = this.#kept;
+    this.#view = undefined;
+    this.#svg = undefined;
+  }
+
+  /** Changes when the picture does (a task returned a graph). */
+  get version(): number {
+    return this.#expansions;
+  }
+
   /** The run has ended: keep what it showed, and let it go. */
   ended(): void {
     const run = this.#run;
     if (!run) return;
+    // The graphs tasks returned are known only to the run: lay the picture out while it is here.
+    if (this.#expansions > 0) this.#layout();
+    this.#kept = undefined;
     this.refresh();
     let looked = 0;
     for (const tally of this.#tallies.values()) looked += sum(tally);
@@ -114,7 +138,8 @@ export class GraphStates {
 
   #layout(): ViewGraph {
     if (!this.#view) {
-      this.#view = viewGraphOf(allCalls(this.#targets ?? []), { collapseAbove: COLLAPSE_ABOVE });
+      const run = this.#run;
+      this.#view = viewGraphOf(allCalls(this.#targets ?? [], run && ((cid) => run.returnedInto(cid))), { collapseAbove: COLLAPSE_ABOVE });
       this.#targets = undefined;
     }
     return this.#view;

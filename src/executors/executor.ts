@@ -1,7 +1,7 @@
 import type { TaskError } from '../errors.js';
 import type { TaskFunction } from '../graph/task-function.js';
 import type { TaskResult } from '../scheduler/task-result.js';
-import type { Path } from './fill-inputs.js';
+import type { Path } from '../graph/fill-inputs.js';
 
 /**
  * Where an input's value comes from: a result the scheduler holds, or the task
@@ -26,11 +26,24 @@ export interface ExecutableTask {
   readonly timeoutMs?: number;
 }
 
+/**
+ * The graph a task returned instead of a value (graph/returned-graph.ts): the nodes
+ * themselves when the task ran on the main thread, and the graph's description
+ * (graph/graph-description.ts), encoded, which the store keeps as the task's result and
+ * from which the nodes of a worker's graph are rebuilt. A main-thread graph that cannot
+ * be described (it calls main-thread functions) has none, and is not stored.
+ */
+export interface Returned {
+  readonly structure?: unknown;
+  readonly description?: TaskResult;
+}
+
 export type Outcome =
   | {
       readonly id: number;
       readonly ok: true;
       readonly result: TaskResult;
+      readonly returned?: undefined;
       readonly durationMs: number;
       /** When the call began, in ms since the epoch. */
       readonly startedAt?: number;
@@ -47,6 +60,17 @@ export type Outcome =
       /** The thread it failed on, and when the call began, when that thread lived to say so (not after a crash or a timeout). */
       readonly workerId?: number;
       readonly startedAt?: number;
+    }
+  /** It returned a graph, which the run computes next: its value is that graph's. */
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly result?: undefined;
+      readonly returned: Returned;
+      readonly durationMs: number;
+      readonly startedAt?: number;
+      readonly workerId?: number;
+      readonly heapUsedBytes?: number;
     }
   /** Not run: an input from earlier in the same batch failed or was not run. */
   | { readonly id: number; readonly ok: false; readonly error?: undefined; readonly skipped: true; readonly durationMs: 0 };

@@ -2,9 +2,11 @@ import { CaptureChangedError, ResourceLimitError, TaskError, TimeoutError } from
 import type { TaskFunction } from '../graph/task-function.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome, ProgressListener } from './executor.js';
-import { taskContext } from './task-context.js';
+import { describeGraph } from '../graph/graph-description.js';
+import { isDelayed, returnedGraph } from '../graph/returned-graph.js';
+import { taskContext, type TaskContext } from '../graph/task-context.js';
 import { describeThrown } from './describe-thrown.js';
-import { setAtPath } from './fill-inputs.js';
+import { setAtPath } from '../graph/fill-inputs.js';
 import { TaskStop, withTaskStop } from './task-signal.js';
 
 /** performance.now() + this is ms since the epoch, comparable across threads. */
@@ -114,17 +116,18 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: Task
     for (const { path, result, fromTask } of task.inputs) {
       const source = fromTask === undefined ? result : earlier[fromTask];
       if (source instanceof TaskResult) setAtPath(args, path, source.value());
-      else if (source?.ok) setAtPath(args, path, source.result.value());
+      else if (source?.ok && source.result) setAtPath(args, path, source.result.value());
       else return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     }
     // Called with `this` undefined: never the task object it is reached through.
     const call = () => withTaskStop(stop, () => Reflect.apply(task.task.fn as (...a: unknown[]) => unknown, undefined, args));
-    // Only a run that listens pays for the context that lets the task report progress.
-    value = onProgress ? taskContext.run({ report: (fraction, message) => onProgress(task.id, fraction, message) }, call) : call();
+    // The context tells code the call starts that it is inside a task (its progress, a graph it returns).
+    const context: TaskContext = onProgress ? { report: (fraction, message) => onProgress(task.id, fraction, message) } : SILENT;
+    value = taskContext.run(context, call);
   } catch (thrown) {
     return failed(task, thrown, started);
   }
-  if (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function') {
+  if (typeof value === 'object' && value !== null && typeof (value as PromiseLike<unknown>).then === 'function' && !isDelayed(value)) {
     return Promise.resolve(value).then(
       (settled) => succeeded(task, settled, started),
       (thrown: unknown) => failed(task, thrown, started),
@@ -135,9 +138,26 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: Task
   return succeeded(task, value, started);
 }
 
+const SILENT: TaskContext = { report: () => undefined };
+
 function succeeded(task: ExecutableTask, value: unknown, started: number): Outcome {
   const durationMs = performance.now() - started;
+  // memograph's own functions (a part, a gathered structure) give values, never graphs.
+  const graph = task.task.builtin === undefined ? returnedGraph(value) : undefined;
+  if (graph !== undefined) {
+    const returned = { structure: graph, description: describable(graph) };
+    return { id: task.id, ok: true, returned, durationMs, startedAt: TIME_ORIGIN + started, workerId: 0 };
+  }
   return { id: task.id, ok: true, result: TaskResult.fromValue(value), durationMs, startedAt: TIME_ORIGIN + started, workerId: 0 };
+}
+
+/** The graph's description, to be stored; none when it calls functions that cannot be rebuilt (it is then not stored). */
+function describable(graph: unknown): TaskResult | undefined {
+  try {
+    return TaskResult.fromValue(describeGraph(graph));
+  } catch {
+    return undefined;
+  }
 }
 
 function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome {

@@ -15,7 +15,7 @@
  * - No context (code that no task call started): the same warning, naming no task.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { taskContext, type TaskContext } from './task-context.js';
+import { taskContext, type TaskContext } from '../graph/task-context.js';
 import { describeThrown } from './describe-thrown.js';
 import type { LateErrorMessage, ProgressMessage } from './protocol.js';
 

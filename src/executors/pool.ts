@@ -259,6 +259,7 @@ function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome
       const bytes = results.subarray(offset, offset + length);
       offset += length;
       const result = TaskResult.fromBytes(bytes, outcome.resultCids?.[i] ?? undefined);
+      if (outcome.graphs.includes(i)) return { id: task.id, ok: true, returned: { description: result }, durationMs, startedAt, workerId, heapUsedBytes };
       return { id: task.id, ok: true, result, durationMs, startedAt, workerId, heapUsedBytes };
     }
     const failure = failures.get(i)!;

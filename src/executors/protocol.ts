@@ -12,6 +12,9 @@
  * to the store and to the next worker unchanged.
  */
 import type { ErrorShape } from './error-shape.js';
+import type { Path } from '../graph/fill-inputs.js';
+
+export type { Path };
 
 /** How a worker finds a task's function. */
 export type FunctionRef =
@@ -29,8 +32,6 @@ export type FunctionRef =
        */
       readonly closure?: { readonly digest: string; readonly files: readonly (readonly [string, string])[] };
     };
-
-export type Path = readonly (string | number)[];
 
 /** The tasks of a batch, column by column; task `i` is the i-th entry of each per-task column. */
 export interface BatchPayload {
@@ -117,6 +118,11 @@ export interface BatchOutcome {
   /** Per task: CIDv1 (raw, sha256) of its result's bytes, when the batch asked for them. */
   readonly resultCids: readonly (string | null)[] | null;
   readonly failures: readonly FailureReport[];
+  /**
+   * The tasks that returned a graph (graph/returned-graph.ts): their result bytes are the
+   * graph's description (graph/graph-description.ts), not a value.
+   */
+  readonly graphs: readonly number[];
 }
 
 export interface BatchReply {

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { withFixedIdentity } from '../identity/fixed-identity.js';
-import { taskContext } from './task-context.js';
+import { taskContext } from '../graph/task-context.js';
 
 export const reportProgress = withFixedIdentity(function reportProgress(fraction: number, message?: string): boolean {
   if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {

@@ -6,11 +6,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
+import { describeGraph } from '../graph/graph-description.js';
+import { isDelayed, returnedGraph } from '../graph/returned-graph.js';
 import { RAW, cidOf } from '../hash/cid.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
 import { describeThrown } from './describe-thrown.js';
 import { shapeOf } from './error-shape.js';
-import { setAtPath } from './fill-inputs.js';
+import { setAtPath } from '../graph/fill-inputs.js';
 import { joinBytes } from './join-bytes.js';
 import { asTask, beginBatch, endBatch, type LateError } from './late-errors.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
@@ -59,6 +61,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
   const startedAtMs: number[] = [];
   const resultCids: (string | null)[] | null = batch.hashResults ? [] : null;
   const failures: FailureReport[] = [];
+  const graphs: number[] = [];
   // Encoded results of this batch's tasks, for fused tasks that take them. Each
   // consumer decodes its own copy, as it would have without fusion, so one task
   // mutating its input cannot change what another one sees.
@@ -69,7 +72,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
     startedAtMs.push(TIME_ORIGIN + started);
     let durationMs: number | undefined;
     const inputsEnd = input + payload.inputCounts[index]!;
-    if (!inputsReady(payload, input, inputsEnd, lengths)) {
+    if (!inputsReady(payload, input, inputsEnd, lengths, graphs)) {
       input = inputsEnd;
       durationsMs.push(0);
       lengths.push(-2);
@@ -92,9 +95,9 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
       }
       // `this` is undefined (a sloppy-mode function sees globalThis, by the language's rules).
       let value = asTask(batch.batchId, index, () => Reflect.apply(fn, undefined, args));
-      if (isThenable(value)) value = await value;
+      if (isThenable(value) && !isDelayed(value)) value = await value;
       durationMs = performance.now() - started;
-      const bytes = packValue(value);
+      const bytes = encodeResult(value, index, graphs);
       encoded[index] = bytes;
       durationsMs.push(durationMs);
       lengths.push(bytes.byteLength);
@@ -107,7 +110,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
       failures.push(report(index, error));
     }
   }
-  failLate(endBatch(), payload, lengths, resultCids, failures);
+  failLate(endBatch(), payload, lengths, resultCids, failures, graphs);
   const results: Uint8Array[] = [];
   let size = 0;
   for (let index = 0; index < count; index++) {
@@ -115,7 +118,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
     results.push(encoded[index]!);
     size += lengths[index]!;
   }
-  const outcome: BatchOutcome = { lengths, durationsMs, startedAtMs, resultCids, failures };
+  const outcome: BatchOutcome = { lengths, durationsMs, startedAtMs, resultCids, failures, graphs };
   return {
     outcome: packValue(outcome, 'outcome'),
     results: joinBytes(results, size),
@@ -133,6 +136,7 @@ function everyTaskFailed(count: number, error: unknown): BatchReply {
     startedAtMs: failures.map(() => TIME_ORIGIN + performance.now()),
     resultCids: null,
     failures,
+    graphs: [],
   };
   return { outcome: packValue(outcome, 'outcome'), results: new Uint8Array(0), threadId, heapUsedBytes: getHeapStatistics().used_heap_size };
 }
@@ -148,6 +152,7 @@ function failLate(
   lengths: number[],
   resultCids: (string | null)[] | null,
   failures: FailureReport[],
+  graphs: readonly number[],
 ): void {
   if (late.size === 0) return;
   for (const [index, error] of late) {
@@ -159,7 +164,7 @@ function failLate(
   let input = 0;
   for (let index = 0; index < lengths.length; index++) {
     const end = input + payload.inputCounts[index]!;
-    if (lengths[index]! >= 0 && !inputsReady(payload, input, end, lengths)) {
+    if (lengths[index]! >= 0 && !inputsReady(payload, input, end, lengths, graphs)) {
       lengths[index] = -2;
       if (resultCids) resultCids[index] = null;
     }
@@ -167,13 +172,32 @@ function failLate(
   }
 }
 
-/** Whether every input taken from an earlier task of the batch is there (that task succeeded). */
-function inputsReady(payload: BatchPayload, start: number, end: number, lengths: readonly number[]): boolean {
+/**
+ * Whether every input taken from an earlier task of the batch is there: that task
+ * succeeded, and with a value, not a graph (whose value the run has yet to compute).
+ */
+function inputsReady(payload: BatchPayload, start: number, end: number, lengths: readonly number[], graphs: readonly number[]): boolean {
   for (let input = start; input < end; input++) {
     const from = payload.inputFrom[input]!;
-    if (from >= 0 && !(lengths[from]! >= 0)) return false;
+    if (from >= 0 && (!(lengths[from]! >= 0) || graphs.includes(from))) return false;
   }
   return true;
+}
+
+/**
+ * A task's result as bytes: its value, or, when it returned graph nodes (which are not
+ * values and do not encode), the description of that graph, its index noted in `graphs`.
+ */
+function encodeResult(value: unknown, index: number, graphs: number[]): Uint8Array {
+  try {
+    return packValue(value);
+  } catch (error) {
+    const graph = returnedGraph(value);
+    if (graph === undefined) throw error;
+    const bytes = packValue(describeGraph(graph));
+    graphs.push(index);
+    return bytes;
+  }
 }
 
 function report(index: number, error: unknown): FailureReport {

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { isMainThread } from 'node:worker_threads';
 import { InvalidArgumentError, UnhashableError } from '../errors.js';
 import { callAddress, type ArgNote, type Link } from '../hash/call-address.js';
 import type { ComputeOptions } from '../options.js';
 import { checkNout, partFunction, type PartKey, type PartOf } from './parts.js';
+import type { Resolved } from './computed.js';
+import { addressedArgs } from './ignore.js';
+import { DELAYED_BRAND, ReturnedDelayed, nodesIn } from './returned-graph.js';
+import { insideTask } from './task-context.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
 /**
@@ -10,7 +15,8 @@ import { describeFunction, type DelayedOptions, type TaskFunction } from './task
  * pair, fixed when the call is made. Nothing runs until it is computed.
  */
 export class Delayed<T> {
-  readonly #cid: string;
+  /** Undefined only for a call sketched on a worker thread (see the constructor) until it is asked for. */
+  #cid: string | undefined;
   /** @internal */ readonly task: TaskFunction;
   /** @internal */ readonly args: readonly unknown[];
   /**
@@ -36,19 +42,36 @@ export class Delayed<T> {
 
   /** @internal Use {@link delayed}. */
   constructor(task: TaskFunction, args: readonly unknown[]) {
-    const { cid, links, notes } = callAddress(task.identity, args, linkOf, task.pure ? undefined : randomUUID());
+    this.task = task;
+    this.args = args;
+    if (!isMainThread && insideTask()) {
+      // A call made by a task on a worker thread, to be returned: the main thread
+      // identifies every call of a returned graph itself (graph-description.ts), so
+      // it is only sketched here, its CID computed if something asks for it.
+      const links: Link[] = nodesIn(args);
+      this.watched = NO_NOTES;
+      this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
+      this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
+      return;
+    }
+    const ignore = task.identity.ignore;
+    const addressed = ignore === undefined ? args : addressedArgs(args, ignore);
+    const { cid, links, notes } = callAddress(task.identity, addressed, linkOf, task.pure ? undefined : randomUUID());
     for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
     this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
     this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
     this.#cid = cid;
-    this.task = task;
-    this.args = args;
     this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
   }
 
   /** The call's content address: a CIDv1 string, known before anything runs. It cannot be changed. */
   get cid(): string {
+    if (this.#cid === undefined) {
+      const ignore = this.task.identity.ignore;
+      const addressed = ignore === undefined ? this.args : addressedArgs(this.args, ignore);
+      this.#cid = callAddress(this.task.identity, addressed, linkOf, this.task.pure ? undefined : randomUUID()).cid;
+    }
     return this.#cid;
   }
 
@@ -99,23 +122,34 @@ export class Delayed<T> {
     return `Delayed(${this.task.name}, ${this.cid})`;
   }
 
-  /**
-   * `await delayedValue` is almost always a mistake (it would silently yield the
-   * Delayed itself), so awaiting one fails loudly instead.
-   */
-  then(_resolve: unknown, reject?: (reason: unknown) => void): void {
-    const error = new TypeError(
-      `${this} is lazy and cannot be awaited: use \`await x.compute()\` or \`await compute(x)\``,
-    );
-    if (typeof reject === 'function') reject(error);
-    else throw error;
-  }
-
   [Symbol.toPrimitive](hint: string): string {
     if (hint === 'string') return this.toString();
     throw new TypeError(`${this} is lazy and has no value yet: compute it before using it in an expression`);
   }
 }
+
+Object.defineProperty(Delayed.prototype, DELAYED_BRAND, { value: true });
+
+const NO_NOTES: readonly ArgNote[] = Object.freeze([]);
+
+/**
+ * `await delayedValue` is almost always a mistake (it would silently yield the Delayed
+ * itself), so awaiting one fails loudly instead. Inside a task's call it gives a
+ * placeholder the task may return (an async task returning a graph: see
+ * returned-graph.ts). Defined here, not in the class, so that TypeScript does not take a
+ * Delayed for a promise: an async function may then return one, and Awaited leaves it be.
+ */
+Object.defineProperty(Delayed.prototype, 'then', {
+  value: function then(this: Delayed<unknown>, resolve: unknown, reject?: unknown): void {
+    if (insideTask() && typeof resolve === 'function') {
+      (resolve as (value: unknown) => void)(new ReturnedDelayed(this));
+      return;
+    }
+    const error = new TypeError(`${this} is lazy and cannot be awaited: use \`await x.compute()\` or \`await compute(x)\``);
+    if (typeof reject === 'function') (reject as (reason: unknown) => void)(error);
+    else throw error;
+  },
+});
 
 /**
  * A node's value is put into the arguments by path before the call; that works
@@ -178,8 +212,14 @@ export type MaybeDelayed<T> =
 export type DelayedArgs<A extends readonly unknown[]> = { [K in keyof A]: MaybeDelayed<A[K]> };
 
 /** A function wrapped by {@link delayed}: calling it builds a graph node instead of running. */
+/**
+ * What a call of a function returning `R` computes to: its resolved value, and for a
+ * function that returns a graph (a Delayed, or a structure holding some), that graph's value.
+ */
+export type ValueOf<R> = Resolved<Awaited<R>>;
+
 export interface DelayedFunction<A extends readonly unknown[], R> {
-  (...args: DelayedArgs<A>): Delayed<Awaited<R>>;
+  (...args: DelayedArgs<A>): Delayed<ValueOf<R>>;
   /** The wrapped function's name, as used in errors and the cache. */
   readonly taskName: string;
 }
@@ -217,22 +257,54 @@ export function delayed<A extends unknown[], R>(
   const task = describeFunction(fn, options);
   const call =
     nout === undefined
-      ? (...args: unknown[]) => new Delayed<Awaited<R>>(task, args)
-      : (...args: unknown[]) => withParts(new Delayed<Awaited<R>>(task, args), nout);
+      ? (...args: unknown[]) => new Delayed<ValueOf<R>>(task, args)
+      : ((Tuple) => (...args: unknown[]) => new Tuple(task, args))(tupleClass(nout));
   Object.defineProperty(call, 'taskName', { value: task.name });
   Object.defineProperty(call, 'name', { value: task.name });
   return call as unknown as DelayedFunction<A, R>;
 }
 
-/** Give a call made with `nout` its elements: by index, and by unpacking. */
-function withParts<T>(node: Delayed<T>, nout: number): Delayed<T> {
-  const parts: Delayed<unknown>[] = [];
-  const part = (i: number) => (parts[i] ??= (node as Delayed<unknown[]>).get(i));
-  for (let i = 0; i < nout; i++) Object.defineProperty(node, i, { get: () => part(i), enumerable: false });
-  Object.defineProperty(node, Symbol.iterator, {
-    value: function* () {
-      for (let i = 0; i < nout; i++) yield part(i);
+/**
+ * The class of calls made with `nout`: a Delayed whose elements are nodes, by index
+ * and by unpacking. One class per `nout`, made once, with the elements' getters on its
+ * prototype: a call then costs what a plain one does, not a property definition each.
+ */
+const tupleClasses = new Map<number, new (task: TaskFunction, args: readonly unknown[]) => Delayed<unknown>>();
+
+function tupleClass(nout: number): new (task: TaskFunction, args: readonly unknown[]) => Delayed<unknown> {
+  let cls = tupleClasses.get(nout);
+  if (cls !== undefined) return cls;
+  class DelayedTupleNode extends Delayed<unknown[]> {
+    #parts: Delayed<unknown>[] | undefined;
+
+    /** @internal Element `i`, made once. */
+    part(i: number): Delayed<unknown> {
+      const parts = (this.#parts ??= []);
+      return (parts[i] ??= this.get(i));
+    }
+
+  }
+  // A plain iterator, not a generator: `const [a, b] = f(x)` runs once per call made.
+  Object.defineProperty(DelayedTupleNode.prototype, Symbol.iterator, {
+    value: function (this: DelayedTupleNode): IterableIterator<Delayed<unknown>> {
+      let i = 0;
+      const node = this;
+      return {
+        next: () => (i < nout ? { value: node.part(i++), done: false } : { value: undefined, done: true }),
+        [Symbol.iterator]() {
+          return this;
+        },
+      } as IterableIterator<Delayed<unknown>>;
     },
   });
-  return node;
+  for (let i = 0; i < nout; i++) {
+    Object.defineProperty(DelayedTupleNode.prototype, i, {
+      get(this: DelayedTupleNode) {
+        return this.part(i);
+      },
+    });
+  }
+  cls = DelayedTupleNode as unknown as new (task: TaskFunction, args: readonly unknown[]) => Delayed<unknown>;
+  tupleClasses.set(nout, cls);
+  return cls;
 }

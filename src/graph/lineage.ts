@@ -7,11 +7,14 @@ import { argumentFingerprints } from '../hash/argument-fingerprints.js';
 import { identityAddress, identityRecords, type FunctionIdentity } from '../hash/identity.js';
 import type { Attachment, Lineage, Store } from '../store/store.js';
 import { linkOf, type Delayed } from './delayed.js';
+import { addressedArgs } from './ignore.js';
 
 /** The lineage of `call`, or undefined when its arguments no longer encode (they were changed after the call was made). */
 export function lineageOf(call: Delayed<unknown>): Lineage | undefined {
   try {
-    return { identity: identityAddress(call.task.identity).cid, args: argumentFingerprints(call.args, linkOf) };
+    const ignore = call.task.identity.ignore;
+    const args = ignore === undefined ? call.args : addressedArgs(call.args, ignore);
+    return { identity: identityAddress(call.task.identity).cid, args: argumentFingerprints(args, linkOf) };
   } catch {
     // Lineage explains a miss; it is not part of the result, which is stored all the same.
     return undefined;

@@ -58,7 +58,7 @@ let partTask: TaskFunction | undefined;
 
 /** The task every part node calls, described once. */
 export function partFunction(): TaskFunction {
-  partTask ??= describeFunction(get, { name: 'get', version: PART_VERSION, mainThread: true });
+  partTask ??= { ...describeFunction(get, { name: 'get', version: PART_VERSION, mainThread: true }), builtin: 'get' };
   return partTask;
 }
 

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, NotSelfContainedError, UnhashableError } from '../errors.js';
+import { checkIgnore } from './ignore.js';
 import { checkResources, type Resources } from './resources.js';
 import { analyzeFunction } from '../hash/function-source.js';
 import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/identity.js';
@@ -18,6 +19,14 @@ export interface DelayedOptions extends TaskPolicies {
    * `const [train, test] = split(rows)`, each element a node of its own.
    */
   nout?: number;
+  /**
+   * Arguments that do not change the result, left out of each call's address (joblib's
+   * `ignore`): positions in the argument list (`[2]`), or names of properties of
+   * plain-object arguments (`['verbose', 'log']` for `fn({ data, verbose, log })`).
+   * Calls that differ only there share one result. An ignored argument cannot be a Delayed.
+   * @example delayed(fit, { ignore: ['verbose'] })
+   */
+  ignore?: readonly (string | number)[];
   /**
    * An explicit identity for the function. When given, the function's source is not
    * hashed: bump the version yourself when the function's behaviour changes.
@@ -113,6 +122,10 @@ export interface DurationEstimate {
 export interface TaskFunction {
   readonly fn: (...args: never[]) => unknown;
   readonly name: string;
+  /** The options it was described with, so that a task that returns a call of it can say how to rebuild it. */
+  readonly options: Readonly<DelayedOptions>;
+  /** One of memograph's own functions (a part, a returned structure), rebuilt by name. */
+  readonly builtin?: string;
   readonly identity: FunctionIdentity;
   /** Stable key of the identity: the worker's compile cache is keyed by it. */
   readonly key: string;
@@ -158,13 +171,15 @@ export function describeFunction(fn: unknown, options: DelayedOptions = {}): Tas
   const name = options.name ?? (fn.name || 'anonymous');
   const placement = placementOf(fn, name, options);
   const env = checkEnv(options.env);
+  const ignore = checkIgnore(options.ignore);
   const request: ManifestRequest = { fn, name, placement: manifestPlacement(placement), ...(env ? { env } : {}) };
-  const identity = functionIdentity(fn, { name, version: options.version, manifest: () => codeManifest(request) });
+  const identity = functionIdentity(fn, { name, version: options.version, manifest: () => codeManifest(request), ...(ignore ? { ignore } : {}) });
   const built = identity.code;
   return {
     ...(placement.kind === 'main' && built !== undefined ? { checkCode: () => codeChange(request, built) } : {}),
     fn: fn as TaskFunction['fn'],
     name,
+    options: Object.freeze({ ...options }),
     identity,
     key: identityKey(identity),
     placement,

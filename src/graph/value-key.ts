@@ -3,6 +3,7 @@
  */
 import { valueAddress } from '../hash/value-address.js';
 import { Delayed } from './delayed.js';
+import { addressedArgs } from './ignore.js';
 
 const NO_RESULT = Symbol('an input has no result');
 
@@ -18,7 +19,8 @@ export function valueKeyOf(call: Delayed<unknown>, resultOf: (input: Delayed<unk
     return cid;
   };
   try {
-    return valueAddress(call.task.identity, call.args, linkOf);
+    const ignore = call.task.identity.ignore;
+    return valueAddress(call.task.identity, ignore === undefined ? call.args : addressedArgs(call.args, ignore), linkOf);
   } catch {
     // Without a value key the call is only run, never served by its inputs' values.
     return undefined;

@@ -2,9 +2,14 @@ import type { Delayed } from './delayed.js';
 
 /**
  * Every distinct call below `targets` (targets included), by CID, in the order a
- * depth-first walk meets them, with each call's distinct inputs.
+ * depth-first walk meets them, with each call's distinct inputs. With `returnedOf` (a
+ * run's), a call whose task returned a graph also takes that graph's final node as an
+ * input, and the walk goes on into it.
  */
-export function allCalls(targets: readonly Delayed<unknown>[]): Map<string, { node: Delayed<unknown>; inputs: string[] }> {
+export function allCalls(
+  targets: readonly Delayed<unknown>[],
+  returnedOf?: (cid: string) => Delayed<unknown> | undefined,
+): Map<string, { node: Delayed<unknown>; inputs: string[] }> {
   const calls = new Map<string, { node: Delayed<unknown>; inputs: string[] }>();
   const stack = [...targets];
   while (stack.length > 0) {
@@ -16,6 +21,11 @@ export function allCalls(targets: readonly Delayed<unknown>[]): Map<string, { no
       const dep = link.node as Delayed<unknown>;
       inputs.add(dep.cid);
       if (!calls.has(dep.cid)) stack.push(dep);
+    }
+    const returned = returnedOf?.(node.cid);
+    if (returned !== undefined) {
+      inputs.add(returned.cid);
+      if (!calls.has(returned.cid)) stack.push(returned);
     }
     calls.set(node.cid, { node, inputs: [...inputs] });
   }

@@ -8,7 +8,7 @@
  * code, or consistently renaming its local variables and parameters, does not.
  *
  * Hashed as its own record,
- * `["memograph/function", 2, {code?, name, sloppy?, source | version}]`, with
+ * `["memograph/function", 2, {code?, name, ignore?, sloppy?, source | version}]`, with
  * `code` a link to the manifest's record; call records link to it by CID, so a
  * long source is hashed once per function, not once per call.
  */
@@ -29,6 +29,11 @@ export interface FunctionIdentity {
   readonly sloppy?: true;
   /** What else the function's result depends on; absent when that is nothing, and with a version. */
   readonly code?: CodeManifest;
+  /**
+   * Arguments left out of its calls' addresses (DelayedOptions.ignore): positions, and
+   * names of properties of plain-object arguments; sorted, numbers first.
+   */
+  readonly ignore?: readonly (string | number)[];
 }
 
 export interface IdentityOptions {
@@ -41,6 +46,8 @@ export interface IdentityOptions {
    * once, when no version is given.
    */
   readonly manifest?: (fn: Function, name: string) => CodeManifest | undefined;
+  /** Arguments left out of the addresses of its calls (sorted, numbers first). */
+  readonly ignore?: readonly (string | number)[];
 }
 
 const identities = new WeakMap<Function, Map<string, FunctionIdentity>>();
@@ -54,7 +61,7 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
   }
-  const { name: givenName, version, manifest } = options ?? {};
+  const { name: givenName, version, manifest, ignore } = options ?? {};
   if (givenName !== undefined && typeof givenName !== 'string') {
     throw new InvalidArgumentError(`Expected \`name\` to be a string, got \`${String(givenName)}\` (${typeof givenName})`);
   }
@@ -64,14 +71,15 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
     );
   }
   const name = givenName ?? (fn.name || 'anonymous');
-  const key = version === undefined ? name : `${name}\0${version}`;
+  const ignoring = ignore !== undefined && ignore.length > 0 ? { ignore: Object.freeze([...ignore]) } : {};
+  const key = `${version === undefined ? name : `${name}\0${version}`}${ignoring.ignore ? `\0${JSON.stringify(ignoring.ignore)}` : ''}`;
   let perFunction = identities.get(fn);
   const known = perFunction?.get(key);
   if (version !== undefined || manifest === undefined) {
     if (known?.code === undefined && known !== undefined) return known;
   }
   if (version !== undefined) {
-    return remember(fn, key, Object.freeze({ name, version }), perFunction);
+    return remember(fn, key, Object.freeze({ name, version, ...ignoring }), perFunction);
   }
   const analysis = analyzeFunction(fn);
   if (analysis.isNative) {
@@ -91,6 +99,7 @@ export function functionIdentity(fn: Function, options?: IdentityOptions): Funct
     source: analysis.normalized,
     ...(analysis.sloppy ? { sloppy: true as const } : {}),
     ...(withCode ? { code: withCode } : {}),
+    ...ignoring,
   });
   return remember(fn, key, identity, perFunction);
 }
@@ -145,7 +154,7 @@ export function identityRecords(identity: FunctionIdentity): { cid: string; byte
 }
 
 function writeIdentity<T>(identity: FunctionIdentity, finish: (encoder: ReturnType<typeof acquireEncoder>) => T): T {
-  const { name, source, version, sloppy, code } = identity ?? {};
+  const { name, source, version, sloppy, code, ignore } = identity ?? {};
   for (const [field, value] of [['source', source], ['version', version]] as const) {
     if (value !== undefined && typeof value !== 'string') {
       throw new InvalidArgumentError(`Expected identity.${field} to be a string, got ${typeof value}`);
@@ -164,8 +173,9 @@ function writeIdentity<T>(identity: FunctionIdentity, finish: (encoder: ReturnTy
     encoder.head(4, 3);
     encoder.text(FUNCTION_TAG);
     encoder.head(0, IDENTITY_FORMAT);
-    // A canonical map: keys code < name < sloppy < source < version (shorter first, then bytewise).
-    const fields = (codeLink ? 1 : 0) + 1 + (sloppy ? 1 : 0) + (source === undefined ? 0 : 1) + (version === undefined ? 0 : 1);
+    // A canonical map: keys code < name < ignore < sloppy < source < version (shorter first, then bytewise).
+    const ignores = ignore !== undefined && ignore.length > 0;
+    const fields = (codeLink ? 1 : 0) + 1 + (ignores ? 1 : 0) + (sloppy ? 1 : 0) + (source === undefined ? 0 : 1) + (version === undefined ? 0 : 1);
     encoder.head(5, fields);
     if (codeLink) {
       encoder.text('code');
@@ -173,6 +183,10 @@ function writeIdentity<T>(identity: FunctionIdentity, finish: (encoder: ReturnTy
     }
     encoder.text('name');
     encoder.value(name);
+    if (ignores) {
+      encoder.text('ignore');
+      encoder.value([...ignore]);
+    }
     if (sloppy) {
       encoder.text('sloppy');
       encoder.value(true);

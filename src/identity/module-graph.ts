@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { UnhashableError } from '../errors.js';
 import { markDirty, persistent } from './persistent-cache.js';
+import { isOwnCode, OWN_NAME, ownPackageDir } from './own-code.js';
 import { builtinName, findPackageDir, packageName } from './packages.js';
 import { specifiersOf, summaryOf, type SummarizedFile } from './summaries.js';
 
@@ -122,7 +123,7 @@ function build(entry: string): StoredGraph {
   for (const [input, info] of Object.entries(metafile.inputs)) {
     if (input.includes(':') && !existsSync(resolve(root, input))) continue; // another namespace
     const absolute = resolve(root, input);
-    if (!JS.has(extname(absolute))) continue;
+    if (!JS.has(extname(absolute)) || isOwnCode(absolute)) continue;
     const path = toProjectPath(root, absolute);
     const targets: Record<string, Target> = {};
     for (const imported of info.imports) {
@@ -147,6 +148,8 @@ function targetOf(spec: string, path: string, external: boolean, root: string, f
     return { kind: 'package', name, dir: dir === undefined ? null : toProjectPath(root, dir) };
   }
   const absolute = resolve(root, path);
+  // memograph's own modules, imported by path: the package, not its files (see own-code.ts).
+  if (isOwnCode(absolute)) return { kind: 'package', name: OWN_NAME, dir: toProjectPath(root, ownPackageDir()) };
   return JS.has(extname(absolute)) ? { kind: 'local', path: toProjectPath(root, absolute) } : { kind: 'data', path: toProjectPath(root, absolute) };
 }
 

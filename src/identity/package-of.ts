@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, parse } from 'node:path';
+import { OWN_NAME, isOwnCode, ownCodeDigest, ownVersion } from './own-code.js';
 
 export interface PackageFacts {
   readonly name: string;
@@ -20,6 +21,7 @@ const lockfiles = new Map<string, Record<string, { integrity?: string }> | undef
 
 /** The package a file inside node_modules belongs to (its nearest package.json with a name). */
 export function packageOfFile(file: string): PackageFacts | undefined {
+  if (isOwnCode(file)) return { name: OWN_NAME, version: ownVersion(), integrity: ownCodeDigest() };
   const at = file.lastIndexOf('/node_modules/');
   if (at < 0) return undefined;
   const root = file.slice(0, at + '/node_modules/'.length);

@@ -6,8 +6,9 @@
  */
 import { builtinModules } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileState } from './file-state.js';
+import { OWN_NAME, ownCodeDigest, ownPackageDir } from './own-code.js';
 import { markDirty, persistent } from './persistent-cache.js';
 
 const BUILTINS = new Set(builtinModules);
@@ -49,6 +50,8 @@ export function packageIdentity(name: string, dir: string, projectRoot: string):
     version = typeof parsed.version === 'string' ? parsed.version : '';
     manifests.set(hash, version);
   }
+  // memograph itself, perhaps the project being worked on, which no lockfile describes.
+  if (name === OWN_NAME && resolve(dir) === ownPackageDir()) return { version, integrity: ownCodeDigest() };
   const lock = lockfileOf(projectRoot);
   const key = lock && relative(lock.dir, dir).split(sep).join('/');
   const integrity = (lock && (lock.integrities[key!] ?? lock.integrities[`node_modules/${name}`])) || '';

@@ -58,7 +58,8 @@ export function takeBatch(
   const fuseFrom = (start: number): void => {
     for (let i = start; inBatch && i < batch.length; i++) {
       for (const dependent of batch[i]!.dependents) {
-        if (!dependent.expanded || dependent.state !== 'waiting') continue;
+        // A node that follows a graph it returned takes that graph's value; it does not run again.
+        if (!dependent.expanded || dependent.state !== 'waiting' || dependent.returned) continue;
         const held = (inBatch.get(dependent) ?? 0) + 1;
         inBatch.set(dependent, held);
         // Fused tasks could not run anywhere else yet, so only the batch's size and

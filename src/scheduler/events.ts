@@ -50,6 +50,12 @@ export type RunEvent =
       readonly heapUsedBytes?: number;
       readonly shared: boolean;
     })
+  /**
+   * Its task returned a graph instead of a value (or the cache had that graph): the run
+   * computes the graph, whose final node is `into`, and the task finishes with its value.
+   * The graph's nodes are the run's from now on (`graph` told the total before them).
+   */
+  | (TaskEventBase & { readonly type: 'expanded'; readonly into: string })
   /** Served from the cache. */
   | (TaskEventBase & { readonly type: 'cached' })
   /** An attempt failed and another follows after `delayMs`. */

@@ -4,18 +4,18 @@
  * task has failed. The policy and the state it works on are explained in
  * state.ts; this file does the effects (store, futures table, executors).
  */
-import { CaptureChangedError, CodeChangedError, MemographError, TaskError } from '../errors.js';
+import type { MemographError, TaskError } from '../errors.js';
 import type { TaskFunction } from '../graph/task-function.js';
-import { changedEnvironment } from '../identity/environment.js';
-import { checkClosure } from '../identity/stale-code.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } from '../executors/executor.js';
-import { templateOf } from '../executors/fill-inputs.js';
-import { captureDeclared, restoreDeclared } from '../files/declared-outputs.js';
-import { lineageOf, withIdentityRecords } from '../graph/lineage.js';
+import { templateOf } from '../graph/fill-inputs.js';
+import { restoreDeclared } from '../files/declared-outputs.js';
+import { lineageOf } from '../graph/lineage.js';
 import { valueKeyOf } from '../graph/value-key.js';
+import { finalNode } from '../graph/gather.js';
+import { rebuildGraph } from '../graph/graph-description.js';
 import { withoutLineage } from '../store/record-codec.js';
-import { VALUE_ENCODING, type ResultRecord, type Store } from '../store/store.js';
+import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import type { RunEvent } from './events.js';
 import { retryDelay, shouldRetry, type ResolvedRetry } from '../graph/policies.js';
@@ -23,13 +23,17 @@ import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
 import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { NO_NODES, pushReady, emptyState, expand, fail, finish, makeReadyAgain, nodeFor, readyAfterLookup, restore, setState, targetsSettled, unrun, type FailurePolicy, type RunState, type TaskNode } from './state.js';
+import { NO_NODES, pushReady, emptyState, expand, fail, finish, follow, makeReadyAgain, nodeFor, readyAfterLookup, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
+import { storeResult } from './store-result.js';
+import { executorFailure, staleness, taskFailure, unstorable } from './task-failures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
 import type { Resources } from '../graph/resources.js';
 
 const YIELD_EVERY_MS = 10;
+/** Value-key lookups of fewer nodes than this are made one by one, synchronously. */
+const SYNC_LOOKUPS_BELOW = 32;
 
 export interface LoopOptions {
   /**
@@ -66,6 +70,7 @@ type Event =
   | { readonly kind: 'retry'; readonly node: TaskNode }
   | { readonly kind: 'reinstated'; readonly node: TaskNode; readonly result: TaskResult | undefined }
   | { readonly kind: 'released'; readonly node: TaskNode }
+  | { readonly kind: 'rebuilt'; readonly node: TaskNode; readonly returned: ReturnedCall; readonly graph?: Awaited<ReturnType<typeof rebuildGraph>>; readonly error?: unknown }
   | { readonly kind: 'wake' };
 
 /** An executor with its ready stack and the batches it has in flight. */
@@ -164,9 +169,12 @@ export class RunLoop {
       }
       let lastYield = performance.now();
       while (!this.#finished()) {
+        // Finishing one may finish the run.
+        if (this.#finishForwarded()) continue;
         this.#lookUpByValue();
         this.#dispatch();
-        if (this.#inFlight() === 0 && this.#pending === 0 && !this.#paused) {
+        if (this.#inFlight() === 0 && this.#pending === 0 && !this.#paused && this.state.forwarded.length === 0) {
+          if (this.#failCycles()) continue;
           throw new Error('internal: the run has unfinished work but nothing to wait for');
         }
         this.#handle(await this.#events.next());
@@ -321,8 +329,10 @@ export class RunLoop {
   }
 
   #expandClaimed(node: TaskNode, discovered: TaskNode[]): void {
-    // A volatile node is never trusted by its call CID: its inputs' values name its result.
-    node.byValue = this.#store !== undefined && node.delayed.task.cache && node.delayed.volatile;
+    // Its inputs may return what they returned before though their CIDs changed (their code
+    // did) or they ran again (a volatile node, never trusted by its call CID). Without inputs,
+    // its value key would say no more than its call CID, which missed.
+    node.byValue = this.#store !== undefined && node.delayed.task.cache && node.delayed.links.length > 0;
     expand(this.state, node, this.#inputsOf(node, discovered));
     for (const dep of node.deps) {
       // A result already released by this run is needed again (a cached node turned
@@ -383,7 +393,8 @@ export class RunLoop {
     const nodes = unlooked.splice(0);
     const store = this.#store!;
     for (const node of nodes) node.valueKey = this.#valueKeyOf(node);
-    if (store.getRecordSync) {
+    // Many at once are cheaper as one read of them all than as a read each.
+    if (store.getRecordSync && nodes.length < SYNC_LOOKUPS_BELOW) {
       for (const node of nodes) this.#lookedUp(node, node.valueKey === undefined ? undefined : store.getRecordSync(node.valueKey));
       return;
     }
@@ -548,6 +559,10 @@ export class RunLoop {
         this.#pending--;
         if (event.node.state === 'waiting' && !this.state.error) makeReadyAgain(this.state, event.node);
         return;
+      case 'rebuilt':
+        this.#pending--;
+        this.#rebuilt(event);
+        return;
       case 'released':
         this.#pending--;
         this.#holders.done(event.node);
@@ -576,6 +591,10 @@ export class RunLoop {
       this.#failNode(node, outcome.error, ran);
       return;
     }
+    if (outcome.returned) {
+      this.#graphReturned(node, outcome);
+      return;
+    }
     const { result } = outcome;
     const store = node.delayed.task.cache ? this.#store : undefined;
     const needsBytes = store !== undefined || node.dependents.some((d) => d.delayed.task.placement.kind !== 'main');
@@ -587,41 +606,7 @@ export class RunLoop {
         return;
       }
     }
-    const changed = store && node.delayed.watched.length > 0 ? this.#checks.beforeStore(node.delayed) : undefined;
-    if (changed !== undefined) {
-      this.#refuse(node, taskFailure(node, changed, undefined));
-      return;
-    }
-    if (store) {
-      const bytes = result.bytes();
-      let declared: ReturnType<typeof captureDeclared> | undefined;
-      try {
-        declared = node.delayed.task.outputs && captureDeclared(node.delayed.task.outputs);
-      } catch (error) {
-        this.#failNode(node, taskFailure(node, (error as Error).message, error));
-        return;
-      }
-      const record: ResultRecord = {
-        resultCid: result.resultCid(),
-        encoding: VALUE_ENCODING,
-        size: bytes.byteLength,
-        durationMs: outcome.durationMs,
-        fn: node.delayed.task.name,
-        createdAt: Date.now(),
-        ...(declared && { outputs: declared.outputs }),
-      };
-      // The stored record says what the result was computed from; the node keeps it lean.
-      const lineage = lineageOf(node.delayed);
-      const attachments = lineage ? withIdentityRecords(store, node.delayed.task.identity, declared?.attachments) : declared?.attachments;
-      const full = lineage ? { ...record, lineage } : record;
-      // A volatile node's call CID does not name its result: it is stored by its value key alone.
-      const volatile = node.delayed.volatile;
-      if (!volatile) store.putResult(node.delayed.cid, full, bytes, attachments);
-      const valueKey = volatile ? (node.valueKey ?? this.#valueKeyOf(node)) : undefined;
-      if (valueKey !== undefined) store.putResult(valueKey, full, bytes, attachments);
-      // Results not in the store are kept for the run (RunState.keepUnstored).
-      node.record = volatile && valueKey === undefined ? undefined : record;
-    }
+    if (store && !this.#storeResult(store, node, result, outcome.durationMs, VALUE_ENCODING)) return;
     this.state.counts.executed++;
     this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
     this.#emitIf(() => ({
@@ -637,6 +622,133 @@ export class RunLoop {
     }));
     finish(this.state, node, result, 'done');
     this.#settle(node, { kind: 'done', result });
+  }
+
+  /**
+   * Store what a task gave (its value, or the graph it returned): false when the node
+   * failed instead (an input file changed while it ran, its output files are missing).
+   */
+  #storeResult(store: Store, node: TaskNode, result: TaskResult, durationMs: number, encoding: RecordEncoding): boolean {
+    const refused = storeResult(store, node, result, durationMs, encoding, this.#checks, (n) => this.#valueKeyOf(n));
+    if (refused === undefined) return true;
+    if (refused.retry) this.#failNode(node, refused.error);
+    else this.#refuse(node, refused.error);
+    return false;
+  }
+
+  // ---- returned graphs ---------------------------------------------------------
+
+  /** The task returned a graph: store it as the task's result, and compute it (graph/returned-graph.ts). */
+  #graphReturned(node: TaskNode, outcome: Extract<Outcome, { returned: object }>): void {
+    const { structure, description } = outcome.returned;
+    const store = node.delayed.task.cache ? this.#store : undefined;
+    if (store && description) {
+      try {
+        description.bytes();
+      } catch (error) {
+        this.#failNode(node, unstorable(node, error));
+        return;
+      }
+      if (!this.#storeResult(store, node, description, outcome.durationMs, GRAPH_ENCODING)) return;
+    }
+    this.state.counts.executed++;
+    this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
+    const { durationMs, startedAt, workerId, heapUsedBytes } = outcome;
+    const returned: ReturnedCall = { how: 'done', durationMs, startedAt, workerId, heapUsedBytes };
+    if (structure !== undefined) this.#follow(node, structure, returned);
+    else this.#rebuild(node, description!, returned);
+  }
+
+  /** Build the nodes of a graph from its description (a worker's, or the store's): imports modules, so it waits. */
+  #rebuild(node: TaskNode, description: TaskResult, returned: ReturnedCall): void {
+    this.#pending++;
+    Promise.resolve()
+      .then(() => rebuildGraph(description.value()))
+      .then(
+        (graph) => this.#events.push({ kind: 'rebuilt', node, returned, graph }),
+        (error: unknown) => this.#events.push({ kind: 'rebuilt', node, returned, error }),
+      );
+  }
+
+  #rebuilt(event: Extract<Event, { kind: 'rebuilt' }>): void {
+    const { node, returned, graph } = event;
+    if (this.#stopped || (node.state !== 'waiting' && node.state !== 'running')) return;
+    if (returned.how === 'cached') {
+      // A stored graph that no longer builds, or takes a file that changed since, is a miss: the task runs again.
+      const stale = graph === undefined || graph.nodes.some((call) => call.watched.length > 0 && this.#checks.beforeRun(call) !== undefined);
+      if (stale) this.#forgetStored(node);
+      else this.#follow(node, graph.structure, returned);
+      return;
+    }
+    if (graph !== undefined) {
+      this.#follow(node, graph.structure, returned);
+      return;
+    }
+    const message = event.error instanceof Error ? event.error.message : String(event.error);
+    this.#refuse(node, taskFailure(node, `the graph it returned cannot be built in the main thread: ${message}`, event.error));
+  }
+
+  /** The node's value is that of the graph its task returned: wait for the graph's final node, exploring it if new. */
+  #follow(node: TaskNode, structure: unknown, returned: ReturnedCall): void {
+    let final: Delayed<unknown>;
+    try {
+      final = finalNode(structure);
+    } catch (error) {
+      this.#refuse(node, taskFailure(node, `the structure it returned cannot be computed: ${(error as Error).message}`, error));
+      return;
+    }
+    const { node: target, isNew } = nodeFor(this.state, final);
+    if (target === node) {
+      this.#refuse(node, taskFailure(node, 'it returned a call of itself, whose value would wait for itself for ever', undefined));
+      return;
+    }
+    if (!isNew && target.result === undefined && (target.state === 'done' || target.state === 'cached') && !target.record) {
+      this.#refuse(node, taskFailure(node, `it returned ${target.delayed}, whose result this run has let go already (it keeps results only with a cache)`, undefined));
+      return;
+    }
+    follow(this.state, node, target, returned);
+    this.#emitIf(() => ({ type: 'expanded', ...this.#about(node), into: target.delayed.cid }));
+    if (isNew) this.#exploreLater([target], true);
+    else if (target.result === undefined && (target.state === 'done' || target.state === 'cached')) this.#load(target);
+  }
+
+  /** Nodes whose returned graph has its value: they take it. False if there were none. */
+  #finishForwarded(): boolean {
+    const forwarded = this.state.forwarded;
+    if (forwarded.length === 0) return false;
+    for (const node of forwarded.splice(0)) {
+      if (node.state !== 'waiting') continue;
+      const final = node.deps[0]!;
+      const result = final.result!;
+      const returned = node.returned!;
+      // Its value is stored as the final node's: that is where to read it again.
+      node.record = final.record;
+      if (returned.how === 'cached') {
+        this.state.counts.cached++;
+        finish(this.state, node, result, 'cached');
+      } else {
+        const { durationMs, startedAt, workerId, heapUsedBytes } = returned;
+        this.#emitIf(() => ({ type: 'finished', ...this.#about(node), durationMs, startedAt, workerId, heapUsedBytes, shared: false }));
+        finish(this.state, node, result, 'done');
+      }
+      this.#settle(node, { kind: 'done', result });
+    }
+    return true;
+  }
+
+  /**
+   * Nothing runs and nothing is awaited, yet the run is not over: only a cycle through
+   * returned graphs does that (a task returned a graph that needs the task's own value).
+   * Those tasks fail; false if there are none.
+   */
+  #failCycles(): boolean {
+    let found = false;
+    for (const node of this.state.nodes.values()) {
+      if (node.returned === undefined || node.state !== 'waiting') continue;
+      found = true;
+      this.#refuse(node, taskFailure(node, `the graph it returned (${node.deps[0]!.delayed}) needs this task's own value: a cycle`, undefined));
+    }
+    return found;
   }
 
   /** `ran`: where the failed attempt ran and for how long, when its thread said so. */
@@ -755,10 +867,16 @@ export class RunLoop {
     if (byValue && !node.delayed.volatile && this.#store) {
       // Its call CID names this result now (its inputs are what their CIDs say): the next run finds it at once.
       const lineage = lineageOf(node.delayed);
-      this.#store.putResult(node.delayed.cid, lineage ? { ...node.record!, lineage } : node.record!, result.bytes());
+      const { byValue: _, ...record } = node.record!;
+      this.#store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, result.bytes());
+    }
+    this.state.counts.savedMs += node.record?.durationMs ?? 0;
+    if (node.record?.encoding === GRAPH_ENCODING) {
+      // The task returned a graph: rebuild it, and take its value (as cached) when it has one.
+      this.#rebuild(node, result, { how: 'cached', durationMs: node.record.durationMs });
+      return;
     }
     this.state.counts.cached++;
-    this.state.counts.savedMs += node.record?.durationMs ?? 0;
     finish(this.state, node, result, 'cached');
     this.#settle(node, { kind: 'done', result });
   }
@@ -843,39 +961,4 @@ function isFresh(node: TaskNode, record: ResultRecord): boolean {
 /** Whether the store's record under `node`'s call CID, if any, is its result. */
 function byCall(node: TaskNode): boolean {
   return node.delayed.task.cache && !node.delayed.volatile;
-}
-
-function taskFailure(node: TaskNode, message: string, cause: unknown): TaskError {
-  return new TaskError({ taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: message }, { cause });
-}
-
-function unstorable(node: TaskNode, error: unknown): TaskError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new TaskError(
-    { taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: `its result cannot be stored: ${message}` },
-    { cause: error },
-  );
-}
-
-function executorFailure(node: TaskNode, error: unknown): TaskError {
-  const message = error instanceof Error ? error.message : String(error);
-  return new TaskError(
-    { taskName: node.delayed.task.name, cid: node.delayed.cid, originalMessage: `its executor failed: ${message}` },
-    { cause: error instanceof MemographError ? error : undefined },
-  );
-}
-
-/** What makes `task` no longer the function its identity describes, as the error of one of its nodes. */
-function staleness(task: TaskFunction): ((node: TaskNode) => TaskError) | undefined {
-  const code = task.identity.code;
-  const changed = task.placement.kind === 'module' ? checkClosure(code) : undefined;
-  if (changed) return (node) => new CodeChangedError({ taskName: task.name, cid: node.delayed.cid, ...changed });
-  const variable = changedEnvironment(code);
-  if (variable === undefined) return undefined;
-  return (node) =>
-    new CaptureChangedError({
-      taskName: task.name,
-      cid: node.delayed.cid,
-      originalMessage: `environment variable ${variable} changed after delayed() built the function's identity; call delayed() again after setting it`,
-    });
 }

@@ -27,6 +27,11 @@
  * (`Delayed.volatile`) is never trusted by its call CID, whose inputs may return
  * something else each run: it always waits for its inputs and is looked up so.
  *
+ * A task may return a graph instead of a value (graph/returned-graph.ts). Its node then
+ * `follow`s the graph's final node: it waits for it as for an input, and when it arrives
+ * the loop finishes the node with the same result (`forwarded`). Its own inputs are
+ * released at once; the graph's nodes are explored like any others.
+ *
  * Example: for t = total(load(3)), with nothing cached, the run explores t
  * (miss: inputs [load(3)]), then load(3) (miss: no inputs → ready). The loop
  * runs load(3); `finish` marks it done, t's last input arrived so t is pushed
@@ -73,6 +78,20 @@ export interface TaskNode {
   byValue: boolean;
   /** Its value key, once its inputs' results are known and it has one. */
   valueKey: string | undefined;
+  /**
+   * Set when its task returned a graph (see `follow`): its value is then that graph's,
+   * its only input from then on. Says how the graph was had and what the call cost.
+   */
+  returned: ReturnedCall | undefined;
+}
+
+/** A call that returned a graph: run now (`done`) or rebuilt from its stored graph (`cached`), and what running it cost. */
+export interface ReturnedCall {
+  readonly how: 'done' | 'cached';
+  readonly durationMs: number;
+  readonly startedAt?: number;
+  readonly workerId?: number;
+  readonly heapUsedBytes?: number;
 }
 
 export interface RunCounts {
@@ -104,6 +123,8 @@ export interface RunState {
   readonly readyOnMain: TaskNode[];
   /** Nodes whose inputs are all available, for the loop to look up by value key (then `readyAfterLookup`). */
   readonly unlooked: TaskNode[];
+  /** Nodes whose returned graph has its value: for the loop to finish them (then `finish`). */
+  readonly forwarded: TaskNode[];
   readonly counts: RunCounts;
   /** Nodes whose state changed since the last snapshot (each once: see `TaskNode.changed`). */
   changed: TaskNode[];
@@ -139,6 +160,7 @@ export function emptyState(policy: FailurePolicy = 'fail-fast'): RunState {
     readyOnWorkers: [],
     readyOnMain: [],
     unlooked: [],
+    forwarded: [],
     counts: {
       total: 0,
       executed: 0,
@@ -180,6 +202,7 @@ export function nodeFor(state: RunState, delayed: Delayed<unknown>): { node: Tas
     attempts: 0,
     byValue: false,
     valueKey: undefined,
+    returned: undefined,
   };
   state.nodes.set(delayed.cid, node);
   state.counts.total++;
@@ -214,6 +237,10 @@ export function expand(state: RunState, node: TaskNode, deps: TaskNode[]): void 
 }
 
 function makeReady(state: RunState, node: TaskNode): void {
+  if (node.returned) {
+    state.forwarded.push(node);
+    return;
+  }
   if (node.byValue) {
     // Once: a node that is unrun or retried has been looked up already.
     node.byValue = false;
@@ -249,6 +276,27 @@ export function pushReady(ready: TaskNode[], node: TaskNode): void {
     else high = middle;
   }
   ready.splice(low, 0, node);
+}
+
+/**
+ * The node's task returned a graph, whose final node is `final`: the node waits for it,
+ * as for an input, and takes its value. The inputs it ran with are let go now.
+ */
+export function follow(state: RunState, node: TaskNode, final: TaskNode, returned: ReturnedCall): void {
+  for (const dep of node.deps) release(state, dep);
+  node.returned = returned;
+  node.expanded = true;
+  node.deps = [final];
+  node.missing = final.result === undefined ? 1 : 0;
+  if (final.dependents === NO_NODES) final.dependents = [node];
+  else final.dependents.push(node);
+  final.holders++;
+  setState(state, node, 'waiting');
+  if (final.state === 'failed' || final.state === 'skipped') {
+    setState(state, node, 'skipped');
+    state.counts.skipped++;
+    skipDependents(state, node);
+  } else if (node.missing === 0) makeReady(state, node);
 }
 
 /** The node's result is available: from running it (`done`) or from the store (`cached`). */

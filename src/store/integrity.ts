@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { FINGERPRINT_INLINE_LIMIT } from '../hash/argument-fingerprints.js';
 import { cidOf, DAG_CBOR, RAW } from '../hash/cid.js';
-import { VALUE_ENCODING, type Lineage, type ResultRecord } from './store.js';
+import { GRAPH_ENCODING, VALUE_ENCODING, type Lineage, type ResultRecord } from './store.js';
 
 /**
  * Whether `bytes` hash to `cid`. Results and output files are RAW CIDs; the identity
@@ -32,9 +32,9 @@ export function checkPut(callCid: string, record: ResultRecord, bytes: Uint8Arra
   if (typeof record?.resultCid !== 'string' || record.resultCid === '') {
     throw new InvalidArgumentError(`Expected the record of ${callCid} to have a resultCid string`);
   }
-  if (record.encoding !== VALUE_ENCODING) {
+  if (record.encoding !== VALUE_ENCODING && record.encoding !== GRAPH_ENCODING) {
     throw new InvalidArgumentError(
-      `Expected the record of ${callCid} to have encoding \`${VALUE_ENCODING}\`, got \`${String(record.encoding)}\``,
+      `Expected the record of ${callCid} to have encoding \`${VALUE_ENCODING}\` or \`${GRAPH_ENCODING}\`, got \`${String(record.encoding)}\``,
     );
   }
   if (record.size !== bytes.byteLength) {

@@ -299,12 +299,7 @@ export class LevelStore implements Store, StoreAdmin {
       if (generation !== this.#inflight) generation.bytes.delete(resultCid);
       return undefined;
     }
-    let stored: Uint8Array | undefined;
-    try {
-      stored = await this.#db.get(LEVEL_LAYOUT.resultKey(resultCid));
-    } catch (error) {
-      stored = this.#readFailure(error, `bytes of ${resultCid}`);
-    }
+    const stored = await this.#readBytes(resultCid);
     if (stored === undefined) return undefined;
     // A fresh Buffer from LevelDB, so the caller may own it; seen as a plain Uint8Array like
     // every other store's bytes (unpackValue does not care, type-exact comparisons do).
@@ -312,6 +307,35 @@ export class LevelStore implements Store, StoreAdmin {
     this.#suspect.add(resultCid);
     this.#scheduleWrite();
     return undefined;
+  }
+
+  /** Reads asked for in one synchronous stretch, made as one `getMany` (one trip to LevelDB's thread, not one each). */
+  #reads: { readonly cids: string[]; readonly settle: ((stored: Uint8Array | undefined, error?: unknown) => void)[] } | undefined;
+
+  #readBytes(resultCid: string): Promise<Uint8Array | undefined> {
+    let reads = this.#reads;
+    if (reads === undefined) {
+      const batch = { cids: [] as string[], settle: [] as ((stored: Uint8Array | undefined, error?: unknown) => void)[] };
+      reads = this.#reads = batch;
+      queueMicrotask(() => {
+        if (this.#reads === batch) this.#reads = undefined;
+        void this.#db.getMany(batch.cids.map(LEVEL_LAYOUT.resultKey)).then(
+          (values) => batch.settle.forEach((settle, i) => settle(values[i])),
+          (error: unknown) => batch.settle.forEach((settle) => settle(undefined, error)),
+        );
+      });
+    }
+    return new Promise((resolve, reject) => {
+      reads.cids.push(resultCid);
+      reads.settle.push((stored, error) => {
+        if (error === undefined) return resolve(stored);
+        try {
+          resolve(this.#readFailure(error, `bytes of ${resultCid}`));
+        } catch (failure) {
+          reject(failure);
+        }
+      });
+    });
   }
 
   putResult(callCid: string, record: ResultRecord, bytes: Uint8Array, attachments: readonly Attachment[] = []): void {
@@ -593,6 +617,7 @@ function decodeUsed(raw: Uint8Array): number {
 /** Results a landed generation wrote (deletions are not results). */
 function storedRecords(generation: Pending): number {
   let count = 0;
-  for (const record of generation.records.values()) if (record !== null) count++;
+  // A record under a value key is another way to find a result stored beside it.
+  for (const record of generation.records.values()) if (record !== null && !record.byValue) count++;
   return count;
 }

@@ -5,7 +5,8 @@
  * records extension), so any msgpack reader can inspect a store.
  *
  *   format 3: [3, call check, resultCid, encoding, size, durationMs, fn, createdAt,
- *              outputs | nil, identity CID | nil, [argument fingerprint (bin), …] | nil]
+ *              outputs | nil, identity CID | nil, [argument fingerprint (bin), …] | nil,
+ *              (true, only for a record stored under a value key: ResultRecord.byValue)]
  *
  * The call check is the last CALL_CHECK_LENGTH characters of the call CID the record is
  * stored under (80 bits of its sha256 digest, in base32). A record copied or moved under
@@ -20,7 +21,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { FINGERPRINT_INLINE_LIMIT } from '../hash/argument-fingerprints.js';
-import { VALUE_ENCODING, type Lineage, type ResultRecord } from './store.js';
+import { GRAPH_ENCODING, VALUE_ENCODING, type Lineage, type RecordEncoding, type ResultRecord } from './store.js';
 
 const FORMAT = 3;
 /** How much of the call CID a record repeats; CIDs end in their digest, so this is digest. */
@@ -36,7 +37,7 @@ function callCheck(callCid: string): string {
 /** The stored bytes of `record`, bound to the call CID it is stored under. */
 export function encodeRecord(callCid: string, record: ResultRecord): Uint8Array {
   const { lineage } = record;
-  return packr.pack([
+  const fields: unknown[] = [
     FORMAT,
     callCheck(callCid),
     record.resultCid,
@@ -48,7 +49,9 @@ export function encodeRecord(callCid: string, record: ResultRecord): Uint8Array 
     record.outputs ? { ...record.outputs } : null,
     lineage ? lineage.identity : null,
     lineage ? [...lineage.args] : null,
-  ]);
+  ];
+  if (record.byValue) fields.push(true);
+  return packr.pack(fields);
 }
 
 /** The record stored under `callCid`, or `undefined` if the bytes are not a record written for it. */
@@ -59,8 +62,13 @@ export function decodeRecord(callCid: string, bytes: Uint8Array): ResultRecord |
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields) || fields.length !== 11) return undefined;
-  const [format, check, resultCid, encoding, size, durationMs, fn, createdAt, outputs, identity, args] = fields as unknown[];
+  if (!Array.isArray(fields) || (fields.length !== 11 && !(fields.length === 12 && fields[11] === true))) return undefined;
+  const record = decodeFields(callCid, fields);
+  return record && fields.length === 12 ? { ...record, byValue: true } : record;
+}
+
+function decodeFields(callCid: string, fields: unknown[]): ResultRecord | undefined {
+  const [format, check, resultCid, encoding, size, durationMs, fn, createdAt, outputs, identity, args] = fields;
   if (format !== FORMAT || check !== callCheck(callCid)) return undefined;
   const hasOutputs = outputs !== null;
   let lineage: Lineage | undefined;
@@ -71,7 +79,7 @@ export function decodeRecord(callCid: string, bytes: Uint8Array): ResultRecord |
   if (hasOutputs && !isOutputMap(outputs)) return undefined;
   if (
     typeof resultCid !== 'string' ||
-    encoding !== VALUE_ENCODING ||
+    (encoding !== VALUE_ENCODING && encoding !== GRAPH_ENCODING) ||
     !Number.isSafeInteger(size) ||
     (size as number) < 0 ||
     typeof durationMs !== 'number' ||
@@ -82,14 +90,15 @@ export function decodeRecord(callCid: string, bytes: Uint8Array): ResultRecord |
   }
   // One literal per shape: spreading a record into another costs more than decoding it.
   const storedSize = size as number;
+  const how = encoding as RecordEncoding;
   if (lineage === undefined) {
     return hasOutputs
-      ? { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string> }
-      : { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt };
+      ? { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string> }
+      : { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt };
   }
   return hasOutputs
-    ? { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string>, lineage }
-    : { resultCid, encoding: VALUE_ENCODING, size: storedSize, durationMs, fn, createdAt, lineage };
+    ? { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt, outputs: outputs as Record<string, string>, lineage }
+    : { resultCid, encoding: how, size: storedSize, durationMs, fn, createdAt, lineage };
 }
 
 function isOutputMap(value: unknown): boolean {
@@ -126,10 +135,11 @@ export function ownRecord(record: ResultRecord): ResultRecord {
     fn: record.fn,
     createdAt: record.createdAt,
   };
-  const { outputs, lineage } = record;
-  if (!outputs && !lineage) return own;
+  const { outputs, lineage, byValue } = record;
+  if (!outputs && !lineage && !byValue) return own;
   return {
     ...own,
+    ...(byValue && { byValue }),
     ...(outputs && { outputs: { ...outputs } }),
     ...(lineage && { lineage: { identity: lineage.identity, args: lineage.args.map((fingerprint) => new Uint8Array(fingerprint)) } }),
   };
@@ -138,8 +148,9 @@ export function ownRecord(record: ResultRecord): ResultRecord {
 /** The record without its lineage, for holders that only need to find the result. */
 export function withoutLineage(record: ResultRecord): ResultRecord {
   if (record.lineage === undefined) return record;
-  const { resultCid, encoding, size, durationMs, fn, createdAt, outputs } = record;
-  return outputs
+  const { resultCid, encoding, size, durationMs, fn, createdAt, outputs, byValue } = record;
+  const lean: ResultRecord = outputs
     ? { resultCid, encoding, size, durationMs, fn, createdAt, outputs }
     : { resultCid, encoding, size, durationMs, fn, createdAt };
+  return byValue ? { ...lean, byValue } : lean;
 }

@@ -121,7 +121,8 @@ async function countRecords(location: string): Promise<number> {
   await db.open({ createIfMissing: false });
   try {
     let count = 0;
-    for await (const _ of db.keys({ gte: 'c/', lt: 'c0' })) count++;
+    // Records under value keys are not entries of their own (ResultRecord.byValue).
+    for await (const [key, raw] of db.iterator({ gte: 'c/', lt: 'c0' })) if (!decodeRecord(key.slice(2), raw)?.byValue) count++;
     return count;
   } finally {
     await db.close();
@@ -157,10 +158,10 @@ async function dropUnsound(location: string): Promise<{ recordsAfter: number; dr
         }
       }
       if (problem === undefined) {
-        recordsAfter++;
+        if (!record!.byValue) recordsAfter++;
         continue;
       }
-      dropped.push({ cid, problem });
+      if (!record?.byValue) dropped.push({ cid, problem });
       batch.del(key);
       batch.del(LEVEL_LAYOUT.usedKey(cid));
     }

@@ -11,12 +11,21 @@
 import type { ClaimBoard } from './claims.js';
 
 export const VALUE_ENCODING = 'msgpackr/2';
+/**
+ * The record of a task that returned a graph: its bytes are the graph's description
+ * (graph/graph-description.ts, itself encoded as msgpackr/2), and the call's value is the
+ * value of that graph, which a run rebuilds and computes. A reader that knows only
+ * VALUE_ENCODING sees a miss, never a wrong value.
+ */
+export const GRAPH_ENCODING = 'memograph/graph 1';
+
+export type RecordEncoding = typeof VALUE_ENCODING | typeof GRAPH_ENCODING;
 
 export interface ResultRecord {
   /** CIDv1 (raw codec, sha256) of the stored bytes. */
   readonly resultCid: string;
-  /** How the bytes encode the value. */
-  readonly encoding: typeof VALUE_ENCODING;
+  /** How the bytes encode the value (or, for GRAPH_ENCODING, the graph whose value it is). */
+  readonly encoding: RecordEncoding;
   /** Length of the stored bytes. */
   readonly size: number;
   /** Wall time the task took to compute, in milliseconds. */
@@ -35,6 +44,12 @@ export interface ResultRecord {
    * call misses. Absent in records written before it was stored (record format 1).
    */
   readonly lineage?: Lineage;
+  /**
+   * Stored under a call's value key (hash/value-address.ts) beside the record under its
+   * call CID: another way to find that result, not an entry of its own. Commands that
+   * count or list entries skip it; gc evicts it with the entries that share its bytes.
+   */
+  readonly byValue?: true;
 }
 
 /** A call's function and arguments, kept with its result in a form that costs little. */

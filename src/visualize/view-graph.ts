@@ -42,9 +42,9 @@ export const PRECEDENCE: readonly (NodeState | 'unknown')[] = ['failed', 'skippe
 
 export function buildViewGraph(
   targets: readonly Delayed<unknown>[],
-  options: { snapshot?: RunSnapshot; collapseAbove: number },
+  options: { snapshot?: RunSnapshot; collapseAbove: number; returnedOf?: (cid: string) => Delayed<unknown> | undefined },
 ): ViewGraph {
-  return viewGraphOf(allCalls(targets), options);
+  return viewGraphOf(allCalls(targets, options.returnedOf), options);
 }
 
 /** The same, from calls already found by `allCalls`. */

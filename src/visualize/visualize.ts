@@ -35,6 +35,15 @@ export interface VisualizeOptions {
 const VISUALIZE_OPTIONS = new Set(['format', 'snapshot', 'collapseAbove']);
 
 export function visualize(target: Delayed<unknown> | readonly Delayed<unknown>[], options: VisualizeOptions = {}): string {
+  return drawGraph(target, options, undefined);
+}
+
+/** @internal `visualize`, and for a run's picture (Run#visualize), the graphs its tasks returned. */
+export function drawGraph(
+  target: Delayed<unknown> | readonly Delayed<unknown>[],
+  options: VisualizeOptions,
+  returnedOf: ((cid: string) => Delayed<unknown> | undefined) | undefined,
+): string {
   const targets = Array.isArray(target) ? target : [target];
   targets.forEach((t, i) => {
     if (!isDelayed(t)) throw new InvalidArgumentError(`Expected target ${i} to be a Delayed value, got ${typeof t}`);
@@ -46,7 +55,7 @@ export function visualize(target: Delayed<unknown> | readonly Delayed<unknown>[]
   if (!Number.isInteger(collapseAbove) || collapseAbove < 1) {
     throw new InvalidArgumentError(`Expected \`collapseAbove\` to be an integer from 1 and up, got \`${String(collapseAbove)}\``);
   }
-  const view = buildViewGraph(targets, { snapshot: options.snapshot, collapseAbove });
+  const view = buildViewGraph(targets, { snapshot: options.snapshot, collapseAbove, returnedOf });
   switch (format) {
     case 'mermaid':
       return toMermaid(view);

@@ -40,14 +40,14 @@ describe('bench command line', () => {
     expect(usage()).toContain('--shared.leaves 10000 [2000]');
   });
 
-  it('sets watch.n like any scenario parameter, and only watch, identity and shared go without a Dask side', () => {
+  it('sets watch.n like any scenario parameter, and only watch, identity, shared and dynamic go without a Dask side', () => {
     expect(parseArgs(['--watch.n', '20000']).params.watch).toEqual({ n: 20_000 });
     expect(parseArgs(['--quick', '--watch.n=500', '--scenarios', 'watch'])).toMatchObject({
       scenarios: ['watch'],
       params: { watch: { n: 500 }, wide: QUICK_PARAMS.wide },
     });
     expect(usage()).toContain('--watch.n 100000 [10000]');
-    expect(SCENARIOS.filter((scenario) => !hasDaskSide(scenario))).toEqual(['watch', 'identity', 'shared']);
+    expect(SCENARIOS.filter((scenario) => !hasDaskSide(scenario))).toEqual(['watch', 'identity', 'shared', 'dynamic']);
   });
 
   it('--quick takes the quick parameters and repeats', () => {

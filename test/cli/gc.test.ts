@@ -45,6 +45,28 @@ describe('memograph cache gc', () => {
     expect((await memograph('verify')).stdout).toMatch(/1 entries checked, 0 bad/);
   });
 
+  it('does not count the records that find a dependent by its inputs’ values, and evicts them with their entry', async () => {
+    const dependentCache = `${dir.path}/dependent`;
+    const cli = (...args: string[]) => runCli(['cache', '--cache-dir', dependentCache, ...args]);
+    const head = delayed((n: number) => 'h'.repeat(n), { name: 'head' });
+    const tail = delayed((s: string) => s + 't', { name: 'tail' });
+    await compute(tail(head(1_000)), { cacheDir: dependentCache });
+    const stats = JSON.parse((await cli('--json', 'stats')).stdout) as { entries: number };
+    expect(stats.entries).toBe(2);
+    expect((await cli('verify')).stdout).toMatch(/2 entries checked, 0 bad/);
+    const records = async () => {
+      const db = new ClassicLevel<string, string>(dependentCache);
+      await db.open();
+      const keys = await db.keys({ gte: 'c/', lt: 'c0' }).all();
+      await db.close();
+      return keys.length;
+    };
+    expect(await records()).toBe(3); // tail also under its value key
+
+    expect(JSON.parse((await cli('--json', 'gc', '--max-size', '1B', '--yes')).stdout)).toMatchObject({ evicted: 2, kept: 0 });
+    expect(await records()).toBe(0);
+  });
+
   it('needs a limit, and says which flag it could not read', async () => {
     const none = await memograph('gc');
     expect(none.code).toBe(2);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delayed, shutdown, startRun } from '../../src/index.js';
+import { delayed, reportProgress, shutdown, startRun } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 import { launchChromium } from './browser.js';
 
@@ -148,4 +148,29 @@ describe('the dashboard in a browser', () => {
     await page.screenshot({ path: 'test-artifacts/dashboard-second-run.png', fullPage: true });
     await page.close();
   });
+
+  it('shows what running tasks say of their progress, and the nodes of graphs that tasks return', async () => {
+    closeGate();
+    const stepper = delayed(
+      async function stepper() {
+        reportProgress(0.4, 'step 2 of 5');
+        await released;
+        return 1;
+      },
+      { mainThread: true, cache: false, version: 'stepper' },
+    );
+    // Decides on the main thread how many simulations to run: its picture grows when it has.
+    const fanOut = delayed((n: number) => Array.from({ length: n }, (_, i) => simulate(100 + i)), { name: 'fanOut', mainThread: true, version: 'fan-out' });
+    const run = startRun([stepper(), fanOut(3)], { cache: false, dashboard: { port: 0, updateIntervalMs: 100 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto((await run.dashboardUrl)!);
+    await expect.poll(() => page.textContent('#memory'), { timeout: 60_000 }).toMatch(/running now: .*stepper 40% \(step 2 of 5\)/);
+    // The three simulations fanOut returned, and the node that gathers them, are drawn once it has returned them.
+    await expect.poll(() => page.locator('#graph g.node').count(), { timeout: 60_000 }).toBe(6);
+    release();
+    await run.settled;
+    await expect.poll(() => page.locator('#graph g.node.done').count(), { timeout: 30_000 }).toBe(6);
+    await page.screenshot({ path: 'test-artifacts/dashboard-returned-graph.png', fullPage: true });
+    await page.close();
+  }, 180_000);
 });

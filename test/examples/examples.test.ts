@@ -30,6 +30,20 @@ describe('examples', () => {
     expect(estimate(second)).toBe(estimate(first));
   });
 
+  it('chunked-readings: a task decides how many chunks to analyse, stations print as they finish, and a re-run is all cached', async () => {
+    const dir = `${cache.path}/chunked-readings`;
+    const first = await runExample('examples/chunked-readings/main.ts', dir);
+    const summaries = (out: string) => out.split('\n').filter((line) => / chunks, /.test(line)).map((line) => line.replace(' (cached)', '')).sort();
+    expect(summaries(first)).toHaveLength(5);
+    expect(summaries(first).join('\n')).toMatch(/tartu +8 chunks, 2748 readings/);
+    // 5 splits that return graphs, 25 chunk analyses in all, 5 summaries.
+    expect(first).toMatch(/35 node\(s\) looked at: 35 executed, 0 from the cache/);
+    const second = await runExample('examples/chunked-readings/main.ts', dir);
+    expect(summaries(second)).toEqual(summaries(first));
+    expect(second).toMatch(/10 node\(s\) looked at: 0 executed, 10 from the cache/);
+    expect(second.match(/\(cached\)/g)).toHaveLength(5);
+  });
+
   it('tour: every README snippet runs', async () => {
     const out = await runExample('examples/tour.ts', `${cache.path}/tour`);
     expect(out).toContain('total = 499500');

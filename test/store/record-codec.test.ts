@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pack } from 'msgpackr';
+import { pack, unpack } from 'msgpackr';
 import { CALL_CHECK_LENGTH, decodeRecord, encodeRecord, withoutLineage } from '../../src/store/record-codec.js';
 import { VALUE_ENCODING, type ResultRecord } from '../../src/store/store.js';
 
@@ -26,6 +26,11 @@ const GOLDEN_TRACED =
   '9b03b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000' +
   'c0af626166797265696964656e7469747992c409fb3fe0000000000000c4026178';
 
+/** The fields of a record's bytes, given in hex. */
+function decodeFields(hex: string): unknown[] {
+  return unpack(Buffer.from(hex, 'hex')) as unknown[];
+}
+
 describe('record codec', () => {
   it('writes and reads the frozen layout', () => {
     expect(Buffer.from(encodeRecord(CALL, record)).toString('hex')).toBe(GOLDEN);
@@ -46,6 +51,16 @@ describe('record codec', () => {
     expect(decodeRecord(CALL, encodeRecord(CALL, noArguments))).toEqual(noArguments);
     const outputsOnly = { ...record, outputs: { 'b.txt': 'bafkreib' } };
     expect(decodeRecord(CALL, encodeRecord(CALL, outputsOnly))).toEqual(outputsOnly);
+  });
+
+  it('marks a record stored under a value key, and keeps the mark through withoutLineage', () => {
+    const aliased: ResultRecord = { ...traced, byValue: true };
+    const bytes = encodeRecord(CALL, aliased);
+    // One more field than the frozen layout; records without it are written as before.
+    expect(Buffer.from(bytes).toString('hex')).toBe(`9c${GOLDEN_TRACED.slice(2)}c3`);
+    expect(decodeRecord(CALL, bytes)).toEqual(aliased);
+    expect(withoutLineage(decodeRecord(CALL, bytes)!)).toEqual({ ...record, byValue: true });
+    expect(decodeRecord(CALL, pack([...(decodeFields(GOLDEN_TRACED)), false]))).toBeUndefined();
   });
 
   it('reads a record as a miss under any other call CID than its own', () => {

@@ -10,7 +10,7 @@ const STATES = ['done', 'cached', 'running', 'failed', 'skipped'];
 
 const $ = (id) => document.getElementById(id);
 // graphFit: a picture wider than its box is shrunk to its width, until asked for actual size.
-const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphStates: {}, graphFit: true };
+const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphPicture: '', graphStates: {}, graphFit: true };
 
 /**
  * A colour per function, the same in every lane and row. Hashing names to hues put three
@@ -181,7 +181,13 @@ function drawWorkers(message) {
   $('memory').textContent =
     `process: ${megabytes(memory.rssBytes)} resident, main heap ${megabytes(memory.heapUsedBytes)}; ` +
     `largest worker heap ${megabytes(memory.peakWorkerHeapBytes)}; running now: ` +
-    (message.running.length === 0 ? 'nothing' : message.running.map((task) => task.name).join(', '));
+    (message.running.length === 0 ? 'nothing' : message.running.map(describeRunning).join(', '));
+}
+
+/** A running task, with what it last said of its progress. */
+function describeRunning(task) {
+  if (task.fraction === undefined) return task.name;
+  return `${task.name} ${Math.round(task.fraction * 100)}%${task.message ? ` (${task.message})` : ''}`;
 }
 
 function drawFailures(total) {
@@ -196,18 +202,21 @@ function drawFailures(total) {
   $('failures-note').textContent = total === 0 ? 'none' : total > view.failures.length ? `first ${view.failures.length} of ${total}` : String(total);
 }
 
-// The picture is fetched once per run; its colours come from every update. Updates that
-// arrive while the picture is on its way must still colour it, so the newest states are
-// kept and applied once it lands, and a picture overtaken by a newer run is dropped.
+// The picture is fetched once per run, and again when a task of the run returned a graph
+// (graphVersion); its colours come from every update. Updates that arrive while the
+// picture is on its way must still colour it, so the newest states are kept and applied
+// once it lands, and a picture overtaken by a newer one is dropped.
 async function drawGraph(message) {
   view.graphStates = message.graph;
-  if (view.graphRun !== message.graphRun) {
+  const picture = `${message.graphRun}.${message.graphVersion}`;
+  if (view.graphPicture !== picture) {
+    view.graphPicture = picture;
     view.graphRun = message.graphRun;
     $('graph-title').textContent = `Graph of run ${message.graphRun}`;
     const text = await (await fetch('/api/graph.svg')).text();
-    if (view.graphRun !== message.graphRun) return;
-    const picture = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
-    $('graph').replaceChildren(document.importNode(picture, true));
+    if (view.graphPicture !== picture) return;
+    const drawn = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+    $('graph').replaceChildren(document.importNode(drawn, true));
     fitGraph();
   }
   colourGraph();

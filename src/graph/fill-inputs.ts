@@ -4,9 +4,8 @@
  * containers on a hole's path are copied, so a large literal argument is shared,
  * not cloned, and the caller's own arguments are never modified.
  */
-import type { Path } from './protocol.js';
-
-export type { Path };
+/** Where a value sits inside a call's arguments: indexes and property names from the argument list down. */
+export type Path = readonly (string | number)[];
 
 /** Copy `args` along each path and put `null` at its end. */
 export function templateOf(args: readonly unknown[], paths: readonly Path[]): unknown[] {

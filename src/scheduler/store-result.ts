@@ -1,0 +1,62 @@
+/**
+ * What a task gave (its value, or the graph it returned) goes into the store: under its
+ * call CID, and, for a call with inputs, under its value key too (graph/value-key.ts), so
+ * that a later run whose inputs return the same finds it (early cutoff). A volatile call
+ * (one above a `cache: false` call) is stored by its value key alone: its call CID does
+ * not name its result.
+ */
+import { captureDeclared } from '../files/declared-outputs.js';
+import { lineageOf, withIdentityRecords } from '../graph/lineage.js';
+import type { TaskError } from '../errors.js';
+import type { RecordEncoding, ResultRecord, Store } from '../store/store.js';
+import type { ArgumentChecks } from './argument-checks.js';
+import type { TaskNode } from './state.js';
+import { taskFailure } from './task-failures.js';
+import type { TaskResult } from './task-result.js';
+
+/**
+ * Why the result was not stored and the node fails instead (`retry`: whether its retry
+ * policy applies), or undefined once it is stored; `node.record` is then its record.
+ */
+export function storeResult(
+  store: Store,
+  node: TaskNode,
+  result: TaskResult,
+  durationMs: number,
+  encoding: RecordEncoding,
+  checks: ArgumentChecks,
+  valueKeyOf: (node: TaskNode) => string | undefined,
+): { readonly error: TaskError; readonly retry: boolean } | undefined {
+  // An input file that changed while the task ran: trying again cannot help.
+  const changed = node.delayed.watched.length > 0 ? checks.beforeStore(node.delayed) : undefined;
+  if (changed !== undefined) return { error: taskFailure(node, changed, undefined), retry: false };
+  const bytes = result.bytes();
+  let declared: ReturnType<typeof captureDeclared> | undefined;
+  try {
+    declared = node.delayed.task.outputs && captureDeclared(node.delayed.task.outputs);
+  } catch (error) {
+    return { error: taskFailure(node, (error as Error).message, error), retry: true };
+  }
+  const record: ResultRecord = {
+    resultCid: result.resultCid(),
+    encoding,
+    size: bytes.byteLength,
+    durationMs,
+    fn: node.delayed.task.name,
+    createdAt: Date.now(),
+    ...(declared && { outputs: declared.outputs }),
+  };
+  // The stored record says what the result was computed from; the node keeps it lean.
+  const lineage = lineageOf(node.delayed);
+  const attachments = lineage ? withIdentityRecords(store, node.delayed.task.identity, declared?.attachments) : declared?.attachments;
+  const full = lineage ? { ...record, lineage } : record;
+  const volatile = node.delayed.volatile;
+  if (!volatile) store.putResult(node.delayed.cid, full, bytes, attachments);
+  const valueKey = node.delayed.links.length > 0 ? (node.valueKey ?? valueKeyOf(node)) : undefined;
+  // Beside a call CID record it is another way to find the result (ResultRecord.byValue),
+  // lean: explain reads the call CID's record, and its bytes and attachments are in this batch already.
+  if (valueKey !== undefined) store.putResult(valueKey, volatile ? full : { ...record, byValue: true }, bytes, volatile ? attachments : undefined);
+  // Results not in the store are kept for the run (RunState.keepUnstored).
+  node.record = volatile && valueKey === undefined ? undefined : record;
+  return undefined;
+}
