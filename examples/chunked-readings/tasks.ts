@@ -62,7 +62,12 @@ export const combineChunks = delayed(combine, { module: import.meta.url });
  * data again.
  */
 export function planStation(station: string, maxRows: number) {
-  const readings = readingsOf(station);
+  const chunks = splitByDay(readingsOf(station), maxRows); // how many: known only now
+  return combineChunks(station, chunks.map((chunk) => analyseChunk(chunk)));
+}
+
+/** Whole days, at most `maxRows` readings a chunk (a day with more is a chunk of its own). */
+export function splitByDay(readings: Reading[], maxRows: number): Reading[][] {
   const chunks: Reading[][] = [];
   let current: Reading[] = [];
   for (let start = 0; start < readings.length; ) {
@@ -76,7 +81,7 @@ export function planStation(station: string, maxRows: number) {
     start = end;
   }
   if (current.length > 0) chunks.push(current);
-  return combineChunks(station, chunks.map((chunk) => analyseChunk(chunk)));
+  return chunks;
 }
 
 export const plan = delayed(planStation, { module: import.meta.url });
