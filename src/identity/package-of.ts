@@ -21,7 +21,13 @@ const lockfiles = new Map<string, Record<string, { integrity?: string }> | undef
 
 /** The package a file inside node_modules belongs to (its nearest package.json with a name). */
 export function packageOfFile(file: string): PackageFacts | undefined {
-  if (isOwnCode(file)) return { name: OWN_NAME, version: ownVersion(), integrity: ownCodeDigest() };
+  const installed = installedPackageOf(file);
+  // memograph itself with no lockfile entry (the project being worked on, a linked checkout): its files' digest.
+  if (isOwnCode(file) && !installed?.integrity) return { name: OWN_NAME, version: ownVersion(), integrity: ownCodeDigest() };
+  return installed;
+}
+
+function installedPackageOf(file: string): PackageFacts | undefined {
   const at = file.lastIndexOf('/node_modules/');
   if (at < 0) return undefined;
   const root = file.slice(0, at + '/node_modules/'.length);

@@ -50,11 +50,11 @@ export function packageIdentity(name: string, dir: string, projectRoot: string):
     version = typeof parsed.version === 'string' ? parsed.version : '';
     manifests.set(hash, version);
   }
-  // memograph itself, perhaps the project being worked on, which no lockfile describes.
-  if (name === OWN_NAME && resolve(dir) === ownPackageDir()) return { version, integrity: ownCodeDigest() };
   const lock = lockfileOf(projectRoot);
   const key = lock && relative(lock.dir, dir).split(sep).join('/');
   const integrity = (lock && (lock.integrities[key!] ?? lock.integrities[`node_modules/${name}`])) || '';
+  // memograph itself with no lockfile entry (the project being worked on, a linked checkout): its files' digest.
+  if (integrity === '' && name === OWN_NAME && resolve(dir) === ownPackageDir()) return { version, integrity: ownCodeDigest() };
   return { version, integrity };
 }
 
