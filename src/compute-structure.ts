@@ -7,6 +7,7 @@
  */
 import { InvalidArgumentError } from './errors.js';
 import { Delayed } from './graph/delayed.js';
+import { isPlain } from './graph/returned-graph.js';
 import type { Computed } from './graph/computed.js';
 import type { ComputeOptions } from './options.js';
 import { startRun } from './run.js';
@@ -22,11 +23,6 @@ export function computeStructure<const S>(structure: S, options: ComputeOptions 
   } catch (error) {
     return Promise.reject(error);
   }
-}
-
-function isPlain(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function collect(value: unknown, targets: Delayed<unknown>[], index: Map<Delayed<unknown>, number>, where: string, path: Set<object>): void {

@@ -28,15 +28,11 @@ export interface ExecutableTask {
 
 /**
  * The graph a task returned instead of a value (graph/returned-graph.ts): the nodes
- * themselves when the task ran on the main thread, and the graph's description
- * (graph/graph-description.ts), encoded, which the store keeps as the task's result and
- * from which the nodes of a worker's graph are rebuilt. A main-thread graph that cannot
- * be described (it calls main-thread functions) has none, and is not stored.
+ * themselves when the task ran on the main thread; from a worker, the graph's
+ * description (graph/graph-description.ts), encoded, from which the main thread
+ * rebuilds the nodes and which the store keeps as the task's result.
  */
-export interface Returned {
-  readonly structure?: unknown;
-  readonly description?: TaskResult;
-}
+export type Returned = { readonly structure: unknown; readonly description?: undefined } | { readonly structure?: undefined; readonly description: TaskResult };
 
 export type Outcome =
   | {

@@ -2,7 +2,6 @@ import { CaptureChangedError, ResourceLimitError, TaskError, TimeoutError } from
 import type { TaskFunction } from '../graph/task-function.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import type { ExecutableTask, Executor, Outcome, ProgressListener } from './executor.js';
-import { describeGraph } from '../graph/graph-description.js';
 import { isDelayed, returnedGraph } from '../graph/returned-graph.js';
 import { taskContext, type TaskContext } from '../graph/task-context.js';
 import { describeThrown } from './describe-thrown.js';
@@ -145,19 +144,9 @@ function succeeded(task: ExecutableTask, value: unknown, started: number): Outco
   // memograph's own functions (a part, a gathered structure) give values, never graphs.
   const graph = task.task.builtin === undefined ? returnedGraph(value) : undefined;
   if (graph !== undefined) {
-    const returned = { structure: graph, description: describable(graph) };
-    return { id: task.id, ok: true, returned, durationMs, startedAt: TIME_ORIGIN + started, workerId: 0 };
+    return { id: task.id, ok: true, returned: { structure: graph }, durationMs, startedAt: TIME_ORIGIN + started, workerId: 0 };
   }
   return { id: task.id, ok: true, result: TaskResult.fromValue(value), durationMs, startedAt: TIME_ORIGIN + started, workerId: 0 };
-}
-
-/** The graph's description, to be stored; none when it calls functions that cannot be rebuilt (it is then not stored). */
-function describable(graph: unknown): TaskResult | undefined {
-  try {
-    return TaskResult.fromValue(describeGraph(graph));
-  } catch {
-    return undefined;
-  }
 }
 
 function failed(task: ExecutableTask, thrown: unknown, started: number): Outcome {

@@ -52,6 +52,15 @@ export interface GraphDescription {
   readonly inputs: number[];
 }
 
+/** The description of a structure, or undefined when a function in it cannot be rebuilt (a main-thread call). */
+export function describableGraph(structure: unknown): GraphDescription | undefined {
+  try {
+    return describeGraph(structure);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Options that are data; the others (validate, retry.retryIf) are code and cannot travel. */
 const DATA_OPTIONS = ['name', 'version', 'ignore', 'env', 'outputs', 'cache', 'pure', 'expiresAfterMs', 'priority', 'resources', 'timeoutMs', 'memoryLimitMb'] as const;
 

@@ -13,7 +13,7 @@ import { restoreDeclared } from '../files/declared-outputs.js';
 import { lineageOf } from '../graph/lineage.js';
 import { valueKeyOf } from '../graph/value-key.js';
 import { finalNode } from '../graph/gather.js';
-import { rebuildGraph } from '../graph/graph-description.js';
+import { describableGraph, rebuildGraph } from '../graph/graph-description.js';
 import { withoutLineage } from '../store/record-codec.js';
 import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type ResultRecord, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
@@ -173,7 +173,7 @@ export class RunLoop {
         if (this.#finishForwarded()) continue;
         this.#lookUpByValue();
         this.#dispatch();
-        if (this.#inFlight() === 0 && this.#pending === 0 && !this.#paused && this.state.forwarded.length === 0) {
+        if (this.#inFlight() === 0 && this.#pending === 0 && !this.#paused) {
           if (this.#failCycles()) continue;
           throw new Error('internal: the run has unfinished work but nothing to wait for');
         }
@@ -640,8 +640,14 @@ export class RunLoop {
 
   /** The task returned a graph: store it as the task's result, and compute it (graph/returned-graph.ts). */
   #graphReturned(node: TaskNode, outcome: Extract<Outcome, { returned: object }>): void {
-    const { structure, description } = outcome.returned;
+    const { structure } = outcome.returned;
     const store = node.delayed.task.cache ? this.#store : undefined;
+    // A main-thread graph is described only to be stored; one that calls main-thread functions cannot be, and is not.
+    let description = outcome.returned.description;
+    if (store && structure !== undefined) {
+      const described = describableGraph(structure);
+      description = described && TaskResult.fromValue(described);
+    }
     if (store && description) {
       try {
         description.bytes();
