@@ -68,6 +68,12 @@ export function notes(report: Report): string[] {
     'Figures are the median of the timed runs, with min–max. The ratio is how many times better memograph is than the named baseline (above 1: memograph wins).',
     'rerun: the Dask sync column is a warm joblib.Memory call (per call); hash: dask.base.tokenize; build: building the same graph with dask.delayed(pure=True); big: Dask runs a smaller tree, compared per node.',
   ];
+  if (report.scenarios.some((s) => s.scenario === 'rerun')) {
+    out.push(
+      'rerun · what value keys add: the filled cache copied twice, as it is and without the records stored under value keys, both compacted; ' +
+        'each run re-runs the tree from both in fresh processes, and the figure is the difference per node.',
+    );
+  }
   if (report.scenarios.some((s) => s.scenario === 'watch')) {
     out.push(
       'watch: memograph only, no Dask side: the wide graph on worker threads, unwatched and under each watcher; ' +

@@ -36,6 +36,8 @@ export interface MemographJob {
   /** rerun: `populate` fills `cacheDir`, `measure` times one re-run from it. */
   readonly phase?: 'populate' | 'measure';
   readonly cacheDir?: string;
+  /** rerun: which copy of the filled cache `cacheDir` is (value-key-copies.ts); its samples are named after it. */
+  readonly variant?: 'keyed' | 'unkeyed';
 }
 
 /** One timed run of one variant. */
@@ -304,9 +306,13 @@ async function rerun(job: MemographJob, c: Collector, info: SideResult['info']):
   const run = startRun([target], { cacheDir: job.cacheDir });
   const [value] = await run.result;
   const ended = performance.now();
-  c.add('rerun', ended - started);
-  c.add('rerunBuild', built - started);
-  c.add('rerunCompute', ended - built);
+  if (job.variant) {
+    c.add(job.variant === 'keyed' ? 'rerunKeyed' : 'rerunUnkeyed', ended - started);
+  } else {
+    c.add('rerun', ended - started);
+    c.add('rerunBuild', built - started);
+    c.add('rerunCompute', ended - built);
+  }
   c.answer('rerun', value);
   c.answer('executed', run.counts.executed);
   return c;

@@ -102,6 +102,17 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
           baseline: 'daskSync',
           baselineName: 'joblib',
         },
+        {
+          id: 'rerun/value-keys',
+          label: 'rerun · what value keys add, extra µs/node',
+          unit: 'µs/node',
+          lowerIsBetter: true,
+          memograph: (r) => {
+            const keyed = at(r, 'rerunKeyed');
+            const unkeyed = at(r, 'rerunUnkeyed');
+            return keyed && unkeyed ? pairwise(keyed, unkeyed, (x, y) => ((x - y) * 1000) / treeNodes(p.leaves!)) : undefined;
+          },
+        },
       ];
     case 'cpu':
       return [

@@ -19,6 +19,7 @@ import type { MemographJob } from './memograph-side.js';
 import { PYTHON } from './python.js';
 import type { Repeat, ScenarioName, ScenarioParams } from './scenarios.js';
 import { mergeRuns, type SideResult } from './side-result.js';
+import { valueKeyCopies, type ValueKeyCopies } from './value-key-copies.js';
 
 const MEMOGRAPH_SIDE = fileURLToPath(new URL('./memograph-side.ts', import.meta.url));
 export const DASK_SIDE = fileURLToPath(new URL('./dask_side.py', import.meta.url));
@@ -43,10 +44,17 @@ export async function measureMemograph(scenario: ScenarioName, params: Params, r
   if (scenario === 'big') return processPerRun(repeat, () => memographChild({ scenario, params, repeat: once }));
   if (scenario === 'rerun') {
     const cacheDir = mkdtempSync(join(tmpdir(), 'memograph-bench-rerun-'));
+    let copies: ValueKeyCopies | undefined;
     try {
       await memographChild({ scenario, params, repeat: once, phase: 'populate', cacheDir });
-      return await processPerRun(repeat, () => memographChild({ scenario, params, repeat: once, phase: 'measure', cacheDir }));
+      copies = await valueKeyCopies(cacheDir);
+      const { keyed, unkeyed } = copies;
+      const measure = (dir: string, variant?: 'keyed' | 'unkeyed') =>
+        memographChild({ scenario, params, repeat: once, phase: 'measure', cacheDir: dir, ...(variant ? { variant } : {}) });
+      // The three caches take turns, run by run.
+      return await processPerRun(repeat, async () => mergeRuns([await measure(cacheDir), await measure(keyed, 'keyed'), await measure(unkeyed, 'unkeyed')]));
     } finally {
+      copies?.remove();
       rmSync(cacheDir, { recursive: true, force: true });
     }
   }

@@ -187,8 +187,8 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
 /** A task that returned a graph has that graph stored as its result, not a value: say what it holds. */
 function describeValue(encoding: string, value: unknown): string {
   if (encoding !== GRAPH_ENCODING) return preview(value);
-  const nodes = (value as { nodes?: unknown[] } | undefined)?.nodes;
-  const calls = Array.isArray(nodes) ? nodes.length : 0;
+  const column = (value as { calls?: unknown } | undefined)?.calls;
+  const calls = column instanceof Int32Array ? column.length : 0;
   return `a returned graph of ${calls} call${calls === 1 ? '' : 's'}: the call's value is that graph's, computed by a run`;
 }
 

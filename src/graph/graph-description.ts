@@ -1,30 +1,38 @@
 /**
  * A returned graph as plain data: what a task on a worker thread sends back instead of
  * a value, and what the store keeps as that task's result, so that a re-run rebuilds
- * the graph without running the task again.
+ * the graph without running the task again. Columns, not an object per call, so that
+ * a graph of many calls costs little to encode and decode:
  *
- *   { format: 'memograph/graph 1',
- *     functions: [{ placement, options }],   // how to rebuild each function
- *     nodes: [{ f, args, paths, inputs }],   // inputs before the nodes that take them
- *     root, paths, inputs }                  // [the returned structure], holes at paths
+ *   { format: 'memograph/graph 2',
+ *     functions: [{ placement, options }],  // how to rebuild each function
+ *     calls: Int32Array,                    // per call, its function; inputs come first
+ *     arity: Int32Array,                    // per call, how many arguments it has
+ *     args: [...],                          // every call's arguments, one after another,
+ *                                           //   with null where an input goes
+ *     links: Int32Array,                    // per call: how many inputs, then for each
+ *                                           //   [input's call, a, b] (see `place`)
+ *     paths: [...],                         // the paths no (a, b) pair can say
+ *     root: [structure], rootLinks: Int32Array }
  *
- * A node's `args` are its arguments with `null` where an input goes (`paths`), and
- * `inputs` names those inputs by their place in `nodes`; `root` holds the returned
- * structure as its only element, in the same way. Functions travel as what a worker can
- * run (self-contained source, or a module's export) with the options they were given:
- * the process that rebuilds them identifies them itself, so every CID is this process's
- * own, computed from the code it would run. A main-thread function (a closure, a command)
- * cannot be rebuilt elsewhere and is refused with its name.
+ * An input goes at argument `a` when `b` is -1, at element `b` of argument `a` when both
+ * are indexes (an array of nodes), and at `paths[-2 - a]` otherwise. `root` holds the
+ * returned structure as its only element, filled the same way. Functions travel as what
+ * a worker can run (self-contained source, or a module's export) with the options they
+ * were given: the process that rebuilds them identifies them itself, so every CID is
+ * this process's own, computed from the code it would run. A main-thread function (a
+ * closure, a command) cannot be rebuilt elsewhere and is refused with its name.
  */
 import { InvalidArgumentError } from '../errors.js';
+import type { Link } from '../hash/call-address.js';
 import { Delayed } from './delayed.js';
 import { setAtPath, templateOf, type Path } from './fill-inputs.js';
 import { gatherFunction } from './gather.js';
 import { partFunction } from './parts.js';
-import { nodesIn } from './returned-graph.js';
+import { isDelayed, nodesIn } from './returned-graph.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
-export const GRAPH_FORMAT = 'memograph/graph 1';
+export const GRAPH_FORMAT = 'memograph/graph 2';
 
 type Placement =
   | { readonly kind: 'source'; readonly expression: string }
@@ -36,20 +44,16 @@ interface FunctionEntry {
   readonly options: DelayedOptions;
 }
 
-interface NodeEntry {
-  readonly f: number;
-  readonly args: unknown[];
-  readonly paths: Path[];
-  readonly inputs: number[];
-}
-
 export interface GraphDescription {
   readonly format: typeof GRAPH_FORMAT;
   readonly functions: FunctionEntry[];
-  readonly nodes: NodeEntry[];
-  readonly root: unknown[];
+  readonly calls: Int32Array;
+  readonly arity: Int32Array;
+  readonly args: unknown[];
+  readonly links: Int32Array;
   readonly paths: Path[];
-  readonly inputs: number[];
+  readonly root: unknown[];
+  readonly rootLinks: Int32Array;
 }
 
 /** The description of a structure, or undefined when a function in it cannot be rebuilt (a main-thread call). */
@@ -68,59 +72,111 @@ const DATA_OPTIONS = ['name', 'version', 'ignore', 'env', 'outputs', 'cache', 'p
 export function describeGraph(structure: unknown): GraphDescription {
   const functions: FunctionEntry[] = [];
   const functionIndex = new Map<TaskFunction, number>();
-  const nodes: NodeEntry[] = [];
   // By object, not CID: a call a worker sketched has no CID (the main thread computes them all).
-  const nodeIndex = new Map<Delayed<unknown>, number>();
+  const callIndex = new Map<Delayed<unknown>, number>();
   const found = nodesIn([structure]);
-  const rootPaths: Path[] = found.map((link) => link.path);
-  const rootNodes: Delayed<unknown>[] = found.map((link) => link.node);
-  for (const node of inputsFirst(rootNodes)) {
+  const { order, linksOf } = inputsFirst(found.map((link) => link.node));
+  const calls = new Int32Array(order.length);
+  const arity = new Int32Array(order.length);
+  const args: unknown[] = [];
+  const links = new Links();
+  const paths: Path[] = [];
+  order.forEach((node, c) => {
     let f = functionIndex.get(node.task);
     if (f === undefined) {
       f = functions.length;
       functions.push(describeTask(node.task));
       functionIndex.set(node.task, f);
     }
-    const links = node.links;
-    const paths = links.map((link) => link.path);
-    nodeIndex.set(node, nodes.length);
-    nodes.push({ f, args: templateOf(node.args, paths), paths, inputs: links.map((link) => nodeIndex.get(link.node as Delayed<unknown>)!) });
-  }
+    calls[c] = f;
+    const inputs = linksOf[c]!;
+    const template = inputs.some((link) => link.path.length > 1) ? templateOf(node.args, inputs.map((link) => link.path)) : node.args;
+    arity[c] = template.length;
+    // A whole-argument input is left out here: its place in `links` says where it goes.
+    for (let i = 0; i < template.length; i++) args.push(isDelayed(template[i]) ? null : template[i]);
+    links.call(inputs, callIndex, paths);
+    callIndex.set(node, c);
+  });
+  const rootLinks = new Links();
+  rootLinks.call(found, callIndex, paths);
   return {
     format: GRAPH_FORMAT,
     functions,
-    nodes,
-    root: templateOf([structure], rootPaths),
-    paths: rootPaths,
-    inputs: rootNodes.map((node) => nodeIndex.get(node)!),
+    calls,
+    arity,
+    args,
+    links: links.done(),
+    paths,
+    root: templateOf([structure], found.map((link) => link.path)),
+    rootLinks: rootLinks.done(),
   };
 }
 
-/** Every node below `roots`, each after its inputs, each once. Iterative: a returned chain may be long. */
-function inputsFirst(roots: readonly Delayed<unknown>[]): Delayed<unknown>[] {
+/** The `links` column being written: a growing Int32Array. */
+class Links {
+  #values = new Int32Array(64);
+  #length = 0;
+
+  call(inputs: readonly { node: unknown; path: Path }[], callIndex: Map<Delayed<unknown>, number>, paths: Path[]): void {
+    this.#push(inputs.length);
+    for (const { node, path } of inputs) {
+      this.#push(callIndex.get(node as Delayed<unknown>)!);
+      const [a, b] = path;
+      if (path.length === 1 && typeof a === 'number') this.#pair(a, -1);
+      else if (path.length === 2 && typeof a === 'number' && typeof b === 'number') this.#pair(a, b);
+      else {
+        this.#pair(-2 - paths.length, 0);
+        paths.push(path);
+      }
+    }
+  }
+
+  done(): Int32Array {
+    return this.#values.slice(0, this.#length);
+  }
+
+  #pair(a: number, b: number): void {
+    this.#push(a);
+    this.#push(b);
+  }
+
+  #push(value: number): void {
+    if (this.#length === this.#values.length) {
+      const grown = new Int32Array(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.#length++] = value;
+  }
+}
+
+/** Every node below `roots`, each after its inputs, each once, with its links. Iterative: a returned chain may be long. */
+function inputsFirst(roots: readonly Delayed<unknown>[]): { order: Delayed<unknown>[]; linksOf: (readonly Link[])[] } {
   const order: Delayed<unknown>[] = [];
+  const linksOf: (readonly Link[])[] = [];
   const seen = new Set<Delayed<unknown>>();
-  const stack: { node: Delayed<unknown>; next: number }[] = [];
+  const stack: { node: Delayed<unknown>; links: readonly Link[]; next: number }[] = [];
   for (const root of roots) {
     if (seen.has(root)) continue;
     seen.add(root);
-    stack.push({ node: root, next: 0 });
+    stack.push({ node: root, links: root.links, next: 0 });
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
-      const links = top.node.links;
+      const links = top.links;
       if (top.next < links.length) {
         const input = links[top.next++]!.node as Delayed<unknown>;
         if (!seen.has(input)) {
           seen.add(input);
-          stack.push({ node: input, next: 0 });
+          stack.push({ node: input, links: input.links, next: 0 });
         }
         continue;
       }
       stack.pop();
       order.push(top.node);
+      linksOf.push(top.links);
     }
   }
-  return order;
+  return { order, linksOf };
 }
 
 function describeTask(task: TaskFunction): FunctionEntry {
@@ -154,15 +210,53 @@ function cannotTravel(task: TaskFunction, what: string): InvalidArgumentError {
 export async function rebuildGraph(description: unknown): Promise<{ structure: unknown; nodes: Delayed<unknown>[] }> {
   const graph = checked(description);
   const tasks = await Promise.all(graph.functions.map(rebuildFunction));
+  const { calls, arity, args, links, paths } = graph;
   const nodes: Delayed<unknown>[] = [];
-  for (const entry of graph.nodes) {
-    const args = entry.args;
-    entry.paths.forEach((path, k) => setAtPath(args, path, nodes[entry.inputs[k]!]));
-    nodes.push(new Delayed(tasks[entry.f]!, args));
+  const place = new Placer(links, paths);
+  let next = 0;
+  for (let c = 0; c < calls.length; c++) {
+    const n = arity[c]!;
+    if (n < 0 || next + n > args.length) malformed(`arguments of call ${c}`);
+    const callArgs = args.slice(next, next + n);
+    next += n;
+    place.inputs(callArgs, nodes, `inputs of call ${c}`);
+    nodes.push(new Delayed(tasks[calls[c]!]!, callArgs));
   }
-  const root = graph.root;
-  graph.paths.forEach((path, k) => setAtPath(root, path, nodes[graph.inputs[k]!]));
-  return { structure: root[0], nodes };
+  if (next !== args.length || place.at !== links.length) malformed('columns of different lengths');
+  const rootPlace = new Placer(graph.rootLinks, paths);
+  rootPlace.inputs(graph.root, nodes, 'root');
+  if (rootPlace.at !== graph.rootLinks.length) malformed('root');
+  return { structure: graph.root[0], nodes };
+}
+
+/** Reads a links column, putting each call's inputs into its arguments. */
+class Placer {
+  at = 0;
+  constructor(
+    readonly links: Int32Array,
+    readonly paths: Path[],
+  ) {}
+
+  inputs(target: unknown[], nodes: readonly Delayed<unknown>[], what: string): void {
+    const { links } = this;
+    const count = links[this.at++];
+    if (count === undefined || count < 0 || this.at + 3 * count > links.length) malformed(what);
+    for (let k = 0; k < count!; k++) {
+      const input = nodes[links[this.at]!];
+      const a = links[this.at + 1]!;
+      const b = links[this.at + 2]!;
+      this.at += 3;
+      if (input === undefined) malformed(what);
+      if (a >= 0 && a < target.length && b === -1) target[a] = input;
+      else if (a >= 0 && b >= 0 && Array.isArray(target[a]) && b < (target[a] as unknown[]).length) (target[a] as unknown[])[b] = input;
+      else if (a <= -2 && this.paths[-2 - a] !== undefined) setAtPath(target, this.paths[-2 - a]!, input);
+      else malformed(what);
+    }
+  }
+}
+
+function malformed(what: string): never {
+  throw new Error(`not a returned graph (${what})`);
 }
 
 /** Rebuilt functions by what describes them: one identity per function, however many nodes call it. */
@@ -198,27 +292,17 @@ async function functionOf({ placement, options }: FunctionEntry): Promise<TaskFu
 
 /** The description, or an error saying what is wrong with it (bytes from the store may be damaged or foreign). */
 function checked(value: unknown): GraphDescription {
-  const fail = (what: string): never => {
-    throw new Error(`not a returned graph (${what})`);
-  };
-  if (typeof value !== 'object' || value === null) fail('not an object');
+  if (typeof value !== 'object' || value === null) malformed('not an object');
   const graph = value as GraphDescription;
-  if (graph.format !== GRAPH_FORMAT) fail(`format ${String(graph.format)}`);
-  if (!Array.isArray(graph.functions) || !Array.isArray(graph.nodes) || !Array.isArray(graph.root) || graph.root.length !== 1) fail('shape');
-  const placesOk = (paths: unknown, inputs: unknown, below: number) =>
-    Array.isArray(paths) &&
-    Array.isArray(inputs) &&
-    paths.length === inputs.length &&
-    paths.every((path) => Array.isArray(path) && path.length > 0) &&
-    inputs.every((input) => Number.isInteger(input) && input >= 0 && input < below);
+  if (graph.format !== GRAPH_FORMAT) malformed(`format ${String(graph.format)}`);
+  const columns = [graph.calls, graph.arity, graph.links, graph.rootLinks];
+  if (!columns.every((column) => column instanceof Int32Array) || graph.calls.length !== graph.arity.length) malformed('columns');
+  if (!Array.isArray(graph.functions) || !Array.isArray(graph.args) || !Array.isArray(graph.paths) || !Array.isArray(graph.root) || graph.root.length !== 1) malformed('shape');
   graph.functions.forEach((entry, i) => {
     const kind = (entry as FunctionEntry | undefined)?.placement?.kind;
-    if (kind !== 'source' && kind !== 'module' && kind !== 'builtin') fail(`function ${i}`);
+    if (kind !== 'source' && kind !== 'module' && kind !== 'builtin') malformed(`function ${i}`);
   });
-  graph.nodes.forEach((node, i) => {
-    if (!Number.isInteger(node?.f) || node.f < 0 || node.f >= graph.functions.length || !Array.isArray(node.args)) fail(`node ${i}`);
-    if (!placesOk(node.paths, node.inputs, i)) fail(`inputs of node ${i}`);
-  });
-  if (!placesOk(graph.paths, graph.inputs, graph.nodes.length)) fail('root');
+  if (!graph.calls.every((f) => f >= 0 && f < graph.functions.length)) malformed('calls');
+  if (!graph.paths.every((path) => Array.isArray(path) && path.length > 0)) malformed('paths');
   return graph;
 }

@@ -89,29 +89,44 @@ function unboxed(value: unknown, depth: number): unknown {
   return copy;
 }
 
+type Found = { node: Delayed<unknown>; path: (string | number)[] }[];
+
 /**
  * The nodes inside `value` (arrays and plain objects, as deep as a returned structure is
  * searched) with where each is: what hashing a call's arguments finds, without hashing.
+ * A worker sketches every call of a returned graph with it, so it allocates nothing for
+ * a value without nodes.
  */
-export function nodesIn(value: unknown): { node: Delayed<unknown>; path: (string | number)[] }[] {
-  const found: { node: Delayed<unknown>; path: (string | number)[] }[] = [];
-  const walk = (item: unknown, path: (string | number)[], depth: number): void => {
-    if (typeof item !== 'object' || item === null) return;
-    if (isDelayed(item)) {
-      found.push({ node: item, path: [...path] });
-      return;
-    }
-    if (depth >= SEARCH_DEPTH) return;
-    const entries = Array.isArray(item) ? item.entries() : isPlain(item) ? Object.entries(item) : [];
-    for (const [key, child] of entries) {
+export function nodesIn(value: unknown): Found {
+  const found: Found = [];
+  if (typeof value === 'object' && value !== null) search(value, [], 0, found);
+  return found;
+}
+
+function search(item: object, path: (string | number)[], depth: number, found: Found): void {
+  if (isDelayed(item)) {
+    found.push({ node: item, path: path.slice() });
+    return;
+  }
+  if (depth >= SEARCH_DEPTH) return;
+  if (Array.isArray(item)) {
+    for (let i = 0; i < item.length; i++) {
+      const child: unknown = item[i];
       if (typeof child !== 'object' || child === null) continue;
-      path.push(key);
-      walk(child, path, depth + 1);
+      path.push(i);
+      search(child, path, depth + 1, found);
       path.pop();
     }
-  };
-  walk(value, [], 0);
-  return found;
+    return;
+  }
+  if (!isPlain(item)) return;
+  for (const key of Object.keys(item)) {
+    const child = (item as Record<string, unknown>)[key];
+    if (typeof child !== 'object' || child === null) continue;
+    path.push(key);
+    search(child, path, depth + 1, found);
+    path.pop();
+  }
 }
 
 export function isPlain(value: object): boolean {

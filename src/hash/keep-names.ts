@@ -19,7 +19,14 @@ import type { Node, Token } from 'acorn';
 import type { ScopeManager } from 'eslint-scope';
 import type * as ESTree from 'estree';
 
-export const KEEP_NAMES_HELPER = '__name';
+/**
+ * The helper's name: `__name`, or `__name2`, `__name3`, … where esbuild renamed it
+ * because the code it compiled already had a `__name` (tsx's loader in a worker thread
+ * compiles a `.mts` module so).
+ */
+export function isKeepNamesHelper(name: string): boolean {
+  return /^__name\d*$/.test(name);
+}
 
 /** Token starts to leave out of the normalised source. */
 export interface HelperTokens {
@@ -58,7 +65,7 @@ const SLOTS: Readonly<Record<string, readonly string[]>> = {
 
 /**
  * The helper's tokens inside `root`, or undefined if the function declares
- * a `__name` of its own (then its calls are the function's business).
+ * a helper's name of its own (then its calls are the function's business).
  * `tokens` are the parse's tokens, positions as in the AST.
  */
 export function keepNamesHelpers(root: ESTree.Node, scopes: ScopeManager, tokens: readonly Token[]): HelperTokens | undefined {
@@ -71,7 +78,7 @@ export function keepNamesHelpers(root: ESTree.Node, scopes: ScopeManager, tokens
   for (const scope of scopes.scopes) {
     if (!inside(scope.block as ESTree.Node)) continue;
     for (const variable of scope.variables) {
-      if (variable.name === KEEP_NAMES_HELPER && variable.defs.length > 0) return undefined;
+      if (isKeepNamesHelper(variable.name) && variable.defs.length > 0) return undefined;
     }
     for (const reference of scope.references) {
       const defs = reference.resolved?.defs ?? [];
@@ -187,7 +194,7 @@ type HelperCall = ESTree.SimpleCallExpression & Node & { arguments: [ESTree.Expr
 function helperCall(node: ESTree.Node): HelperCall | undefined {
   if (node.type !== 'CallExpression' || node.optional) return undefined;
   const { callee, arguments: args } = node;
-  if (callee.type !== 'Identifier' || callee.name !== KEEP_NAMES_HELPER) return undefined;
+  if (callee.type !== 'Identifier' || !isKeepNamesHelper(callee.name)) return undefined;
   if ((callee as Positioned).start !== (node as Positioned).start) return undefined; // `(__name)(…)`
   if (args.length !== 2 || args[0]!.type === 'SpreadElement') return undefined;
   const name = args[1]!;

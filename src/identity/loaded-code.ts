@@ -10,8 +10,8 @@
  *
  * V8 holds what a loader made of the file (tsx compiles TypeScript with
  * whitespace minified and keepNames), not its text, so both sides are put
- * through the same esbuild passes (the file compiled with keepNames, then both
- * minified) and compared as text. Equal text is the same code; a difference
+ * through the same esbuild passes (the file compiled with keepNames, once or
+ * twice, then both minified) and compared as text. Equal text is the same code; a difference
  * that comes from a loader's other options reads as a change, which asks the
  * user to restart rather than risk old code under a new identity.
  */
@@ -51,8 +51,13 @@ function sameCode(loaded: string, file: FileOnDisk): boolean {
   try {
     const ext = file.absolute.slice(file.absolute.lastIndexOf('.'));
     const plain = ext === '.js' || ext === '.mjs' || ext === '.cjs' || ext === '.json';
-    const disk = plain ? file.text() : transformSync(javascriptOf(file.text(), ext), { loader: 'js', keepNames: true }).code;
-    return minified(withoutSourceMap(loaded)) === minified(withoutSourceMap(disk));
+    const held = minified(withoutSourceMap(loaded));
+    if (plain) return held === minified(file.text());
+    const once = transformSync(javascriptOf(file.text(), ext), { loader: 'js', keepNames: true }).code;
+    if (held === minified(once)) return true;
+    // tsx's loader in a worker thread compiles a .mts module twice: the second pass names
+    // the first's helpers again, with a helper of its own (`__name2`).
+    return held === minified(transformSync(once, { loader: 'js', keepNames: true }).code);
   } catch {
     return false;
   }

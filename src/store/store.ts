@@ -17,7 +17,7 @@ export const VALUE_ENCODING = 'msgpackr/2';
  * value of that graph, which a run rebuilds and computes. A reader that knows only
  * VALUE_ENCODING sees a miss, never a wrong value.
  */
-export const GRAPH_ENCODING = 'memograph/graph 1';
+export const GRAPH_ENCODING = 'memograph/graph 2';
 
 export type RecordEncoding = typeof VALUE_ENCODING | typeof GRAPH_ENCODING;
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CodeChangedError, compute, delayed, shutdown } from '../../src/index.js';
+import { CodeChangedError, compute, delayed, shutdown, type Delayed } from '../../src/index.js';
 import { PoolExecutor } from '../../src/executors/pool.js';
 import { project } from '../identity/project.js';
 
@@ -64,6 +64,31 @@ describe('code changed on disk after the process loaded it', () => {
     const module = (await import(/* @vite-ignore */ url)) as { task: (x: number) => number };
     writeFileSync(join(p.root, 'main.mjs'), `export function task(x) { return x * 3; }\n`);
     expect(() => delayed(module.task, { module: url })).toThrow(CodeChangedError);
+  });
+
+  it('accepts a TypeScript module a worker loads moments after it was written', async () => {
+    // A worker's tsx compiles a .mts module's nested functions with a renamed keepNames
+    // helper (`__name2`); that is still the code on disk, as after a save and a quick re-run.
+    const memograph = pathToFileURL(join(import.meta.dirname, '../../src/index.ts')).href;
+    const source = [
+      `import { delayed } from '${memograph}';`,
+      'export function task(x: number): number {',
+      '  const square = (v: number) => v * v;',
+      '  return square(x) + 1;',
+      '}',
+      'export const taskCall = delayed(task, { module: import.meta.url });',
+      '',
+    ].join('\n');
+    const p = project({ 'tasks.mts': source });
+    cleanups.push(p.remove);
+    const url = pathToFileURL(join(p.root, 'tasks.mts')).href;
+    const module = (await import(/* @vite-ignore */ url)) as { taskCall: (x: number) => Delayed<number> };
+    expect(await compute(module.taskCall(3), { cache: false })).toEqual([10]);
+    // A real edit of it is still found.
+    p.write({ 'tasks.mts': source.replace('square(x) + 1', 'square(x) + 2') });
+    const error = await compute(module.taskCall(4), { cache: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CodeChangedError);
+    expect((error as CodeChangedError).file).toBe('tasks.mts');
   });
 
   it('accepts delayed() when the export on disk is the function loaded', async () => {

@@ -35,6 +35,12 @@ describe('esbuild keepNames `__name(…)` is left out of the normalised source',
     same('() => (function h() {})()', '() => (/* @__PURE__ */ __name((function h() {}), "h"))()');
   });
 
+  test('the helper renamed by a second compilation (`__name2`)', () => {
+    same('() => { const g = () => 1; return g; }', '() => { const g = __name2(() => 1, "g"); return g; }');
+    same('(xs) => xs.map(function f(x) { return x; })', '(xs) => xs.map(__name2(__name(function f(x) { return x; }, "f"), "f"))');
+    differ('() => { const g = () => 1; return g; }', '() => { const g = __namex(() => 1, "g"); return g; }');
+  });
+
   test('nested calls and a trailing comma', () => {
     same('(xs) => xs.map(function f(x) { return x; })', '(xs) => xs.map(__name(__name(function f(x) { return x; }, "f"), "g"))');
     same('() => { const g = () => 1; return g; }', '() => { const g = __name(__name(() => 1, "a"), "g",); return g; }');
