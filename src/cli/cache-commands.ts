@@ -149,10 +149,29 @@ function formatAge(ms: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/**
+ * The entry `given` names: a whole call CID, or the one entry whose CID starts or ends
+ * with it (every command shows a call by its last 8 characters).
+ */
+async function entryNamed(store: CacheHandle, given: string, cacheDir: string): Promise<{ cid: string; record: ResultRecord }> {
+  const [exact] = await store.getRecords([given]);
+  if (exact && !exact.byValue) return { cid: given, record: exact };
+  const matches: [string, ResultRecord][] = [];
+  for await (const [cid, record] of store.records()) {
+    if (!record.byValue && given !== '' && (cid.endsWith(given) || cid.startsWith(given))) matches.push([cid, record]);
+  }
+  if (matches.length === 1) return { cid: matches[0]![0], record: matches[0]![1] };
+  if (matches.length === 0) {
+    throw new UsageProblem(`No entry ${given} in ${cacheDir}: give a call CID, or its start or end (\`memograph cache ls\` lists them)`);
+  }
+  const shown = matches.slice(0, 5).map(([cid, record]) => `${cid} (${record.fn})`);
+  const more = matches.length > shown.length ? `, and ${matches.length - shown.length} more` : '';
+  throw new UsageProblem(`${given} is ambiguous in ${cacheDir}: ${matches.length} entries start or end with it: ${shown.join(', ')}${more}. Give more of the CID`);
+}
+
 export async function cacheShow(options: CacheOptions & { cid: string }): Promise<string> {
   return withStore(options.cacheDir, async (store) => {
-    const [record] = await store.getRecords([options.cid]);
-    if (!record) throw new UsageProblem(`No entry ${options.cid} in ${options.cacheDir}`);
+    const { cid, record } = await entryNamed(store, options.cid, options.cacheDir);
     const bytes = await store.getBytes(record.resultCid);
     const value = bytes === undefined ? undefined : unpackValue(bytes);
     const nameOf = await storedNames(store);
@@ -162,13 +181,13 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
     };
     if (options.json) {
       return JSON.stringify(
-        { cid: options.cid, ...record, lineage, preview: bytes === undefined ? null : preview(value) },
+        { cid, ...record, lineage, preview: bytes === undefined ? null : preview(value) },
         null,
         2,
       );
     }
     return [
-      `${pc.bold(options.cid)}`,
+      `${pc.bold(cid)}`,
       `function    ${record.fn}`,
       `result      ${record.resultCid} (${formatBytes(record.size)}, ${record.encoding})`,
       `computed in ${record.durationMs.toFixed(1)} ms, stored ${new Date(record.createdAt).toISOString()}`,
