@@ -100,7 +100,7 @@ describe('memograph cache', () => {
 
     const repaired = await memograph(['cache', 'verify', '--repair']);
     expect(repaired.code).toBe(0);
-    expect(repaired.stdout).toMatch(new RegExp(`1 entries dropped:\\n  ${victim.cid}: its result ${victim.resultCid} is corrupt`));
+    expect(repaired.stdout).toMatch(new RegExp(`1 entry dropped:\\n  ${victim.cid}: its result ${victim.resultCid} is corrupt`));
     expect((await memograph(['cache', 'verify'])).stdout).toMatch(/0 bad/);
     // The next run computes the dropped entry again, and only it.
     expect((await memograph(['run', 'examples/quickstart.ts', '--no-progress'])).stderr).toMatch(/memograph: 1 executed, 8 from the cache/);
