@@ -15,7 +15,7 @@ describe('memograph run', () => {
     const first = await memograph(['run', 'examples/quickstart.ts']);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/9 executed, 0 from the cache/);
-    expect(first.stderr).toMatch(/^\[memograph\] 9\/9 done \| cached 0 \| running 0 \| failed 0 \| /m);
+    expect(first.stderr).toMatch(/^\[memograph\] 9\/9 done \(100%\) \| cached 0 \| running 0 \| failed 0 \| /m);
     expect(first.stderr).toMatch(/memograph: 9 executed, 0 from the cache, 0 deduplicated, 0 failed, 9 stored in \d+\.\d s; the cache saved \d+\.\d s of compute/);
     expect(first.stderr).not.toContain('dashboard'); // only when asked for
 
