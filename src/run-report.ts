@@ -13,6 +13,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RunCounts } from './scheduler/state.js';
+import { onLandedWrites } from './store/landed-writes.js';
 
 export interface ProcessReport {
   runs: number;
@@ -64,12 +65,12 @@ export function trackRun(counts: () => RunCounts, settled: Promise<unknown>): vo
   writeReport();
 }
 
-/** The store landed a batch holding `records` results (0: only marks of use, which follow cache hits). */
-export function noteStored(records: number): void {
+// A store landed a batch holding `records` results (0: only marks of use, which follow cache hits).
+onLandedWrites((records) => {
   if (!process.env.MEMOGRAPH_REPORT) return;
   ended.stored += records;
   writeReport();
-}
+});
 
 function writeReport(): void {
   const file = process.env.MEMOGRAPH_REPORT;

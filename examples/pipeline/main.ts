@@ -28,8 +28,10 @@ const prepare = command(['node', file(join(here, 'prepare.mjs')), file(join(here
 const count = command(['wc', '-l', prepare.output()], { cwd: out, name: 'count' });
 
 /** Per-sensor mean, min and max of the clean readings. */
-const analyse = delayed(function analyse(prepared: CommandResult) {
-  const text = process.getBuiltinModule('node:fs').readFileSync(prepared.outputs['clean.csv']!.path, 'utf8');
+const analyse = delayed(async function analyse(prepared: CommandResult) {
+  // A worker runs this function from its source alone, so it imports what it uses itself.
+  const { readFileSync } = await import('node:fs');
+  const text = readFileSync(prepared.outputs['clean.csv']!.path, 'utf8');
   const bySensor: Record<string, number[]> = {};
   for (const line of text.trim().split('\n').slice(1)) {
     const [sensor, , celsius] = line.split(',');

@@ -4,6 +4,7 @@ import { inspect } from 'node:util';
 import { previewFingerprint } from './argument-preview.js';
 import { out as pc } from './colors.js';
 import { confirm } from './confirm.js';
+import { counted, formatBytes } from './human-units.js';
 import { UsageProblem } from './usage-problem.js';
 import { withCache, storedNames, type CacheHandle } from './open-cache.js';
 import { describeHolder } from '../store/claims.js';
@@ -55,10 +56,10 @@ export async function cacheStats(options: CacheOptions): Promise<string> {
     if (options.json) return JSON.stringify(result, null, 2);
     const lines = [
       `${pc.bold(options.cacheDir)}`,
-      `${entries} entries, ${stored.count} stored values, ${formatBytes(stored.bytes)}`,
+      `${counted(entries, 'entry', 'entries')}, ${counted(stored.count, 'stored value')}, ${formatBytes(stored.bytes)}`,
       ...Object.entries(byFunction)
         .sort((a, b) => b[1].entries - a[1].entries)
-        .map(([fn, s]) => `  ${fn}: ${s.entries} entries, ${(s.computeMs / 1000).toFixed(2)} s of compute`),
+        .map(([fn, s]) => `  ${fn}: ${counted(s.entries, 'entry', 'entries')}, ${(s.computeMs / 1000).toFixed(2)} s of compute`),
     ];
     return lines.join('\n');
   });
@@ -86,7 +87,7 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
   });
   if (!options.yes) {
     const yes = await confirm(
-      `Delete ${entries} entries in ${options.cacheDir}?`,
+      `Delete ${counted(entries, 'entry', 'entries')} in ${options.cacheDir}?`,
       `Refusing to delete ${options.cacheDir} without --yes (no terminal to ask on)`,
     );
     if (!yes) return options.json ? JSON.stringify({ cleared: false }) : 'Nothing deleted.';
@@ -99,12 +100,12 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
   });
   if (inUseBy !== undefined) {
     if (options.json) return JSON.stringify({ cleared: true, entries, removedFiles: 0, inUseBy });
-    return `Deleted ${entries} entries in ${options.cacheDir}. Its files stay, emptied: ${inUseBy} uses the cache right now.`;
+    return `Deleted ${counted(entries, 'entry', 'entries')} in ${options.cacheDir}. Its files stay, emptied: ${inUseBy} uses the cache right now.`;
   }
   const { removed, kept, removedDirectory } = removeStoreFiles(options.cacheDir);
   if (options.json) return JSON.stringify({ cleared: true, entries, removedFiles: removed.length, kept, removedDirectory });
-  const left = kept.length === 0 ? '' : ` Kept ${kept.length} files that are not memograph's: ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''}.`;
-  return `Deleted ${entries} entries and memograph's ${removed.length} files in ${options.cacheDir}${removedDirectory ? ' (and the directory)' : ''}.${left}`;
+  const left = kept.length === 0 ? '' : ` Kept ${counted(kept.length, 'file')} that ${kept.length === 1 ? 'is' : 'are'} not memograph's: ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''}.`;
+  return `Deleted ${counted(entries, 'entry', 'entries')} and memograph's ${counted(removed.length, 'file')} in ${options.cacheDir}${removedDirectory ? ' (and the directory)' : ''}.${left}`;
 }
 
 /** `cache clear --function NAME`: forget one function's results (their bytes go unless another entry shares them). */
@@ -118,27 +119,20 @@ export async function cacheClearFunction(options: CacheOptions & { yes: boolean;
       if (record.fn === options.fn) doomed.push(cid);
     }
     if (doomed.length === 0) {
-      return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : `No entries of ${options.fn} in ${options.cacheDir} (${entries} entries of other functions).`;
+      return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : `No entries of ${options.fn} in ${options.cacheDir} (${counted(entries, 'entry', 'entries')} of other functions).`;
     }
     if (!options.yes) {
       const yes = await confirm(
-        `Delete the ${doomed.length} entries of ${options.fn} in ${options.cacheDir}?`,
-        `Refusing to delete the ${doomed.length} entries of ${options.fn} without --yes (no terminal to ask on)`,
+        `Delete the ${counted(doomed.length, 'entry', 'entries')} of ${options.fn} in ${options.cacheDir}?`,
+        `Refusing to delete the ${counted(doomed.length, 'entry', 'entries')} of ${options.fn} without --yes (no terminal to ask on)`,
       );
       if (!yes) return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : 'Nothing deleted.';
     }
     for (const cid of doomed) await store.deleteRecord(cid);
     const freed = await store.dropUnreferencedBytes();
     if (options.json) return JSON.stringify({ cleared: doomed.length, function: options.fn, freedBytes: freed });
-    return `Deleted the ${doomed.length} entries of ${options.fn} (${formatBytes(freed)} freed); ${entries - doomed.length} other entries kept.`;
+    return `Deleted the ${counted(doomed.length, 'entry', 'entries')} of ${options.fn} (${formatBytes(freed)} freed); ${counted(entries - doomed.length, 'other entry', 'other entries')} kept.`;
   });
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 }
 
 function formatAge(ms: number): string {
@@ -149,10 +143,29 @@ function formatAge(ms: number): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
+/**
+ * The entry `given` names: a whole call CID, or the one entry whose CID starts or ends
+ * with it (every command shows a call by its last 8 characters).
+ */
+async function entryNamed(store: CacheHandle, given: string, cacheDir: string): Promise<{ cid: string; record: ResultRecord }> {
+  const [exact] = await store.getRecords([given]);
+  if (exact && !exact.byValue) return { cid: given, record: exact };
+  const matches: [string, ResultRecord][] = [];
+  for await (const [cid, record] of store.records()) {
+    if (!record.byValue && given !== '' && (cid.endsWith(given) || cid.startsWith(given))) matches.push([cid, record]);
+  }
+  if (matches.length === 1) return { cid: matches[0]![0], record: matches[0]![1] };
+  if (matches.length === 0) {
+    throw new UsageProblem(`No entry ${given} in ${cacheDir}: give a call CID, or its start or end (\`memograph cache ls\` lists them)`);
+  }
+  const shown = matches.slice(0, 5).map(([cid, record]) => `${cid} (${record.fn})`);
+  const more = matches.length > shown.length ? `, and ${matches.length - shown.length} more` : '';
+  throw new UsageProblem(`${given} is ambiguous in ${cacheDir}: ${matches.length} entries start or end with it: ${shown.join(', ')}${more}. Give more of the CID`);
+}
+
 export async function cacheShow(options: CacheOptions & { cid: string }): Promise<string> {
   return withStore(options.cacheDir, async (store) => {
-    const [record] = await store.getRecords([options.cid]);
-    if (!record) throw new UsageProblem(`No entry ${options.cid} in ${options.cacheDir}`);
+    const { cid, record } = await entryNamed(store, options.cid, options.cacheDir);
     const bytes = await store.getBytes(record.resultCid);
     const value = bytes === undefined ? undefined : unpackValue(bytes);
     const nameOf = await storedNames(store);
@@ -162,13 +175,13 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
     };
     if (options.json) {
       return JSON.stringify(
-        { cid: options.cid, ...record, lineage, preview: bytes === undefined ? null : preview(value) },
+        { cid, ...record, lineage, preview: bytes === undefined ? null : preview(value) },
         null,
         2,
       );
     }
     return [
-      `${pc.bold(options.cid)}`,
+      `${pc.bold(cid)}`,
       `function    ${record.fn}`,
       `result      ${record.resultCid} (${formatBytes(record.size)}, ${record.encoding})`,
       `computed in ${record.durationMs.toFixed(1)} ms, stored ${new Date(record.createdAt).toISOString()}`,

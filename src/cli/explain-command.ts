@@ -15,6 +15,7 @@ import { comparisonLimit, explainMiss, FunctionResults, type ChangedArgument, ty
 import { loadTargets } from './graph-command.js';
 import { codeChanges, type CodeChange, type EarlierCode } from './code-changes.js';
 import { decodeIdentityRecord, decodeManifestRecord } from '../identity/stored-identity.js';
+import { functionNameOf } from '../graph/task-function.js';
 
 export type Verdict =
   | { readonly kind: 'cached' }
@@ -99,7 +100,8 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
       else misses.push(node);
     }
     if (store && misses.length > 0) {
-      const names = new Set(misses.map((node) => node.name));
+      // A sweep's points are calls of one function: a new point is compared with the others.
+      const names = new Set(misses.map((node) => functionNameOf(node.task)));
       const stored = await storedCallsByName(store, names);
       const results = new Map([...names].map((name) => [name, new FunctionResults(stored.get(name) ?? [])]));
       const storedName = await storedNames(store);
@@ -107,7 +109,7 @@ export async function explain(script: string, cacheDir: string): Promise<Explain
       const limit = comparisonLimit(misses.length);
       const earlier = new Map<string, Promise<EarlierCode | undefined>>();
       for (const node of misses) {
-        let miss = explainMiss(node, results.get(node.name)!, nameOf, limit);
+        let miss = explainMiss(node, results.get(functionNameOf(node.task))!, nameOf, limit);
         if (miss.reason === 'function-changed' || miss.reason === 'function-and-input-changed') {
           let code = earlier.get(miss.previousIdentity);
           if (code === undefined) earlier.set(miss.previousIdentity, (code = earlierCode(store, miss.previousIdentity)));

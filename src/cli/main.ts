@@ -98,7 +98,7 @@ cache
 cache
   .command('show')
   .description("one entry's record and a preview of its value")
-  .argument('<cid>', 'the call CID')
+  .argument('<cid>', 'the call CID, or its start or end (the 8 characters other commands show)')
   .action(async (cid: string) => console.log(await cacheShow({ ...cacheOptions(), cid })));
 cache
   .command('verify')
@@ -148,6 +148,9 @@ try {
   if (error instanceof CommanderError) {
     // Help and version end here too, with code 0; everything else is a usage error.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
+    if (error.code === 'commander.unknownOption' && process.argv.slice(2).find((arg) => !arg.startsWith('-')) === 'run') {
+      process.stderr.write("memograph: a script's own arguments go after `--`: memograph run <script> -- <its arguments>\n");
+    }
   } else {
     const verbose = program.opts<{ verbose?: boolean }>().verbose;
     const message = error instanceof Error ? error.message : String(error);

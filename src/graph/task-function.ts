@@ -121,7 +121,10 @@ export interface DurationEstimate {
 /** Everything the engine needs to know about one function passed to `delayed`. */
 export interface TaskFunction {
   readonly fn: (...args: never[]) => unknown;
+  /** The display name: a sweep's point nodes add their point to it (`fit[lambda=1]`). */
   readonly name: string;
+  /** Set when `name` carries a sweep point: the function's own name, which results are grouped by. */
+  readonly functionName?: string;
   /** The options it was described with, so that a task that returns a call of it can say how to rebuild it. */
   readonly options: Readonly<DelayedOptions>;
   /** One of memograph's own functions (a part, a returned structure), rebuilt by name. */
@@ -305,4 +308,12 @@ function validateOptions(options: DelayedOptions): void {
   if (options.exportName !== undefined && options.module === undefined) {
     throw new InvalidArgumentError('Option `exportName` needs `module`');
   }
+}
+
+/**
+ * What a task's results and statistics are grouped by: its function's name (a command's
+ * `name`), the same for every point of a sweep, whose points are detail.
+ */
+export function functionNameOf(task: TaskFunction): string {
+  return task.functionName ?? task.name;
 }

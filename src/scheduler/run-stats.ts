@@ -3,6 +3,7 @@
  * and since when, per-function durations, and the largest worker heap seen.
  */
 import type { TaskNode } from './state.js';
+import { functionNameOf } from '../graph/task-function.js';
 
 /** Duration statistics of one function's tasks in a run. */
 export interface FunctionStats {
@@ -29,7 +30,7 @@ export class RunStats {
   }
 
   executed(node: TaskNode, durationMs: number, heapUsedBytes: number | undefined): void {
-    const name = node.delayed.task.name;
+    const name = functionNameOf(node.delayed.task);
     const stats = this.functions.get(name);
     if (stats) {
       stats.count++;

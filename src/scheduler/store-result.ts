@@ -13,6 +13,7 @@ import type { ArgumentChecks } from './argument-checks.js';
 import type { TaskNode } from './state.js';
 import { taskFailure } from './task-failures.js';
 import type { TaskResult } from './task-result.js';
+import { functionNameOf } from '../graph/task-function.js';
 
 /**
  * Why the result was not stored and the node fails instead (`retry`: whether its retry
@@ -42,7 +43,7 @@ export function storeResult(
     encoding,
     size: bytes.byteLength,
     durationMs,
-    fn: node.delayed.task.name,
+    fn: functionNameOf(node.delayed.task),
     createdAt: Date.now(),
     ...(declared && { outputs: declared.outputs }),
   };

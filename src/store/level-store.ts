@@ -27,7 +27,7 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClassicLevel } from 'classic-level';
 import { Level } from 'level';
-import { noteStored } from '../run-report.js';
+import { landedWrites } from './landed-writes.js';
 import { InvalidArgumentError, MemographError, StoreCorruptError, StoreLockedError } from '../errors.js';
 import { decodeIdentityRecord } from '../identity/stored-identity.js';
 import { bytesMatch, checkPut } from './integrity.js';
@@ -465,7 +465,7 @@ export class LevelStore implements Store, StoreAdmin {
         throw error;
       }
       await batch.write(); // atomic; closes the batch, also when it fails
-      noteStored(storedRecords(generation));
+      landedWrites(storedRecords(generation));
     } catch (error) {
       this.#failures.push(error);
     } finally {

@@ -42,7 +42,12 @@ export class UnstorableValueError extends TypeError {
   readonly path: string;
 
   constructor(path: string, what: string) {
-    super(`Cannot cache the value: ${path} ${what}. Only plain data can be stored (see src/store/value-codec.ts).`);
+    super(
+      `Cannot cache the value: ${path} ${what}. A result is stored as plain data: numbers, bigints, strings, booleans, null, ` +
+        'undefined, plain objects and arrays, Map, Set, Date, RegExp, typed arrays, ArrayBuffer, DataView and Buffer, and instances ' +
+        'of classes given to registerEncoder with a decode. Return such data or register the class; only a task on the main thread ' +
+        'with cache: false may return other values.',
+    );
     this.name = 'UnstorableValueError';
     this.path = path;
   }

@@ -14,6 +14,7 @@
  */
 import { InvalidArgumentError, type TaskError } from '../errors.js';
 import { delayed, Delayed } from '../graph/delayed.js';
+import { functionNameOf } from '../graph/task-function.js';
 import type { RunOutcome } from '../run.js';
 import { pointLabel, type Point } from './grid.js';
 
@@ -118,5 +119,5 @@ export function sweep<P extends Point, T>(points: readonly P[], build: (point: P
  */
 function renamed<T>(node: Delayed<T>, name: string): Delayed<T> {
   const Kind = node.constructor as new (task: Delayed<T>['task'], args: readonly unknown[]) => Delayed<T>;
-  return new Kind({ ...node.task, name }, node.args);
+  return new Kind({ ...node.task, name, functionName: functionNameOf(node.task) }, node.args);
 }

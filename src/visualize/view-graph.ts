@@ -9,6 +9,7 @@ import { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
 import type { RunSnapshot } from '../scheduler/snapshots.js';
 import type { NodeState } from '../scheduler/state.js';
+import { functionNameOf } from '../graph/task-function.js';
 
 export interface ViewNode {
   readonly id: string;
@@ -96,7 +97,7 @@ export function viewGraphOf(found: ReturnType<typeof allCalls>, options: { snaps
  * display name (a sweep shows `simulate[temp=300,seed=1]`, which is `simulate`).
  */
 export function functionName(call: Delayed<unknown>): string {
-  return call.task.identity.name;
+  return functionNameOf(call.task);
 }
 
 export function isDelayed(value: unknown): value is Delayed<unknown> {

@@ -185,7 +185,7 @@ describe('targets', () => {
       'dynamic/get-ratio:memograph',
       'dynamic/unpack-ratio:memograph',
       'dynamic/returned-ratio:memograph',
-      'dynamic/by-value-extra:memograph',
+      'rerun/value-keys:memograph',
       'identity/fresh:memograph',
       'identity/warm:memograph',
       'identity/edited:memograph',

@@ -15,7 +15,7 @@ describe('memograph run', () => {
     const first = await memograph(['run', 'examples/quickstart.ts']);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/9 executed, 0 from the cache/);
-    expect(first.stderr).toMatch(/^\[memograph\] 9\/9 done \| cached 0 \| running 0 \| failed 0 \| /m);
+    expect(first.stderr).toMatch(/^\[memograph\] 9\/9 done \(100%\) \| cached 0 \| running 0 \| failed 0 \| /m);
     expect(first.stderr).toMatch(/memograph: 9 executed, 0 from the cache, 0 deduplicated, 0 failed, 9 stored in \d+\.\d s; the cache saved \d+\.\d s of compute/);
     expect(first.stderr).not.toContain('dashboard'); // only when asked for
 
@@ -70,6 +70,20 @@ describe('memograph cache', () => {
     expect(missing.stderr).toMatch(/No entry bafyreinotthere/);
   });
 
+  it('finds an entry by the short CID other commands print, or by its start, and says when that is ambiguous', async () => {
+    const list = JSON.parse((await memograph(['cache', '--json', 'ls'])).stdout) as { cid: string; fn: string }[];
+    const pi = list.find((entry) => entry.fn === 'estimatePi')!;
+    for (const part of [pi.cid.slice(-8), pi.cid.slice(0, 30)]) {
+      const shown = await memograph(['cache', 'show', part]);
+      expect(shown.code, part).toBe(0);
+      expect(shown.stdout).toContain(pi.cid);
+      expect(shown.stdout).toMatch(/function {4}estimatePi/);
+    }
+    const ambiguous = await memograph(['cache', 'show', 'bafyrei']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(new RegExp(`bafyrei is ambiguous in .*: ${list.length} entries start or end with it: .*, and ${list.length - 5} more\\. Give more of the CID`));
+  });
+
   it('verifies stored bytes, reports a corrupt entry, and drops it with --repair', async () => {
     expect((await memograph(['cache', 'verify'])).stdout).toMatch(/^\d+ entries checked, 0 bad/);
     const list = JSON.parse((await memograph(['cache', '--json', 'ls'])).stdout) as { cid: string; resultCid: string; fn: string }[];
@@ -86,7 +100,7 @@ describe('memograph cache', () => {
 
     const repaired = await memograph(['cache', 'verify', '--repair']);
     expect(repaired.code).toBe(0);
-    expect(repaired.stdout).toMatch(new RegExp(`1 entries dropped:\\n  ${victim.cid}: its result ${victim.resultCid} is corrupt`));
+    expect(repaired.stdout).toMatch(new RegExp(`1 entry dropped:\\n  ${victim.cid}: its result ${victim.resultCid} is corrupt`));
     expect((await memograph(['cache', 'verify'])).stdout).toMatch(/0 bad/);
     // The next run computes the dropped entry again, and only it.
     expect((await memograph(['run', 'examples/quickstart.ts', '--no-progress'])).stderr).toMatch(/memograph: 1 executed, 8 from the cache/);
@@ -108,6 +122,11 @@ describe('memograph cache', () => {
 
   it('exits with 2 on a usage error and 0 for --help', async () => {
     expect((await memograph(['nonsense'])).code).toBe(2);
+    const scriptOption = await memograph(['run', 'examples/quickstart.ts', '--input', 'x']);
+    expect(scriptOption.code).toBe(2);
+    expect(scriptOption.stderr).toMatch(/unknown option '--input'/);
+    expect(scriptOption.stderr).toMatch(/a script's own arguments go after `--`: memograph run <script> -- <its arguments>/);
+    expect((await memograph(['cache', '--bogus', 'ls'])).stderr).not.toMatch(/own arguments/);
     const help = await memograph(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: memograph/);

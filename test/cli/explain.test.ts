@@ -4,6 +4,7 @@ import { LevelStore } from '../../src/store/level-store.js';
 import target, { part } from '../fixtures/graph-script.js';
 import { build } from '../fixtures/lineage-script.js';
 import { build as buildUncached } from '../fixtures/uncached-script.js';
+import { build as buildSweep } from '../fixtures/sweep-script.js';
 import { result } from '../store/compliance.js';
 import { tempDir } from '../helpers.js';
 import { runCli } from './run-cli.js';
@@ -203,5 +204,22 @@ describe('memograph explain on long and wide graphs', () => {
     const wide = await runCli(['explain', 'test/fixtures/long-graph-script.ts', '--cache-dir', `${dir.path}/none`], { SHAPE: 'wide', N: '30000' });
     expect(wide.code).toBe(0);
     expect(wide.stdout).toMatch(/^sum \w{8} +runs: its inputs inc \w{8}, inc \w{8}, inc \w{8} and 29997 more run first, so this call is new too$/m);
+  });
+});
+
+describe('a parameter sweep, whose points are calls of one function', () => {
+  it('explains a new point against the stored points, and counts every point under the function', async () => {
+    const cacheDir = `${dir.path}/sweep`;
+    const before = buildSweep([1, 2]);
+    await compute(...before.nodes, { cacheDir });
+    const stats = JSON.parse((await runCli(['cache', '--json', '--cache-dir', cacheDir, 'stats'])).stdout) as { byFunction: Record<string, { entries: number }> };
+    expect(stats.byFunction).toEqual({ fit: expect.objectContaining({ entries: 2 }) });
+
+    const now = buildSweep([1, 3]);
+    const v = await verdictsOf('test/fixtures/sweep-script.ts', cacheDir, { SWEEP_LAMBDAS: '1,3' });
+    expect(v[now.nodes[0]!.cid]).toEqual({ kind: 'cached' });
+    expect(v[now.nodes[1]!.cid]).toMatchObject({ kind: 'runs', reason: 'input-changed', changed: [{ index: 1, after: '3' }] });
+    const text = (await explain('test/fixtures/sweep-script.ts', cacheDir, { env: { SWEEP_LAMBDAS: '1,3' } })).stdout;
+    expect(text).toMatch(/^fit\[station=hel,lambda=3\] \w{8} +runs: argument 1 changed \([12] → 3\) since the cached result of /m);
   });
 });

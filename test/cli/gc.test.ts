@@ -42,7 +42,11 @@ describe('memograph cache gc', () => {
     expect(result.evicted).toBe(1);
     expect(result.freedBytes).toBeGreaterThan(1_000);
     expect(await names()).toEqual(['a']);
-    expect((await memograph('verify')).stdout).toMatch(/1 entries checked, 0 bad/);
+    expect((await memograph('verify')).stdout).toMatch(/^1 entry checked, 0 bad$/m);
+    // Counts and sizes as a person reads them.
+    expect((await memograph('stats')).stdout).toMatch(/^1 entry, \d+ stored values?, \d+(\.\d)? (B|KiB)$/m);
+    const evicted = await memograph('gc', '--max-size', '1B', '--yes');
+    expect(evicted.stdout).toMatch(/^1 entry evicted, 0 kept; freed \d+(\.\d)? KiB of the \d+(\.\d)? KiB stored$/m);
   });
 
   it('does not count the records that find a dependent by its inputs’ values, and evicts them with their entry', async () => {

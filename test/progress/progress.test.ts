@@ -34,7 +34,9 @@ describe('progress', () => {
     const lines = text().trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.every((line) => line.startsWith('[memograph] '))).toBe(true);
-    expect(lines.at(-1)).toMatch(/^\[memograph\] 8\/8 done \| cached 0 \| running 0 \| failed 0 \| \d+\.\ds$/);
+    expect(lines.at(-1)).toMatch(/^\[memograph\] 8\/8 done \(100%\) \| cached 0 \| running 0 \| failed 0 \| \d+\.\ds$/);
+    // Nothing before the run knows its size.
+    expect(text()).not.toMatch(/ 0\/0 /);
   });
 
   it('draws a live bar on a terminal, ending at done of total', async () => {
@@ -43,7 +45,57 @@ describe('progress', () => {
     await run.result;
     await new Promise((resolve) => setTimeout(resolve, 20));
     const out = text();
-    expect(out).toContain('5/5 | cached 0 | running 0 | failed 0');
+    expect(out).toContain('5/5 (100%) | cached 0 | running 0 | failed 0');
+    expect(out).not.toContain('0/0');
     expect(out).toMatch(/\u001b\[/); // it redraws in place with terminal escapes
+  });
+});
+
+/** What a terminal shows after `output`: carriage returns, line clears and newlines applied. */
+function screen(output: string): string[] {
+  const lines: string[] = [''];
+  let column = 0;
+  const text = output.replace(/\u001b\[\?25[hl]/g, '').replace(/\r\n/g, '\n');
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith('\u001b[2K', i)) {
+      lines[lines.length - 1] = '';
+      i += 3;
+    } else if (text[i] === '\r') column = 0;
+    else if (text[i] === '\n') {
+      lines.push('');
+      column = 0;
+    } else {
+      const line = lines[lines.length - 1]!;
+      lines[lines.length - 1] = line.slice(0, column) + text[i] + line.slice(column + 1);
+      column++;
+    }
+  }
+  return lines;
+}
+
+describe('progress on a real terminal', () => {
+  it('keeps its line below the script’s own output and the dashboard’s address, never through them', async (context) => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { existsSync } = await import('node:fs');
+    if (!existsSync('/usr/bin/script')) {
+      context.skip('needs util-linux `script` for a pseudo-terminal');
+      return;
+    }
+    const command = `${process.execPath} --import tsx test/fixtures/progress-terminal-script.ts`;
+    const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: '200' };
+    delete env.CI;
+    const { stdout } = await promisify(execFile)('/usr/bin/script', ['-qfec', command, '/dev/null'], { env, maxBuffer: 16 * 2 ** 20 });
+    const shown = screen(stdout).filter((line) => line.trim() !== '');
+    const said = shown.filter((line) => line.includes('script says'));
+    expect(said.length).toBeGreaterThan(3);
+    expect(said.filter((line) => !/^script says: (still here|sum 66)$/.test(line))).toEqual([]);
+    expect(shown.filter((line) => line.includes('dashboard at'))).toEqual([expect.stringMatching(/^memograph: dashboard at http:\/\/127\.0\.0\.1:\d+\/$/)]);
+    // The progress line, once, at the bottom of what was shown, with percent and what ran.
+    const bars = shown.filter((line) => line.includes('█') || line.includes('░'));
+    expect(bars).toHaveLength(1);
+    expect(bars[0]).toMatch(/13\/13 \(100%\) \| cached 0 \| running 0 \| failed 0 \| \d+\.\ds$/);
+    expect(stdout).not.toContain(' 0/0 ');
+    expect(stdout).toMatch(/running [1-9]\d*: step/);
   });
 });

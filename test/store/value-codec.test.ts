@@ -140,6 +140,9 @@ describe('packValue / unpackValue', () => {
 
   it('rejects functions and symbols with the path to them', () => {
     expect(() => packValue({ items: [0, 1, 2, { cb: () => 1 }] })).toThrow('result.items[3].cb is a function');
+    // It says what can be stored, not where in memograph's sources to read about it.
+    expect(() => packValue(new URL('https://example.org'))).toThrow(/plain objects and arrays, Map, Set, Date.*registerEncoder with a decode/);
+    expect(() => packValue(() => 1)).not.toThrow(/src\//);
     expect(() => packValue(new Map([['k', Symbol('s')]]))).toThrow('result.get("k") is a symbol');
     expect(() => packValue(new Map([[() => 1, 1]]))).toThrow('result.keys()[0] is a function');
     expect(() => packValue(new Set([1, Symbol.iterator]))).toThrow('result.values()[1] is a symbol');

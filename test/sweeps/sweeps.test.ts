@@ -55,6 +55,9 @@ describe('sweep()', () => {
     ]);
     const names = Object.values(run.snapshot().nodes).map((n) => n.name);
     expect(names).toContain('simulate[temp=2,seed=7]');
+    // Its statistics are the function's: every point counts under one name.
+    expect(Object.keys(run.status().functions).sort()).toEqual(['simulate', 'sweepResults']);
+    expect(run.status().functions.simulate).toMatchObject({ count: 2 });
   });
 
   it('changing one value of the grid re-runs only the affected points', async () => {

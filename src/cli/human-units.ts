@@ -1,0 +1,13 @@
+/** Counts and sizes as a person reads them: "1 entry", "3 entries", "4.6 MiB". */
+
+/** `n` and the noun that goes with it: `counted(1, 'entry', 'entries')` is "1 entry". */
+export function counted(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+}

@@ -1,0 +1,72 @@
+/**
+ * One line kept at the bottom of a terminal, redrawn in place, that the process's other
+ * output goes above rather than through: a write to stdout or stderr while the line is
+ * shown first clears it, and the line is drawn again below what was written. Without
+ * that, a script's `console.log` (or the dashboard's address) lands in the middle of the
+ * line, and a shorter redraw leaves the old line's tail behind.
+ */
+type Write = NodeJS.WritableStream['write'];
+
+const CLEAR_LINE = '\r\u001b[2K';
+
+export class BottomLine {
+  readonly #stream: NodeJS.WritableStream & { columns?: number };
+  readonly #writes = new Map<NodeJS.WritableStream, Write>();
+  #text = '';
+  #shown = false;
+  /** Other output ended mid-line: drawing now would append to it, so wait for its newline. */
+  #midLine = false;
+
+  constructor(stream: NodeJS.WritableStream & { columns?: number }, others: readonly NodeJS.WritableStream[]) {
+    this.#stream = stream;
+    for (const other of new Set([stream, ...others])) this.#intercept(other);
+  }
+
+  /** Show `text` as the line (cut to the terminal's width). */
+  draw(text: string): void {
+    const width = this.#stream.columns;
+    this.#text = width !== undefined && width > 1 && text.length >= width ? `${text.slice(0, width - 2)}…` : text;
+    this.#render();
+  }
+
+  /** Leave the line as it is, with a newline after it, and let other output through untouched again. */
+  end(): void {
+    if (this.#midLine) {
+      this.#raw(this.#stream, '\n');
+      this.#midLine = false;
+    }
+    this.#render();
+    if (this.#shown) this.#raw(this.#stream, '\n');
+    this.#shown = false;
+    for (const [stream, write] of this.#writes) (stream as { write: Write }).write = write;
+    this.#writes.clear();
+  }
+
+  #render(): void {
+    if (this.#midLine || this.#text === '') return;
+    this.#raw(this.#stream, `${CLEAR_LINE}${this.#text}`);
+    this.#shown = true;
+  }
+
+  #raw(stream: NodeJS.WritableStream, text: string): void {
+    const write = this.#writes.get(stream) ?? stream.write;
+    write.call(stream, text);
+  }
+
+  #intercept(stream: NodeJS.WritableStream): void {
+    const original = stream.write;
+    this.#writes.set(stream, original);
+    const line = this;
+    (stream as { write: Write }).write = function (this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]): boolean {
+      if (line.#shown) {
+        line.#raw(line.#stream, CLEAR_LINE);
+        line.#shown = false;
+      }
+      const written = (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+      const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '';
+      if (text.length > 0) line.#midLine = !text.endsWith('\n');
+      line.#render();
+      return written;
+    } as Write;
+  }
+}
