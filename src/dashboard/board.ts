@@ -118,6 +118,8 @@ export class Board {
   /** Counts and rows of the runs that have ended, added up. */
   readonly #past = { counts: zeroCounts(), rows: {} as FunctionRows, peakWorkerHeapBytes: 0 };
   readonly #workers = new Map<number, WorkerTally>();
+  /** Worker threads by number, 1 to n in the order they first ran a task (0 is the main thread), not by thread id. */
+  readonly #workerNumbers = new Map<number, number>([[0, 0]]);
   readonly #stream: StreamBar[] = [];
   /** Bars finished since the last update, newest last. */
   #fresh: StreamBar[] = [];
@@ -195,7 +197,12 @@ export class Board {
    * in the stream, failed or not. The bar runs from when the call began on its thread;
    * `at - durationMs` is only a fallback, since a batch's tasks all arrive at once.
    */
-  #ran(event: Attempt, worker: number, fn: string, heapBytes?: number, failed?: true): void {
+  #ran(event: Attempt, threadId: number, fn: string, heapBytes?: number, failed?: true): void {
+    let worker = this.#workerNumbers.get(threadId);
+    if (worker === undefined) {
+      worker = this.#workerNumbers.size; // the main thread holds 0
+      this.#workerNumbers.set(threadId, worker);
+    }
     const durationMs = event.durationMs ?? 0;
     const start = event.startedAt ?? event.at - durationMs;
     const end = start + durationMs;

@@ -63,6 +63,8 @@ describe('the dashboard in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
+    const notFound: string[] = [];
+    page.on('response', (response) => void (response.status() === 404 && notFound.push(response.url())));
     await page.goto(url);
     // Live: the run is going on, and the page says what is running.
     await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('running');
@@ -108,6 +110,8 @@ describe('the dashboard in a browser', () => {
     // Everything the page loaded came from the dashboard itself: no CDN.
     expect(requested.length).toBeGreaterThan(0);
     for (const address of requested) expect(address.startsWith(url)).toBe(true);
+    // Not even a favicon is missing.
+    expect(notFound).toEqual([]);
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });

@@ -143,6 +143,10 @@ describe('the dashboard server', () => {
     expect(last.counts.executed).toBe(3 + n + 1);
     expect(last.functions.double).toEqual({ total: 2 + n, states: expect.objectContaining({ done: 2 + n }) });
     expect(last.graph).toEqual({ double: 'done', add: 'done' });
+    // Workers are numbered 1 to n as they first ran a task, whatever their thread ids.
+    const numbers = new Set(received.flatMap(({ message }) => [...message.workers.map((w) => w.id), ...message.stream.map((bar) => bar.worker)]));
+    // (Each run here has a pool of its own: three threads in all.)
+    expect([...numbers].sort()).toEqual([1, 2, 3]);
   });
 
   it('cannot start (an address this machine does not have): a warning, and the run goes on', async () => {
