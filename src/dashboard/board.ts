@@ -69,7 +69,8 @@ export interface BoardMessage {
   readonly full: boolean;
   /** `idle` before the first run; then whether a run is going on, and if none, whether any failed. */
   readonly status: 'idle' | 'running' | 'succeeded' | 'failed';
-  readonly runs: { readonly total: number; readonly running: number };
+  /** `failed`: runs that ended with failures. `status` is the latest run's. */
+  readonly runs: { readonly total: number; readonly running: number; readonly failed: number };
   /** Which run's graph `graph` colours (runs are numbered from 1 in the order they started). */
   readonly graphRun: number;
   /** Changes when the latest run's picture does (a task returned a graph): fetch it again. */
@@ -113,6 +114,8 @@ export class Board {
   #latest: Pick<Watched, 'number' | 'graph'> | undefined;
   #runs = 0;
   #failedRuns = 0;
+  /** Whether the latest run to end had failures: the header tells of it, not of every run the process made. */
+  #latestFailed = false;
   #startedAt: number | undefined;
   #endedAt: number | undefined;
   /** Counts and rows of the runs that have ended, added up. */
@@ -151,6 +154,7 @@ export class Board {
       watched.graph.addRowsTo(this.#past.rows);
       this.#past.peakWorkerHeapBytes = Math.max(this.#past.peakWorkerHeapBytes, run.status().peakWorkerHeapBytes);
       if (failed) this.#failedRuns++;
+      if (watched.number === this.#latest?.number) this.#latestFailed = failed;
       if (this.#active.size === 0) this.#endedAt = Date.now();
       this.#dirty = true;
       onEnd();
@@ -263,8 +267,8 @@ export class Board {
     const memory = process.memoryUsage();
     return {
       full,
-      status: this.#active.size > 0 ? 'running' : this.#runs === 0 ? 'idle' : this.#failedRuns > 0 ? 'failed' : 'succeeded',
-      runs: { total: this.#runs, running: this.#active.size },
+      status: this.#active.size > 0 ? 'running' : this.#runs === 0 ? 'idle' : this.#latestFailed ? 'failed' : 'succeeded',
+      runs: { total: this.#runs, running: this.#active.size, failed: this.#failedRuns },
       graphRun: this.#latest?.number ?? 0,
       graphVersion: this.#latest?.graph.version ?? 0,
       startedAt: this.#startedAt ?? now,

@@ -65,7 +65,13 @@ function stateBar(states, total) {
 
 function drawHeader(message) {
   const { runs } = message;
-  $('run').textContent = runs.total === 0 ? 'waiting for a run…' : `${runs.total} run${runs.total === 1 ? '' : 's'}` + (runs.running > 0 ? `, ${runs.running} going on` : '');
+  $('run').textContent =
+    runs.total === 0
+      ? 'waiting for a run…'
+      : `${runs.total} run${runs.total === 1 ? '' : 's'}` +
+        (runs.running > 0 ? `, ${runs.running} going on` : '') +
+        (runs.failed > 0 ? `, ${runs.failed} with failures` : '') +
+        (runs.total > 1 ? ' · counts are totals over all runs; the status and the graph are the latest run\u2019s' : '');
   const status = $('status');
   status.textContent = { idle: 'idle', running: 'running', succeeded: 'finished', failed: 'finished with failures' }[message.status];
   status.className = `pill ${message.status}`;
