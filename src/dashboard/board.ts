@@ -18,6 +18,7 @@ import type { Run } from '../run.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { NodeState, RunCounts } from '../scheduler/state.js';
 import { GraphStates, type FunctionRows } from './graph-states.js';
+import type { TaskDetail } from './task-detail.js';
 
 export const STREAM_KEEP = 2000;
 export const STREAM_PER_UPDATE = 500;
@@ -27,6 +28,7 @@ const UTILISATION_SECONDS = 5;
 
 /** One task attempt in the task stream: which worker ran it, from when to when (ms since the epoch). */
 export interface StreamBar {
+  readonly cid: string;
   /** The task's display name. */
   readonly name: string;
   /** Its function, which colours the bar. */
@@ -40,6 +42,7 @@ export interface StreamBar {
 
 /** What the stream needs of a `finished`, `failed` or `retried` event. */
 interface Attempt {
+  readonly cid: string;
   readonly name: string;
   readonly at: number;
   readonly durationMs?: number;
@@ -51,6 +54,8 @@ export interface FailureView {
   readonly name: string;
   readonly code: string;
   readonly message: string;
+  /** Where it was thrown, as the task's thread saw it: sent only in a task's detail. */
+  readonly stack?: string;
 }
 
 export interface WorkerView {
@@ -191,7 +196,8 @@ export class Board {
     if (event.type === 'failed') {
       this.#failuresTotal++;
       if (this.#failures.length < FAILURES_KEEP) {
-        this.#failures.push({ cid: event.cid, name: event.name, code: event.error.code, message: event.error.message });
+        const stack = event.error.originalStack ?? event.error.stack;
+        this.#failures.push({ cid: event.cid, name: event.name, code: event.error.code, message: event.error.message, ...(stack === undefined ? {} : { stack }) });
       }
     }
   }
@@ -218,7 +224,7 @@ export class Board {
     tally.bySecond.set(second, (tally.bySecond.get(second) ?? 0) + durationMs);
     this.#workers.set(worker, tally);
     // Two plain literals, not a spread: this runs for every task of a watched run.
-    const bar: StreamBar = failed ? { name: event.name, fn, worker, start, end, failed } : { name: event.name, fn, worker, start, end };
+    const bar: StreamBar = failed ? { cid: event.cid, name: event.name, fn, worker, start, end, failed } : { cid: event.cid, name: event.name, fn, worker, start, end };
     this.#stream.push(bar);
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream.splice(0, this.#stream.length - STREAM_KEEP);
     this.#fresh.push(bar);
@@ -226,6 +232,23 @@ export class Board {
       this.#freshDropped += this.#fresh.length - STREAM_PER_UPDATE;
       this.#fresh = this.#fresh.slice(-STREAM_PER_UPDATE);
     }
+  }
+
+  /** One task, for a page that asks after a bar: undefined if the board knows nothing of it. */
+  task(cid: string): TaskDetail | undefined {
+    const bars = this.#stream.filter((bar) => bar.cid === cid);
+    const failure = this.#failures.find((f) => f.cid === cid);
+    const call = [...this.#active].map(({ graph }) => graph.detailOf(cid)).find(Boolean) ?? this.#latest?.graph.detailOf(cid);
+    if (bars.length === 0 && !failure && !call) return undefined;
+    const attempts = bars.map((bar) => ({ worker: bar.worker, start: bar.start, durationMs: bar.end - bar.start, failed: bar.failed === true }));
+    const name = bars[0]?.name ?? failure?.name ?? call!.function;
+    return {
+      cid,
+      name,
+      ...(call ?? { function: bars[0]?.fn ?? name }),
+      attempts,
+      ...(failure && { failure: { code: failure.code, message: failure.message, ...(failure.stack === undefined ? {} : { stack: failure.stack }) } }),
+    };
   }
 
   /** Everything, for a page that has just connected. */
@@ -281,7 +304,8 @@ export class Board {
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, peakWorkerHeapBytes },
       stream,
       streamDropped,
-      failures,
+      // Stacks are long: a page gets one when it asks after that task.
+      failures: failures.map(({ stack: _, ...failure }) => failure),
       failuresTotal: this.#failuresTotal,
       graph: this.#latest?.graph.viewStates() ?? {},
     };

@@ -85,6 +85,23 @@ describe('the dashboard in a browser', () => {
     // The failure has its bar too, in its worker's lane, marked as failed.
     expect(await page.locator('#stream rect.task.failed').count()).toBe(1);
     expect(await page.locator('#stream rect.task.failed').getAttribute('data-name')).toBe('load');
+    // Clicking a bar tells about its task: CID, function, where and how long it ran, its
+    // arguments, and for the failure the error with its stack.
+    await page.locator('#stream rect.task.failed').click();
+    const detail = page.locator('#task-detail');
+    await expect.poll(() => detail.isVisible(), { timeout: 10_000 }).toBe(true);
+    const shown = (await detail.textContent()) ?? '';
+    expect(shown).toContain(load(7).cid);
+    expect(shown).toMatch(/functionload/);
+    expect(shown).toMatch(/ran(main thread|worker \d), from \d+(\.\d)? m?s for \d+(\.\d)? m?s, failed/);
+    expect(shown).toContain('argument 07');
+    expect(shown).toContain('bad input: sample 7 is missing');
+    expect(await detail.locator('pre').textContent()).toMatch(/\bat /);
+    await page.locator('#stream rect.task[data-name="simulate"]').first().click();
+    await expect.poll(() => detail.locator('h3').textContent(), { timeout: 10_000 }).toBe('simulate');
+    expect(await detail.locator('pre').count()).toBe(0);
+    await detail.locator('button').click();
+    expect(await detail.isHidden()).toBe(true);
     expect(await page.textContent('#legend')).toContain('failed');
     expect(await page.textContent('#stream')).toMatch(/worker \d+/);
     const simulateRow = page.locator('#functions tr', { hasText: 'simulate' });
