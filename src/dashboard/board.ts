@@ -18,7 +18,7 @@ import type { Run } from '../run.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { NodeState, RunCounts } from '../scheduler/state.js';
 import { GraphStates, type FunctionRows } from './graph-states.js';
-import type { TaskDetail } from './task-detail.js';
+import type { CallDetail, TaskDetail } from './task-detail.js';
 
 export const STREAM_KEEP = 2000;
 export const STREAM_PER_UPDATE = 500;
@@ -136,6 +136,8 @@ export class Board {
   #failuresTotal = 0;
   #failuresSent = 0;
   #dirty = true;
+  /** Details of the calls of ended runs, newest last, so that a bar of an earlier run still tells its point and arguments. */
+  readonly #callDetails = new Map<string, CallDetail>();
   /** What running tasks last said of their progress, by CID. */
   readonly #progress = new Map<string, { fraction: number; message?: string }>();
 
@@ -156,6 +158,15 @@ export class Board {
       this.#active.delete(watched);
       addCounts(this.#past.counts, run.counts);
       watched.graph.ended();
+      for (const [cid, detail] of watched.graph.keptDetails ?? []) {
+        this.#callDetails.delete(cid);
+        this.#callDetails.set(cid, detail);
+      }
+      // As many as the stream keeps bars: the oldest go first.
+      for (const cid of this.#callDetails.keys()) {
+        if (this.#callDetails.size <= STREAM_KEEP) break;
+        this.#callDetails.delete(cid);
+      }
       watched.graph.addRowsTo(this.#past.rows);
       this.#past.peakWorkerHeapBytes = Math.max(this.#past.peakWorkerHeapBytes, run.status().peakWorkerHeapBytes);
       if (failed) this.#failedRuns++;
@@ -238,7 +249,7 @@ export class Board {
   task(cid: string): TaskDetail | undefined {
     const bars = this.#stream.filter((bar) => bar.cid === cid);
     const failure = this.#failures.find((f) => f.cid === cid);
-    const call = [...this.#active].map(({ graph }) => graph.detailOf(cid)).find(Boolean) ?? this.#latest?.graph.detailOf(cid);
+    const call = [...this.#active].map(({ graph }) => graph.detailOf(cid)).find(Boolean) ?? this.#latest?.graph.detailOf(cid) ?? this.#callDetails.get(cid);
     if (bars.length === 0 && !failure && !call) return undefined;
     const attempts = bars.map((bar) => ({ worker: bar.worker, start: bar.start, durationMs: bar.end - bar.start, failed: bar.failed === true }));
     const name = bars[0]?.name ?? failure?.name ?? call!.function;

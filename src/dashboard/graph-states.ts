@@ -106,6 +106,11 @@ export class GraphStates {
     this.#run = undefined;
   }
 
+  /** The calls' details kept when the run ended (a graph drawn call by call). */
+  get keptDetails(): ReadonlyMap<string, CallDetail> | undefined {
+    return this.#details;
+  }
+
   /** A call's function, point and arguments in brief: while the run goes on, and after it for a graph drawn call by call. */
   detailOf(cid: string): CallDetail | undefined {
     const call = this.#run?.callOf(cid);

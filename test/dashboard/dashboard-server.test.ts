@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDashboard } from '../../src/dashboard/dashboard-server.js';
 import { STREAM_PER_UPDATE } from '../../src/dashboard/board.js';
-import { delayed, InvalidArgumentError, shutdown, startRun, type ComputeOptions } from '../../src/index.js';
+import { delayed, grid, InvalidArgumentError, shutdown, startRun, sweep, type ComputeOptions } from '../../src/index.js';
 import { collectGarbage } from '../helpers.js';
 import { listen } from './event-stream.js';
 
@@ -155,7 +155,8 @@ describe('the dashboard server', () => {
     }, { name: 'broken' });
     const url = await dashboardOf({ port: 0 }, 2000);
     const state = async () => JSON.parse((await get(`${url}api/state`)).body) as { status: string; runs: { total: number; failed: number } };
-    await startRun([broken(1)], { cache: false, onFailure: 'continue', dashboard: { port: 0 } }).settled;
+    const points = sweep(grid({ x: [1] }), (p) => broken(p.x), { name: 'broken' });
+    await startRun(points.nodes, { cache: false, onFailure: 'continue', dashboard: { port: 0 } }).settled;
     const afterFailure = await state();
     expect(afterFailure.status).toBe('failed');
     await startRun([double(3000)], { cache: false, dashboard: { port: 0 } }).settled;
@@ -163,6 +164,12 @@ describe('the dashboard server', () => {
     expect(afterSuccess.status).toBe('succeeded');
     expect(afterSuccess.runs.failed).toBe(afterFailure.runs.failed);
     expect(afterSuccess.runs.total).toBe(afterFailure.runs.total + 1);
+    // A task of the earlier run still tells what it was when its bar is clicked.
+    const detail = JSON.parse((await get(`${url}api/task?cid=${points.nodes[0]!.cid}`)).body) as Record<string, unknown>;
+    expect(detail).toMatchObject({ name: 'broken[x=1]', function: 'broken', point: 'x=1', args: ['1'], failure: { code: 'MEMOGRAPH_TASK_FAILED' } });
+    expect((detail.failure as { stack: string }).stack).toMatch(/^Error: no 1\n\s+at broken /);
+    expect((detail.attempts as unknown[]).length).toBe(1);
+    expect((await get(`${url}api/task?cid=bafynothere`)).status).toBe(404);
   });
 
   it('cannot start (an address this machine does not have): a warning, and the run goes on', async () => {
