@@ -14,6 +14,7 @@ import { SnapshotBook, type RunSnapshot, type RunStatus } from './scheduler/snap
 import type { NodeState, RunCounts } from './scheduler/state.js';
 import { acquireStore, resolveCacheDir } from './store/open.js';
 import type { Store } from './store/store.js';
+import { captureIfAsked } from './target-capture.js';
 
 /** The values of a tuple of Delayed targets. */
 export type Values<T extends readonly Delayed<unknown>[]> = { -readonly [K in keyof T]: T[K] extends Delayed<infer V> ? V : never };
@@ -386,6 +387,7 @@ export function startRun<const T extends readonly Delayed<unknown>[]>(targets: T
       throw new InvalidArgumentError(`Expected targets[${i}] to be a Delayed value, got ${typeof target}`);
     }
   });
+  captureIfAsked(targets);
   return new Run(targets, resolveOptions(options));
 }
 

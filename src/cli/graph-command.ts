@@ -1,7 +1,8 @@
 /**
  * `memograph graph <script>`: a picture of the graph a script builds. The
- * script's default export is the target (a Delayed, or an array of them); the
- * script must build its graph without computing it when imported.
+ * script's targets are its default export (a Delayed, or an array of them) or,
+ * for a script that computes at top level, those of its first `compute` or
+ * `startRun`, which is stopped before it runs anything (target-capture.ts).
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -12,6 +13,7 @@ import { withCache } from './open-cache.js';
 import { visualize, type VisualizeFormat } from '../visualize/visualize.js';
 import { UsageProblem } from './cache-commands.js';
 import { checkScript } from './script-check.js';
+import { capturingTargets } from '../target-capture.js';
 
 let typeScriptLoaded = false;
 
@@ -23,11 +25,22 @@ export async function loadTargets(script: string): Promise<Delayed<unknown>[]> {
     const { register } = await import('tsx/esm/api');
     register();
   }
-  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
-  const exported = module.default;
+  // What the script prints while it loads goes to stderr: stdout is the command's answer.
+  const write = process.stdout.write;
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  let found: Awaited<ReturnType<typeof capturingTargets<{ default?: unknown }>>>;
+  try {
+    found = await capturingTargets(() => import(pathToFileURL(path).href) as Promise<{ default?: unknown }>);
+  } finally {
+    process.stdout.write = write;
+  }
+  if ('targets' in found) return [...found.targets];
+  const exported = found.loaded.default;
   const targets = Array.isArray(exported) ? exported : [exported];
   if (targets.length === 0 || !targets.every((target) => target instanceof Delayed)) {
-    throw new UsageProblem(`${script} must export its target as default: a Delayed value or an array of them`);
+    throw new UsageProblem(
+      `${script} has no targets: export them as default (a Delayed value or an array of them), or compute them (its first compute or startRun is read, and stopped before anything runs)`,
+    );
   }
   return targets as Delayed<unknown>[];
 }

@@ -18,6 +18,7 @@ import type { Run } from '../run.js';
 import type { RunEvent } from '../scheduler/events.js';
 import type { NodeState, RunCounts } from '../scheduler/state.js';
 import { GraphStates, type FunctionRows } from './graph-states.js';
+import type { CallDetail, TaskDetail } from './task-detail.js';
 
 export const STREAM_KEEP = 2000;
 export const STREAM_PER_UPDATE = 500;
@@ -27,6 +28,7 @@ const UTILISATION_SECONDS = 5;
 
 /** One task attempt in the task stream: which worker ran it, from when to when (ms since the epoch). */
 export interface StreamBar {
+  readonly cid: string;
   /** The task's display name. */
   readonly name: string;
   /** Its function, which colours the bar. */
@@ -40,6 +42,7 @@ export interface StreamBar {
 
 /** What the stream needs of a `finished`, `failed` or `retried` event. */
 interface Attempt {
+  readonly cid: string;
   readonly name: string;
   readonly at: number;
   readonly durationMs?: number;
@@ -51,6 +54,8 @@ export interface FailureView {
   readonly name: string;
   readonly code: string;
   readonly message: string;
+  /** Where it was thrown, as the task's thread saw it: sent only in a task's detail. */
+  readonly stack?: string;
 }
 
 export interface WorkerView {
@@ -69,7 +74,8 @@ export interface BoardMessage {
   readonly full: boolean;
   /** `idle` before the first run; then whether a run is going on, and if none, whether any failed. */
   readonly status: 'idle' | 'running' | 'succeeded' | 'failed';
-  readonly runs: { readonly total: number; readonly running: number };
+  /** `failed`: runs that ended with failures. `status` is the latest run's. */
+  readonly runs: { readonly total: number; readonly running: number; readonly failed: number };
   /** Which run's graph `graph` colours (runs are numbered from 1 in the order they started). */
   readonly graphRun: number;
   /** Changes when the latest run's picture does (a task returned a graph): fetch it again. */
@@ -113,11 +119,15 @@ export class Board {
   #latest: Pick<Watched, 'number' | 'graph'> | undefined;
   #runs = 0;
   #failedRuns = 0;
+  /** Whether the latest run to end had failures: the header tells of it, not of every run the process made. */
+  #latestFailed = false;
   #startedAt: number | undefined;
   #endedAt: number | undefined;
   /** Counts and rows of the runs that have ended, added up. */
   readonly #past = { counts: zeroCounts(), rows: {} as FunctionRows, peakWorkerHeapBytes: 0 };
   readonly #workers = new Map<number, WorkerTally>();
+  /** Worker threads by number, 1 to n in the order they first ran a task (0 is the main thread), not by thread id. */
+  readonly #workerNumbers = new Map<number, number>([[0, 0]]);
   readonly #stream: StreamBar[] = [];
   /** Bars finished since the last update, newest last. */
   #fresh: StreamBar[] = [];
@@ -126,6 +136,8 @@ export class Board {
   #failuresTotal = 0;
   #failuresSent = 0;
   #dirty = true;
+  /** Details of the calls of ended runs, newest last, so that a bar of an earlier run still tells its point and arguments. */
+  readonly #callDetails = new Map<string, CallDetail>();
   /** What running tasks last said of their progress, by CID. */
   readonly #progress = new Map<string, { fraction: number; message?: string }>();
 
@@ -146,9 +158,19 @@ export class Board {
       this.#active.delete(watched);
       addCounts(this.#past.counts, run.counts);
       watched.graph.ended();
+      for (const [cid, detail] of watched.graph.keptDetails ?? []) {
+        this.#callDetails.delete(cid);
+        this.#callDetails.set(cid, detail);
+      }
+      // As many as the stream keeps bars: the oldest go first.
+      for (const cid of this.#callDetails.keys()) {
+        if (this.#callDetails.size <= STREAM_KEEP) break;
+        this.#callDetails.delete(cid);
+      }
       watched.graph.addRowsTo(this.#past.rows);
       this.#past.peakWorkerHeapBytes = Math.max(this.#past.peakWorkerHeapBytes, run.status().peakWorkerHeapBytes);
       if (failed) this.#failedRuns++;
+      if (watched.number === this.#latest?.number) this.#latestFailed = failed;
       if (this.#active.size === 0) this.#endedAt = Date.now();
       this.#dirty = true;
       onEnd();
@@ -185,7 +207,8 @@ export class Board {
     if (event.type === 'failed') {
       this.#failuresTotal++;
       if (this.#failures.length < FAILURES_KEEP) {
-        this.#failures.push({ cid: event.cid, name: event.name, code: event.error.code, message: event.error.message });
+        const stack = event.error.originalStack ?? event.error.stack;
+        this.#failures.push({ cid: event.cid, name: event.name, code: event.error.code, message: event.error.message, ...(stack === undefined ? {} : { stack }) });
       }
     }
   }
@@ -195,7 +218,12 @@ export class Board {
    * in the stream, failed or not. The bar runs from when the call began on its thread;
    * `at - durationMs` is only a fallback, since a batch's tasks all arrive at once.
    */
-  #ran(event: Attempt, worker: number, fn: string, heapBytes?: number, failed?: true): void {
+  #ran(event: Attempt, threadId: number, fn: string, heapBytes?: number, failed?: true): void {
+    let worker = this.#workerNumbers.get(threadId);
+    if (worker === undefined) {
+      worker = this.#workerNumbers.size; // the main thread holds 0
+      this.#workerNumbers.set(threadId, worker);
+    }
     const durationMs = event.durationMs ?? 0;
     const start = event.startedAt ?? event.at - durationMs;
     const end = start + durationMs;
@@ -207,7 +235,7 @@ export class Board {
     tally.bySecond.set(second, (tally.bySecond.get(second) ?? 0) + durationMs);
     this.#workers.set(worker, tally);
     // Two plain literals, not a spread: this runs for every task of a watched run.
-    const bar: StreamBar = failed ? { name: event.name, fn, worker, start, end, failed } : { name: event.name, fn, worker, start, end };
+    const bar: StreamBar = failed ? { cid: event.cid, name: event.name, fn, worker, start, end, failed } : { cid: event.cid, name: event.name, fn, worker, start, end };
     this.#stream.push(bar);
     if (this.#stream.length > STREAM_KEEP * 2) this.#stream.splice(0, this.#stream.length - STREAM_KEEP);
     this.#fresh.push(bar);
@@ -215,6 +243,23 @@ export class Board {
       this.#freshDropped += this.#fresh.length - STREAM_PER_UPDATE;
       this.#fresh = this.#fresh.slice(-STREAM_PER_UPDATE);
     }
+  }
+
+  /** One task, for a page that asks after a bar: undefined if the board knows nothing of it. */
+  task(cid: string): TaskDetail | undefined {
+    const bars = this.#stream.filter((bar) => bar.cid === cid);
+    const failure = this.#failures.find((f) => f.cid === cid);
+    const call = [...this.#active].map(({ graph }) => graph.detailOf(cid)).find(Boolean) ?? this.#latest?.graph.detailOf(cid) ?? this.#callDetails.get(cid);
+    if (bars.length === 0 && !failure && !call) return undefined;
+    const attempts = bars.map((bar) => ({ worker: bar.worker, start: bar.start, durationMs: bar.end - bar.start, failed: bar.failed === true }));
+    const name = bars[0]?.name ?? failure?.name ?? call!.function;
+    return {
+      cid,
+      name,
+      ...(call ?? { function: bars[0]?.fn ?? name }),
+      attempts,
+      ...(failure && { failure: { code: failure.code, message: failure.message, ...(failure.stack === undefined ? {} : { stack: failure.stack }) } }),
+    };
   }
 
   /** Everything, for a page that has just connected. */
@@ -256,8 +301,8 @@ export class Board {
     const memory = process.memoryUsage();
     return {
       full,
-      status: this.#active.size > 0 ? 'running' : this.#runs === 0 ? 'idle' : this.#failedRuns > 0 ? 'failed' : 'succeeded',
-      runs: { total: this.#runs, running: this.#active.size },
+      status: this.#active.size > 0 ? 'running' : this.#runs === 0 ? 'idle' : this.#latestFailed ? 'failed' : 'succeeded',
+      runs: { total: this.#runs, running: this.#active.size, failed: this.#failedRuns },
       graphRun: this.#latest?.number ?? 0,
       graphVersion: this.#latest?.graph.version ?? 0,
       startedAt: this.#startedAt ?? now,
@@ -270,7 +315,8 @@ export class Board {
       memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, peakWorkerHeapBytes },
       stream,
       streamDropped,
-      failures,
+      // Stacks are long: a page gets one when it asks after that task.
+      failures: failures.map(({ stack: _, ...failure }) => failure),
       failuresTotal: this.#failuresTotal,
       graph: this.#latest?.graph.viewStates() ?? {},
     };

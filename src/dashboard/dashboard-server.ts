@@ -196,6 +196,10 @@ class DashboardServer {
       return void response.writeHead(200, { ...HEADERS, 'content-type': 'image/svg+xml' }).end(svg);
     }
     if (path === '/api/events') return this.#subscribe(request, response);
+    if (path === '/api/task') {
+      const task = this.#board.task(new URL(request.url ?? '/', 'http://dashboard').searchParams.get('cid') ?? '');
+      if (task) return this.#json(response, task);
+    }
     response.writeHead(404, { ...HEADERS, 'content-type': 'text/plain' }).end(`Not found: ${path}\n`);
   }
 

@@ -18,6 +18,7 @@ import { allCalls } from '../graph/walk.js';
 import type { NodeState } from '../scheduler/state.js';
 import { toSvg } from '../visualize/svg.js';
 import { PRECEDENCE, functionName, viewGraphOf, type ViewGraph } from '../visualize/view-graph.js';
+import { callDetail, type CallDetail } from './task-detail.js';
 
 const COLLAPSE_ABOVE = 200;
 
@@ -45,6 +46,8 @@ export class GraphStates {
   #tallies = new Map<string, Tally>();
   /** Each call's state when the run ended, for a graph small enough to be drawn call by call. */
   #final: Map<string, NodeState> | undefined;
+  /** And what a task's detail tells of each of those calls. */
+  #details: Map<string, CallDetail> | undefined;
   /** Tasks that returned graphs so far: the picture changes with each, and says so by this number. */
   #expansions = 0;
   /** The targets, kept while the run goes on if a task returned a graph (the picture is laid out again). */
@@ -94,8 +97,24 @@ export class GraphStates {
     let looked = 0;
     for (const tally of this.#tallies.values()) looked += sum(tally);
     // A picture drawn call by call has at most COLLAPSE_ABOVE calls, so at most that many looked at.
-    if (looked <= COLLAPSE_ABOVE) this.#final = new Map([...run.nodes()].map(({ delayed, state }) => [delayed.cid, state]));
+    if (looked <= COLLAPSE_ABOVE) {
+      const nodes = [...run.nodes()];
+      this.#final = new Map(nodes.map(({ delayed, state }) => [delayed.cid, state]));
+      // Previews, not the calls: a call's arguments may be large data the board must not keep.
+      this.#details = new Map(nodes.map(({ delayed }) => [delayed.cid, callDetail(delayed)]));
+    }
     this.#run = undefined;
+  }
+
+  /** The calls' details kept when the run ended (a graph drawn call by call). */
+  get keptDetails(): ReadonlyMap<string, CallDetail> | undefined {
+    return this.#details;
+  }
+
+  /** A call's function, point and arguments in brief: while the run goes on, and after it for a graph drawn call by call. */
+  detailOf(cid: string): CallDetail | undefined {
+    const call = this.#run?.callOf(cid);
+    return call ? callDetail(call) : this.#details?.get(cid);
   }
 
   /** The function of a call of the going run (its display name may say more: a sweep's point). */

@@ -19,7 +19,14 @@ export type { Path };
 /** How a worker finds a task's function. */
 export type FunctionRef =
   /** Self-contained source, compiled once per worker and cached by `key`. */
-  | { readonly kind: 'source'; readonly key: string }
+  | {
+      readonly kind: 'source';
+      readonly key: string;
+      /** The function's name, for its stack frames (a bundler may have renamed it: `step2`). */
+      readonly name: string;
+      /** Where the user's code made it: the worker compiles it as if it stood there. */
+      readonly origin?: { readonly url: string; readonly line: number };
+    }
   /** An export of a module the worker imports. */
   | {
       readonly kind: 'module';

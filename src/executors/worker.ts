@@ -206,14 +206,33 @@ function report(index: number, error: unknown): FailureReport {
   return { index, name: 'Error', message: describeThrown(error) };
 }
 
+/**
+ * A self-contained function from its source. Compiled as if it stood at the line of the
+ * user's file where `delayed()` made it (`new Function` puts its body two lines down,
+ * hence the padding), and named as its function, so that a stack trace reads
+ * `at simulate (file:///…/main.ts:31:9)`, not `at simulate2 (eval at resolveFunction …)`.
+ * The lines inside are those of the code the user's loader compiled.
+ */
+function compileSource(source: string, name: string, origin: { url: string; line: number } | undefined): AnyFunction {
+  const padding = origin && origin.line > 3 ? '\n'.repeat(origin.line - 3) : '';
+  // The newline keeps a trailing line comment in the source from eating the paren.
+  const where = origin ? `\n//# sourceURL=${origin.url}` : '';
+  const fn = new Function(`${padding}return (${source}\n);${where}`)() as AnyFunction;
+  try {
+    Object.defineProperty(fn, 'name', { value: name, configurable: true });
+  } catch {
+    // A function that made its own name unchangeable keeps it.
+  }
+  return fn;
+}
+
 function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): AnyFunction | Promise<AnyFunction> {
   if (ref.kind === 'source') {
     let fn = compiled.get(ref.key);
     if (!fn) {
       const source = sources[ref.key];
       if (source === undefined) throw new Error(`internal: no source sent for function ${ref.key}`);
-      // The newline keeps a trailing line comment in the source from eating the paren.
-      fn = new Function(`return (${source}\n);`)() as AnyFunction;
+      fn = compileSource(source, ref.name, ref.origin);
       compiled.set(ref.key, fn);
     }
     return fn;

@@ -7,6 +7,7 @@ import { checkNout, partFunction, type PartKey, type PartOf } from './parts.js';
 import type { Resolved } from './computed.js';
 import { addressedArgs } from './ignore.js';
 import { DELAYED_BRAND, ReturnedDelayed, nodesIn } from './returned-graph.js';
+import { callSite } from './call-site.js';
 import { insideTask } from './task-context.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
@@ -254,7 +255,7 @@ export function delayed<A extends unknown[], R>(
   options?: DelayedOptions,
 ): DelayedFunction<A, R> {
   const nout = checkNout(options?.nout);
-  const task = describeFunction(fn, options);
+  const task = describeFunction(fn, options, callSite(delayed));
   const call =
     nout === undefined
       ? (...args: unknown[]) => new Delayed<ValueOf<R>>(task, args)

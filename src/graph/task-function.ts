@@ -6,6 +6,7 @@ import { functionIdentity, identityKey, type FunctionIdentity } from '../hash/id
 import { codeManifest, type ManifestPlacement, type ManifestRequest } from '../identity/code-manifest.js';
 import { diffManifests } from '../identity/manifest-diff.js';
 import { checkTimeout, resolveRetry, type ResolvedRetry, type TaskPolicies } from './policies.js';
+import type { CallSite } from './call-site.js';
 
 /** Options of {@link delayed}. */
 export interface DelayedOptions extends TaskPolicies {
@@ -108,7 +109,12 @@ export interface DelayedOptions extends TaskPolicies {
 
 /** Where and how a task's function runs. */
 export type FunctionPlacement =
-  | { readonly kind: 'source'; readonly expression: string }
+  | {
+      readonly kind: 'source';
+      readonly expression: string;
+      /** Where `delayed()` was called: a worker compiles the source as if it stood there, for its stack traces. */
+      readonly origin?: CallSite;
+    }
   | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
   | { readonly kind: 'main' };
 
@@ -166,13 +172,14 @@ export interface TaskFunction {
   readonly durations: DurationEstimate;
 }
 
-export function describeFunction(fn: unknown, options: DelayedOptions = {}): TaskFunction {
+export function describeFunction(fn: unknown, options: DelayedOptions = {}, origin?: CallSite): TaskFunction {
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
   }
   validateOptions(options);
   const name = options.name ?? (fn.name || 'anonymous');
-  const placement = placementOf(fn, name, options);
+  const placed = placementOf(fn, name, options);
+  const placement = placed.kind === 'source' && origin !== undefined ? { ...placed, origin } : placed;
   const env = checkEnv(options.env);
   const ignore = checkIgnore(options.ignore);
   const request: ManifestRequest = { fn, name, placement: manifestPlacement(placement), ...(env ? { env } : {}) };

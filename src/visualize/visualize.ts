@@ -62,7 +62,7 @@ export function drawGraph(
     case 'dot':
       return toDot(view);
     case 'svg':
-      return toSvg(view);
+      return toSvg(view, { fitPage: true });
     default:
       throw new InvalidArgumentError(`Expected \`format\` to be 'mermaid', 'dot' or 'svg', got \`${String(format)}\``);
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute, shutdown } from '../../src/index.js';
 import target from '../fixtures/graph-script.js';
@@ -29,10 +30,28 @@ describe('memograph graph', () => {
     expect(svg.stdout.startsWith('<svg')).toBe(true);
   });
 
+  it('draws and explains the first compute of a script that computes at top level, and runs none of it', async () => {
+    const marker = `${dir.path}/top-level-ran`;
+    const env = { TOP_LEVEL_MARKER: marker };
+    const drawn = await runCli(['graph', 'test/fixtures/top-level-compute-script.ts'], env);
+    expect(drawn.code).toBe(0);
+    expect(drawn.stdout).toMatch(/^flowchart TB\n/);
+    expect(drawn.stdout).toMatch(/\["touch \w{8}"\]/);
+    expect(drawn.stdout).toMatch(/\["total \w{8}"\]/);
+    // The script's own output goes to stderr, not into the picture; it stops at its compute.
+    expect(drawn.stdout).not.toContain('hello');
+    expect(drawn.stderr).toContain('the script says hello');
+    expect(drawn.stderr).not.toContain('the script got');
+    const explained = await runCli(['explain', 'test/fixtures/top-level-compute-script.ts', '--cache-dir', `${dir.path}/top-level-cache`], env);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/^touch \w{8} +runs/m);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('says what is wrong with a script that exports no target, or a format it does not know', async () => {
     const bad = await graph('test/fixtures/graph-script-bad.ts');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/must export its target as default/);
+    expect(bad.stderr).toMatch(/has no targets: export them as default .*, or compute them/);
     const format = await graph('test/fixtures/graph-script.ts', '--format', 'png');
     expect(format.code).toBe(2);
   });

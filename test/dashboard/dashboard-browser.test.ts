@@ -63,6 +63,8 @@ describe('the dashboard in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const requested: string[] = [];
     page.on('request', (request) => requested.push(request.url()));
+    const notFound: string[] = [];
+    page.on('response', (response) => void (response.status() === 404 && notFound.push(response.url())));
     await page.goto(url);
     // Live: the run is going on, and the page says what is running.
     await expect.poll(() => page.textContent('#status'), { timeout: 60_000 }).toBe('running');
@@ -83,6 +85,23 @@ describe('the dashboard in a browser', () => {
     // The failure has its bar too, in its worker's lane, marked as failed.
     expect(await page.locator('#stream rect.task.failed').count()).toBe(1);
     expect(await page.locator('#stream rect.task.failed').getAttribute('data-name')).toBe('load');
+    // Clicking a bar tells about its task: CID, function, where and how long it ran, its
+    // arguments, and for the failure the error with its stack.
+    await page.locator('#stream rect.task.failed').click();
+    const detail = page.locator('#task-detail');
+    await expect.poll(() => detail.isVisible(), { timeout: 10_000 }).toBe(true);
+    const shown = (await detail.textContent()) ?? '';
+    expect(shown).toContain(load(7).cid);
+    expect(shown).toMatch(/functionload/);
+    expect(shown).toMatch(/ran(main thread|worker \d), from \d+(\.\d)? m?s for \d+(\.\d)? m?s, failed/);
+    expect(shown).toContain('argument 07');
+    expect(shown).toContain('bad input: sample 7 is missing');
+    expect(await detail.locator('pre').textContent()).toMatch(/\bat /);
+    await page.locator('#stream rect.task[data-name="simulate"]').first().click();
+    await expect.poll(() => detail.locator('h3').textContent(), { timeout: 10_000 }).toBe('simulate');
+    expect(await detail.locator('pre').count()).toBe(0);
+    await detail.locator('button').click();
+    expect(await detail.isHidden()).toBe(true);
     expect(await page.textContent('#legend')).toContain('failed');
     expect(await page.textContent('#stream')).toMatch(/worker \d+/);
     const simulateRow = page.locator('#functions tr', { hasText: 'simulate' });
@@ -108,6 +127,8 @@ describe('the dashboard in a browser', () => {
     // Everything the page loaded came from the dashboard itself: no CDN.
     expect(requested.length).toBeGreaterThan(0);
     for (const address of requested) expect(address.startsWith(url)).toBe(true);
+    // Not even a favicon is missing.
+    expect(notFound).toEqual([]);
 
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
@@ -126,13 +147,13 @@ describe('the dashboard in a browser', () => {
     closeGate();
     const again = startRun(targets, options);
     expect(await again.dashboardUrl).toBe(url);
-    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toBe('2 runs, 1 going on');
+    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toMatch(/^2 runs, 1 going on, 1 with failures · counts are totals over all runs; the status and the graph are the latest run’s$/);
     await expect.poll(() => page.textContent('#graph-title'), { timeout: 30_000 }).toBe('Graph of run 2');
     await expect.poll(() => page.textContent('#memory'), { timeout: 30_000 }).toMatch(/running now: .*gate/);
     release();
     await again.settled;
     await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished with failures');
-    expect(await page.textContent('#run')).toBe('2 runs');
+    expect(await page.textContent('#run')).toMatch(/^2 runs, 2 with failures · counts are totals/);
     releasePicture();
     expect(await page.textContent('#count-cached')).toBe('1');
     expect(await page.textContent('#count-executed')).toBe('27');

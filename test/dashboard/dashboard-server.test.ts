@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeDashboard } from '../../src/dashboard/dashboard-server.js';
 import { STREAM_PER_UPDATE } from '../../src/dashboard/board.js';
-import { delayed, InvalidArgumentError, shutdown, startRun, type ComputeOptions } from '../../src/index.js';
+import { delayed, grid, InvalidArgumentError, shutdown, startRun, sweep, type ComputeOptions } from '../../src/index.js';
 import { collectGarbage } from '../helpers.js';
 import { listen } from './event-stream.js';
 
@@ -123,7 +123,7 @@ describe('the dashboard server', () => {
     await run!.settled;
     const [first, ...updates] = received;
     expect(first!.kind).toBe('full');
-    expect(first!.message.runs).toEqual({ total: 1, running: 0 });
+    expect(first!.message.runs).toEqual({ total: 1, running: 0, failed: 0 });
     expect(first!.message.stream).toHaveLength(3); // the first run's tasks
     for (const { kind, message } of updates) {
       expect(kind).toBe('update');
@@ -138,11 +138,38 @@ describe('the dashboard server', () => {
     // Counts and rows add up over both runs; the graph is the latest run's, collapsed by function past 200 calls.
     const last = updates.at(-1)!.message;
     expect(last.status).toBe('succeeded');
-    expect(last.runs).toEqual({ total: 2, running: 0 });
+    expect(last.runs).toEqual({ total: 2, running: 0, failed: 0 });
     expect(last.graphRun).toBe(2);
     expect(last.counts.executed).toBe(3 + n + 1);
     expect(last.functions.double).toEqual({ total: 2 + n, states: expect.objectContaining({ done: 2 + n }) });
     expect(last.graph).toEqual({ double: 'done', add: 'done' });
+    // Workers are numbered 1 to n as they first ran a task, whatever their thread ids.
+    const numbers = new Set(received.flatMap(({ message }) => [...message.workers.map((w) => w.id), ...message.stream.map((bar) => bar.worker)]));
+    // (Each run here has a pool of its own: three threads in all.)
+    expect([...numbers].sort()).toEqual([1, 2, 3]);
+  });
+
+  it("tells the latest run's outcome in its status, and how many runs had failures", async () => {
+    const broken = delayed((x: number): number => {
+      throw new Error(`no ${x}`);
+    }, { name: 'broken' });
+    const url = await dashboardOf({ port: 0 }, 2000);
+    const state = async () => JSON.parse((await get(`${url}api/state`)).body) as { status: string; runs: { total: number; failed: number } };
+    const points = sweep(grid({ x: [1] }), (p) => broken(p.x), { name: 'broken' });
+    await startRun(points.nodes, { cache: false, onFailure: 'continue', dashboard: { port: 0 } }).settled;
+    const afterFailure = await state();
+    expect(afterFailure.status).toBe('failed');
+    await startRun([double(3000)], { cache: false, dashboard: { port: 0 } }).settled;
+    const afterSuccess = await state();
+    expect(afterSuccess.status).toBe('succeeded');
+    expect(afterSuccess.runs.failed).toBe(afterFailure.runs.failed);
+    expect(afterSuccess.runs.total).toBe(afterFailure.runs.total + 1);
+    // A task of the earlier run still tells what it was when its bar is clicked.
+    const detail = JSON.parse((await get(`${url}api/task?cid=${points.nodes[0]!.cid}`)).body) as Record<string, unknown>;
+    expect(detail).toMatchObject({ name: 'broken[x=1]', function: 'broken', point: 'x=1', args: ['1'], failure: { code: 'MEMOGRAPH_TASK_FAILED' } });
+    expect((detail.failure as { stack: string }).stack).toMatch(/^Error: no 1\n\s+at broken /);
+    expect((detail.attempts as unknown[]).length).toBe(1);
+    expect((await get(`${url}api/task?cid=bafynothere`)).status).toBe(404);
   });
 
   it('cannot start (an address this machine does not have): a warning, and the run goes on', async () => {

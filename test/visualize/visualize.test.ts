@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { delayed, grid, InvalidArgumentError, shutdown, startRun, sweep, visualize, type Delayed } from '../../src/index.js';
+import { FILL } from '../../src/visualize/styles.js';
 
 afterAll(() => shutdown());
 
@@ -69,6 +70,37 @@ describe('visualize', () => {
     expect(svg.match(/<path class="edge"/g)).toHaveLength(4);
     expect(svg).toContain(`<g class="node failed" data-id="${boom(1).cid}"><title>`);
     expect(svg).toContain('fill="#f4a6a6"');
+  });
+
+  it('has a legend for the colours a run gave it, and tells what will run from what was not looked at', async () => {
+    const ok = add(load(20), load(21));
+    const failing = add(boom(2), load(22));
+    const run = startRun([ok, failing], { cache: false, onFailure: 'continue' });
+    await run.settled;
+    const svg = visualize([ok, failing], { format: 'svg', snapshot: run.snapshot() });
+    const legend = /<g class="legend">(.*)<\/g>/.exec(svg)?.[1] ?? '';
+    expect([...legend.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1])).toEqual(['ran', 'failed', 'skipped (an input failed)']);
+    // Drawn while a run is under way, or below a cached node: each state its own colour.
+    const fills = new Set(['done', 'cached', 'failed', 'skipped', 'running', 'ready', 'waiting', 'unknown'].map((state) => FILL[state as keyof typeof FILL]));
+    expect(fills.size).toBe(8);
+    expect(FILL.waiting).not.toBe(FILL.unknown);
+    // A plain picture, with no run behind it, has nothing to explain.
+    expect(visualize(ok, { format: 'svg' })).not.toContain('class="legend"');
+  });
+
+  it('lays out many calls side by side left to right when that fits a page better', () => {
+    const step = delayed(function step(i: number) {
+      return i;
+    });
+    const report = delayed(function report(...xs: number[]) {
+      return xs.length;
+    });
+    const svg = visualize(report(...Array.from({ length: 19 }, (_, i) => step(i))), { format: 'svg' });
+    const width = Number(/ width="(\d+)"/.exec(svg)![1]);
+    const height = Number(/ height="(\d+)"/.exec(svg)![1]);
+    // Top to bottom it would be one row of 19 boxes, over 2,000 px wide and about 120 high.
+    expect(width).toBeLessThan(600);
+    expect(height).toBeGreaterThan(width);
   });
 
   it('collapses a large graph into one node per function, with counts', () => {

@@ -63,9 +63,45 @@ function stateBar(states, total) {
   return bar;
 }
 
+/** A clicked task: what the server knows of it, under the stream. */
+async function showTask(cid, startedAt) {
+  const panel = $('task-detail');
+  const response = await fetch(`/api/task?cid=${encodeURIComponent(cid)}`);
+  if (!response.ok) return;
+  const task = await response.json();
+  const rows = [
+    ['CID', task.cid],
+    ['function', task.function],
+    ...(task.point ? [['point', task.point]] : []),
+    ...task.attempts.map((a, i) => [
+      task.attempts.length > 1 ? `attempt ${i + 1}` : 'ran',
+      `${a.worker === 0 ? 'main thread' : `worker ${a.worker}`}, from ${seconds(a.start - startedAt)} for ${seconds(a.durationMs)}${a.failed ? ', failed' : ''}`,
+    ]),
+    ...(task.args ?? []).map((arg, i) => [`argument ${i}`, arg]),
+  ];
+  const list = element('dl');
+  for (const [term, text] of rows) list.append(element('dt', term), element('dd', text));
+  const parts = [element('h3', task.name), list];
+  if (task.failure) {
+    parts.push(element('p', `${task.failure.code}: ${task.failure.message}`, 'error'));
+    if (task.failure.stack) parts.push(element('pre', task.failure.stack));
+  }
+  const close = element('button', 'close');
+  close.type = 'button';
+  close.addEventListener('click', () => (panel.hidden = true));
+  panel.replaceChildren(close, ...parts);
+  panel.hidden = false;
+}
+
 function drawHeader(message) {
   const { runs } = message;
-  $('run').textContent = runs.total === 0 ? 'waiting for a run…' : `${runs.total} run${runs.total === 1 ? '' : 's'}` + (runs.running > 0 ? `, ${runs.running} going on` : '');
+  $('run').textContent =
+    runs.total === 0
+      ? 'waiting for a run…'
+      : `${runs.total} run${runs.total === 1 ? '' : 's'}` +
+        (runs.running > 0 ? `, ${runs.running} going on` : '') +
+        (runs.failed > 0 ? `, ${runs.failed} with failures` : '') +
+        (runs.total > 1 ? ' · counts are totals over all runs; the status and the graph are the latest run\u2019s' : '');
   const status = $('status');
   status.textContent = { idle: 'idle', running: 'running', succeeded: 'finished', failed: 'finished with failures' }[message.status];
   status.className = `pill ${message.status}`;
@@ -130,7 +166,9 @@ function drawStream(message) {
       width: Math.max(1, x(bar.end) - x(bar.start)),
       height: LANE_HEIGHT - 6,
       fill: colourOf(bar.fn),
+      'data-cid': bar.cid,
     });
+    rect.addEventListener('click', () => void showTask(bar.cid, message.startedAt));
     const title = svgElement('title', {});
     title.textContent = `${bar.name}: ${bar.failed ? 'failed after ' : ''}${seconds(bar.end - bar.start)}`;
     rect.append(title);
