@@ -107,11 +107,7 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
           label: 'rerun · what value keys add, extra µs/node',
           unit: 'µs/node',
           lowerIsBetter: true,
-          memograph: (r) => {
-            const keyed = at(r, 'rerunKeyed');
-            const unkeyed = at(r, 'rerunUnkeyed');
-            return keyed && unkeyed ? pairwise(keyed, unkeyed, (x, y) => ((x - y) * 1000) / treeNodes(p.leaves!)) : undefined;
-          },
+          memograph: extraPerNode('rerunKeyed', 'rerunUnkeyed', treeNodes(p.leaves!)),
         },
       ];
     case 'cpu':
@@ -341,13 +337,18 @@ function dynamicRows(n: number): RowSpec[] {
       label: 'dynamic · value-keyed re-run, extra µs/node',
       unit: 'µs/node',
       lowerIsBetter: true,
-      memograph: (r) => {
-        const a = at(r, 'byValue');
-        const b = at(r, 'byCall');
-        return a && b ? pairwise(a, b, (x, y) => ((x - y) * 1000) / treeSize) : undefined;
-      },
+      memograph: extraPerNode('byValue', 'byCall', treeSize),
     },
   ];
+}
+
+/** What variant `more` costs beyond `less` in the same repeat, in µs per node of `nodes`. */
+function extraPerNode(more: string, less: string, nodes: number): (r: SideResult) => number[] | undefined {
+  return (r) => {
+    const a = at(r, more);
+    const b = at(r, less);
+    return a && b ? pairwise(a, b, (x, y) => ((x - y) * 1000) / nodes) : undefined;
+  };
 }
 
 function speedup(r: SideResult, oneCore: string, allCores: string): number[] | undefined {

@@ -16,6 +16,7 @@ import { setAtPath } from '../graph/fill-inputs.js';
 import { joinBytes } from './join-bytes.js';
 import { asTask, beginBatch, endBatch, type LateError } from './late-errors.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
+import { withoutWorkerFrames } from './task-frames.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -202,7 +203,11 @@ function encodeResult(value: unknown, index: number, graphs: number[]): Uint8Arr
 
 function report(index: number, error: unknown): FailureReport {
   if (error instanceof CodeChanged) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file };
-  if (error instanceof Error) return { index, name: error.name, message: error.message, stack: error.stack, shape: shapeOf(error) };
+  if (error instanceof Error) {
+    const stack = withoutWorkerFrames(error.stack);
+    const shape = shapeOf(error);
+    return { index, name: error.name, message: error.message, stack, shape: stack === undefined ? shape : { ...shape, stack } };
+  }
   return { index, name: 'Error', message: describeThrown(error) };
 }
 

@@ -123,6 +123,19 @@ describe('the dashboard in a browser', () => {
     expect(await page.textContent('#graph-fit')).toBe('fit to width');
     await page.click('#graph-fit');
     expect((await picture.boundingBox())!.width).toBeLessThanOrEqual(boxWidth);
+    // The wheel zooms in about the pointer, and dragging pans the zoomed picture.
+    await box.scrollIntoViewIfNeeded();
+    const area = (await box.boundingBox())!;
+    await page.mouse.move(area.x + area.width / 2, area.y + 10);
+    await page.mouse.wheel(0, -600);
+    await expect.poll(async () => (await picture.boundingBox())!.width, { timeout: 10_000 }).toBeGreaterThan(boxWidth);
+    const scrolled = await box.evaluate((element) => element.scrollLeft);
+    await page.mouse.down();
+    await page.mouse.move(area.x + area.width / 2 - 200, area.y + 10);
+    await page.mouse.up();
+    expect(await box.evaluate((element) => element.scrollLeft)).toBeGreaterThan(scrolled);
+    await page.click('#graph-fit');
+    expect((await picture.boundingBox())!.width).toBeLessThanOrEqual(boxWidth);
 
     // Everything the page loaded came from the dashboard itself: no CDN.
     expect(requested.length).toBeGreaterThan(0);

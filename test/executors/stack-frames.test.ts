@@ -14,6 +14,9 @@ describe('the stack of a task that failed on a worker thread', () => {
     expect(frame?.trim()).toMatch(new RegExp(`^at step \\(${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+\\)$`));
     expect(stdout).not.toContain('eval at');
     expect(stdout).toMatch(/^Error: step 2 is too far$/m);
+    // Nothing of the worker that ran it follows: the user's frame is the last.
+    expect(stdout.trim().split('\n').at(-1)).toBe(frame);
+    expect(stdout).not.toMatch(/executors\/|piscina|async_hooks/);
   });
 
   it('gives the line of the throw itself in plain JavaScript, which no loader compiles', async () => {

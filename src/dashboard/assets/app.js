@@ -10,7 +10,8 @@ const STATES = ['done', 'cached', 'running', 'failed', 'skipped'];
 
 const $ = (id) => document.getElementById(id);
 // graphFit: a picture wider than its box is shrunk to its width, until asked for actual size.
-const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphPicture: '', graphStates: {}, graphFit: true };
+// graphScale: set once the picture is zoomed (wheel) rather than fitted or at actual size.
+const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphPicture: '', graphStates: {}, graphFit: true, graphScale: undefined };
 
 /**
  * A colour per function, the same in every lane and row. Hashing names to hues put three
@@ -255,6 +256,7 @@ async function drawGraph(message) {
     if (view.graphPicture !== picture) return;
     const drawn = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
     $('graph').replaceChildren(document.importNode(drawn, true));
+    view.graphScale = undefined;
     fitGraph();
   }
   colourGraph();
@@ -268,6 +270,14 @@ function fitGraph() {
   const wider = picture !== null && Number(picture.getAttribute('width')) > $('graph').clientWidth;
   button.hidden = !wider;
   if (!picture) return;
+  if (view.graphScale !== undefined) {
+    // Zoomed: the picture at that scale, scrolled (dragged) within its box.
+    picture.style.width = `${Number(picture.getAttribute('width')) * view.graphScale}px`;
+    picture.style.height = 'auto';
+    button.hidden = false;
+    button.textContent = 'fit to width';
+    return;
+  }
   const fit = wider && view.graphFit;
   picture.style.width = fit ? '100%' : '';
   picture.style.height = fit ? 'auto' : '';
@@ -275,9 +285,45 @@ function fitGraph() {
 }
 
 $('graph-fit').addEventListener('click', () => {
-  view.graphFit = !view.graphFit;
+  view.graphFit = view.graphScale !== undefined ? true : !view.graphFit;
+  view.graphScale = undefined;
   fitGraph();
 });
+
+// Zoom with the wheel, about the point under the pointer; pan by dragging.
+$('graph').addEventListener(
+  'wheel',
+  (event) => {
+    const box = $('graph');
+    const picture = box.querySelector('svg');
+    if (!picture) return;
+    event.preventDefault();
+    const natural = Number(picture.getAttribute('width'));
+    const before = picture.getBoundingClientRect().width / natural;
+    const after = Math.min(4, Math.max(0.1, before * Math.exp(-event.deltaY / 400)));
+    const rect = box.getBoundingClientRect();
+    const x = event.clientX - rect.left + box.scrollLeft;
+    const y = event.clientY - rect.top + box.scrollTop;
+    view.graphScale = after;
+    fitGraph();
+    box.scrollLeft = (x * after) / before - (event.clientX - rect.left);
+    box.scrollTop = (y * after) / before - (event.clientY - rect.top);
+  },
+  { passive: false },
+);
+let dragging;
+$('graph').addEventListener('pointerdown', (event) => {
+  const box = $('graph');
+  dragging = { x: event.clientX, y: event.clientY, left: box.scrollLeft, top: box.scrollTop };
+  box.setPointerCapture(event.pointerId);
+});
+$('graph').addEventListener('pointermove', (event) => {
+  if (!dragging) return;
+  const box = $('graph');
+  box.scrollLeft = dragging.left - (event.clientX - dragging.x);
+  box.scrollTop = dragging.top - (event.clientY - dragging.y);
+});
+$('graph').addEventListener('pointerup', () => (dragging = undefined));
 window.addEventListener('resize', fitGraph);
 
 function colourGraph() {
