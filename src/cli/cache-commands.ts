@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import { previewFingerprint } from './argument-preview.js';
 import { out as pc } from './colors.js';
 import { confirm } from './confirm.js';
-import { counted, formatBytes } from './human-units.js';
+import { counted, entryCount, formatBytes } from './human-units.js';
 import { UsageProblem } from './usage-problem.js';
 import { withCache, storedNames, type CacheHandle } from './open-cache.js';
 import { describeHolder } from '../store/claims.js';
@@ -56,10 +56,10 @@ export async function cacheStats(options: CacheOptions): Promise<string> {
     if (options.json) return JSON.stringify(result, null, 2);
     const lines = [
       `${pc.bold(options.cacheDir)}`,
-      `${counted(entries, 'entry', 'entries')}, ${counted(stored.count, 'stored value')}, ${formatBytes(stored.bytes)}`,
+      `${entryCount(entries)}, ${counted(stored.count, 'stored value')}, ${formatBytes(stored.bytes)}`,
       ...Object.entries(byFunction)
         .sort((a, b) => b[1].entries - a[1].entries)
-        .map(([fn, s]) => `  ${fn}: ${counted(s.entries, 'entry', 'entries')}, ${(s.computeMs / 1000).toFixed(2)} s of compute`),
+        .map(([fn, s]) => `  ${fn}: ${entryCount(s.entries)}, ${(s.computeMs / 1000).toFixed(2)} s of compute`),
     ];
     return lines.join('\n');
   });
@@ -87,7 +87,7 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
   });
   if (!options.yes) {
     const yes = await confirm(
-      `Delete ${counted(entries, 'entry', 'entries')} in ${options.cacheDir}?`,
+      `Delete ${entryCount(entries)} in ${options.cacheDir}?`,
       `Refusing to delete ${options.cacheDir} without --yes (no terminal to ask on)`,
     );
     if (!yes) return options.json ? JSON.stringify({ cleared: false }) : 'Nothing deleted.';
@@ -100,12 +100,12 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
   });
   if (inUseBy !== undefined) {
     if (options.json) return JSON.stringify({ cleared: true, entries, removedFiles: 0, inUseBy });
-    return `Deleted ${counted(entries, 'entry', 'entries')} in ${options.cacheDir}. Its files stay, emptied: ${inUseBy} uses the cache right now.`;
+    return `Deleted ${entryCount(entries)} in ${options.cacheDir}. Its files stay, emptied: ${inUseBy} uses the cache right now.`;
   }
   const { removed, kept, removedDirectory } = removeStoreFiles(options.cacheDir);
   if (options.json) return JSON.stringify({ cleared: true, entries, removedFiles: removed.length, kept, removedDirectory });
   const left = kept.length === 0 ? '' : ` Kept ${counted(kept.length, 'file')} that ${kept.length === 1 ? 'is' : 'are'} not memograph's: ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''}.`;
-  return `Deleted ${counted(entries, 'entry', 'entries')} and memograph's ${counted(removed.length, 'file')} in ${options.cacheDir}${removedDirectory ? ' (and the directory)' : ''}.${left}`;
+  return `Deleted ${entryCount(entries)} and memograph's ${counted(removed.length, 'file')} in ${options.cacheDir}${removedDirectory ? ' (and the directory)' : ''}.${left}`;
 }
 
 /** `cache clear --function NAME`: forget one function's results (their bytes go unless another entry shares them). */
@@ -119,19 +119,19 @@ export async function cacheClearFunction(options: CacheOptions & { yes: boolean;
       if (record.fn === options.fn) doomed.push(cid);
     }
     if (doomed.length === 0) {
-      return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : `No entries of ${options.fn} in ${options.cacheDir} (${counted(entries, 'entry', 'entries')} of other functions).`;
+      return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : `No entries of ${options.fn} in ${options.cacheDir} (${entryCount(entries)} of other functions).`;
     }
     if (!options.yes) {
       const yes = await confirm(
-        `Delete the ${counted(doomed.length, 'entry', 'entries')} of ${options.fn} in ${options.cacheDir}?`,
-        `Refusing to delete the ${counted(doomed.length, 'entry', 'entries')} of ${options.fn} without --yes (no terminal to ask on)`,
+        `Delete the ${entryCount(doomed.length)} of ${options.fn} in ${options.cacheDir}?`,
+        `Refusing to delete the ${entryCount(doomed.length)} of ${options.fn} without --yes (no terminal to ask on)`,
       );
       if (!yes) return options.json ? JSON.stringify({ cleared: 0, function: options.fn }) : 'Nothing deleted.';
     }
     for (const cid of doomed) await store.deleteRecord(cid);
     const freed = await store.dropUnreferencedBytes();
     if (options.json) return JSON.stringify({ cleared: doomed.length, function: options.fn, freedBytes: freed });
-    return `Deleted the ${counted(doomed.length, 'entry', 'entries')} of ${options.fn} (${formatBytes(freed)} freed); ${counted(entries - doomed.length, 'other entry', 'other entries')} kept.`;
+    return `Deleted the ${entryCount(doomed.length)} of ${options.fn} (${formatBytes(freed)} freed); ${counted(entries - doomed.length, 'other entry', 'other entries')} kept.`;
   });
 }
 
@@ -202,7 +202,7 @@ function describeValue(encoding: string, value: unknown): string {
   if (encoding !== GRAPH_ENCODING) return preview(value);
   const column = (value as { calls?: unknown } | undefined)?.calls;
   const calls = column instanceof Int32Array ? column.length : 0;
-  return `a returned graph of ${calls} call${calls === 1 ? '' : 's'}: the call's value is that graph's, computed by a run`;
+  return `a returned graph of ${counted(calls, 'call')}: the call's value is that graph's, computed by a run`;
 }
 
 function preview(value: unknown): string {

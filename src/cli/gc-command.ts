@@ -6,7 +6,7 @@
 import { out as pc } from './colors.js';
 import { confirm } from './confirm.js';
 import { requireMarkedStore, type CacheOptions } from './cache-commands.js';
-import { counted, formatBytes } from './human-units.js';
+import { entryCount, formatBytes } from './human-units.js';
 import { UsageProblem } from './usage-problem.js';
 import { acquireStore } from '../store/open.js';
 
@@ -103,14 +103,14 @@ export async function cacheGc(options: GcOptions): Promise<string> {
       const result = { dryRun: true, evicted: evicted.length, kept, freedBytes: before - total, bytesBefore: before, entries: evicted.map(({ cid, fn }) => ({ cid, fn })) };
       if (options.json) return JSON.stringify(result, null, 2);
       return [
-        `Would evict ${pc.bold(counted(evicted.length, 'entry', 'entries'))}, keep ${kept}; would free ${formatBytes(before - total)} of ${formatBytes(before)} (dry run: nothing changed)`,
+        `Would evict ${pc.bold(entryCount(evicted.length))}, keep ${kept}; would free ${formatBytes(before - total)} of ${formatBytes(before)} (dry run: nothing changed)`,
         ...evicted.map(({ cid, fn }) => `  ${cid}  ${fn}`),
       ].join('\n');
     }
 
     // Evicting most of a cache is rarely what a limit was meant to do (a size in the wrong unit): ask.
     if (evicted.length * 2 > entries.length && !options.yes) {
-      const what = `${evicted.length} of ${counted(entries.length, 'entry', 'entries')} in ${options.cacheDir}`;
+      const what = `${evicted.length} of ${entryCount(entries.length)} in ${options.cacheDir}`;
       const yes = await confirm(
         `This evicts ${what} (${formatBytes(before - total)}). Go ahead?`,
         `Refusing to evict ${what} (more than half) without --yes (no terminal to ask on). Nothing was changed; --dry-run lists them.`,
@@ -124,7 +124,7 @@ export async function cacheGc(options: GcOptions): Promise<string> {
     const freed = await store.dropUnreferencedBytes();
     const result = { evicted: evicted.length, kept, freedBytes: freed, bytesBefore: before };
     if (options.json) return JSON.stringify(result, null, 2);
-    return `${pc.bold(counted(evicted.length, 'entry', 'entries'))} evicted, ${kept} kept; freed ${formatBytes(freed)} of the ${formatBytes(before)} stored`;
+    return `${pc.bold(entryCount(evicted.length))} evicted, ${kept} kept; freed ${formatBytes(freed)} of the ${formatBytes(before)} stored`;
   } finally {
     await store.close();
   }

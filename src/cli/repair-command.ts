@@ -12,7 +12,7 @@ import { checkLevelFiles, type FileDamage } from '../store/level-files/check-fil
 import { acquireStore } from '../store/open.js';
 import { repairStore } from '../store/repair.js';
 import { repairCommand } from '../store/store-damage.js';
-import { counted } from './human-units.js';
+import { counted, entryCount } from './human-units.js';
 
 interface BadEntry {
   readonly cid: string;
@@ -56,7 +56,7 @@ export async function cacheVerify(options: CacheOptions): Promise<{ text: string
   const lines =
     files.length > 0
       ? [`${pc.red(`${files.length} damaged file${files.length === 1 ? '' : 's'}`)} in ${directory} (records not checked until it is repaired):`, ...files.map(({ file, problem }) => `  ${file}: ${problem}`)]
-      : [`${counted(checked, 'entry', 'entries')} checked, ${bad.length} bad`, ...bad.map((entry) => `  ${entry.cid}${entry.fn ? ` ${entry.fn}` : ''}: ${entry.problem}`)];
+      : [`${entryCount(checked)} checked, ${bad.length} bad`, ...bad.map((entry) => `  ${entry.cid}${entry.fn ? ` ${entry.fn}` : ''}: ${entry.problem}`)];
   if (problems > 0) lines.push(`Run \`${repairCommand(directory)}\` to rebuild the store from what can still be read; the lost entries are computed again by the next run.`);
   return { text: lines.join('\n'), bad: problems };
 }
@@ -67,7 +67,7 @@ export async function cacheRepair(options: CacheOptions): Promise<string> {
   if (options.json) return JSON.stringify(report, null, 2);
   const lines: string[] = [];
   if (report.damaged.length === 0 && report.dropped.length === 0 && report.droppedValues === 0) {
-    lines.push(`${options.cacheDir}: no damage found; ${counted(report.recordsAfter, 'entry', 'entries')}, nothing lost.`);
+    lines.push(`${options.cacheDir}: no damage found; ${entryCount(report.recordsAfter)}, nothing lost.`);
     return lines.join('\n');
   }
   lines.push(`Repaired ${options.cacheDir}.`);
@@ -78,10 +78,10 @@ export async function cacheRepair(options: CacheOptions): Promise<string> {
   const lost: string[] = [];
   if (report.lostTables > 0) lost.push(`${report.lostTables} unreadable table${report.lostTables === 1 ? '' : 's'}`);
   if (report.lostBlocks > 0) lost.push(`${report.lostBlocks} unreadable data block${report.lostBlocks === 1 ? '' : 's'}`);
-  if (report.salvagedEntries > 0) lost.push(`${counted(report.salvagedEntries, 'entry', 'entries')} salvaged from the readable blocks of damaged tables`);
+  if (report.salvagedEntries > 0) lost.push(`${entryCount(report.salvagedEntries)} salvaged from the readable blocks of damaged tables`);
   if (lost.length > 0) lines.push(`Tables: ${lost.join('; ')}.`);
   if (report.dropped.length > 0) {
-    lines.push(`${counted(report.dropped.length, 'entry', 'entries')} dropped:`);
+    lines.push(`${entryCount(report.dropped.length)} dropped:`);
     for (const { cid, problem } of report.dropped.slice(0, 20)) lines.push(`  ${cid}: ${problem}`);
     if (report.dropped.length > 20) lines.push(`  … and ${report.dropped.length - 20} more (--json lists them all)`);
   }

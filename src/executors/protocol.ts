@@ -22,7 +22,10 @@ export type FunctionRef =
   | {
       readonly kind: 'source';
       readonly key: string;
-      /** The function's name, for its stack frames (a bundler may have renamed it: `step2`). */
+      /**
+       * The function's `name` on the main thread. Its source may say another: esbuild renames
+       * `step` to `step2` and keeps the name with a helper outside the function's source.
+       */
       readonly name: string;
       /** Where the user's code made it: the worker compiles it as if it stood there. */
       readonly origin?: { readonly url: string; readonly line: number };

@@ -214,7 +214,8 @@ function report(index: number, error: unknown): FailureReport {
 /**
  * A self-contained function from its source. Compiled as if it stood at the line of the
  * user's file where `delayed()` made it (`new Function` puts its body two lines down,
- * hence the padding), and named as its function, so that a stack trace reads
+ * hence the padding), and given the name the function has on the main thread, so that it
+ * reads the same `name` there and here, and a stack trace reads
  * `at simulate (file:///…/main.ts:31:9)`, not `at simulate2 (eval at resolveFunction …)`.
  * The lines inside are those of the code the user's loader compiled.
  */
@@ -223,10 +224,12 @@ function compileSource(source: string, name: string, origin: { url: string; line
   // The newline keeps a trailing line comment in the source from eating the paren.
   const where = origin ? `\n//# sourceURL=${origin.url}` : '';
   const fn = new Function(`${padding}return (${source}\n);${where}`)() as AnyFunction;
-  try {
-    Object.defineProperty(fn, 'name', { value: name, configurable: true });
-  } catch {
-    // A function that made its own name unchangeable keeps it.
+  if (fn.name !== name) {
+    try {
+      Object.defineProperty(fn, 'name', { value: name, configurable: true });
+    } catch {
+      // A function that made its own name unchangeable keeps it.
+    }
   }
   return fn;
 }

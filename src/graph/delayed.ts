@@ -255,7 +255,8 @@ export function delayed<A extends unknown[], R>(
   options?: DelayedOptions,
 ): DelayedFunction<A, R> {
   const nout = checkNout(options?.nout);
-  const task = describeFunction(fn, options, callSite(delayed));
+  // Only the main thread's functions run on workers from their source: a worker's own calls are rebuilt there.
+  const task = describeFunction(fn, options, isMainThread ? () => callSite(delayed) : undefined);
   const call =
     nout === undefined
       ? (...args: unknown[]) => new Delayed<ValueOf<R>>(task, args)

@@ -11,7 +11,7 @@
  *     args: [...],                          // every call's arguments, one after another,
  *                                           //   with null where an input goes
  *     links: Int32Array,                    // per call: how many inputs, then for each
- *                                           //   [input's call, a, b] (see `place`)
+ *                                           //   [input's call, a, b] (below)
  *     paths: [...],                         // the paths no (a, b) pair can say
  *     root: [structure], rootLinks: Int32Array }
  *
@@ -79,7 +79,7 @@ export function describeGraph(structure: unknown): GraphDescription {
   const calls = new Int32Array(order.length);
   const arity = new Int32Array(order.length);
   const args: unknown[] = [];
-  const links = new Links();
+  const links: number[] = [];
   const paths: Path[] = [];
   order.forEach((node, c) => {
     let f = functionIndex.get(node.task);
@@ -94,59 +94,36 @@ export function describeGraph(structure: unknown): GraphDescription {
     arity[c] = template.length;
     // A whole-argument input is left out here: its place in `links` says where it goes.
     for (let i = 0; i < template.length; i++) args.push(isDelayed(template[i]) ? null : template[i]);
-    links.call(inputs, callIndex, paths);
+    addLinks(links, inputs, callIndex, paths);
     callIndex.set(node, c);
   });
-  const rootLinks = new Links();
-  rootLinks.call(found, callIndex, paths);
+  const rootLinks: number[] = [];
+  addLinks(rootLinks, found, callIndex, paths);
   return {
     format: GRAPH_FORMAT,
     functions,
     calls,
     arity,
     args,
-    links: links.done(),
+    links: Int32Array.from(links),
     paths,
     root: templateOf([structure], found.map((link) => link.path)),
-    rootLinks: rootLinks.done(),
+    rootLinks: Int32Array.from(rootLinks),
   };
 }
 
-/** The `links` column being written: a growing Int32Array. */
-class Links {
-  #values = new Int32Array(64);
-  #length = 0;
-
-  call(inputs: readonly { node: unknown; path: Path }[], callIndex: Map<Delayed<unknown>, number>, paths: Path[]): void {
-    this.#push(inputs.length);
-    for (const { node, path } of inputs) {
-      this.#push(callIndex.get(node as Delayed<unknown>)!);
-      const [a, b] = path;
-      if (path.length === 1 && typeof a === 'number') this.#pair(a, -1);
-      else if (path.length === 2 && typeof a === 'number' && typeof b === 'number') this.#pair(a, b);
-      else {
-        this.#pair(-2 - paths.length, 0);
-        paths.push(path);
-      }
+/** Append to `links` a call's inputs: their count, then [input's call, a, b] each (see GraphDescription). */
+function addLinks(links: number[], inputs: readonly { node: unknown; path: Path }[], callIndex: Map<Delayed<unknown>, number>, paths: Path[]): void {
+  links.push(inputs.length);
+  for (const { node, path } of inputs) {
+    const [a, b] = path;
+    const at = callIndex.get(node as Delayed<unknown>)!;
+    if (path.length === 1 && typeof a === 'number') links.push(at, a, -1);
+    else if (path.length === 2 && typeof a === 'number' && typeof b === 'number') links.push(at, a, b);
+    else {
+      links.push(at, -2 - paths.length, 0);
+      paths.push(path);
     }
-  }
-
-  done(): Int32Array {
-    return this.#values.slice(0, this.#length);
-  }
-
-  #pair(a: number, b: number): void {
-    this.#push(a);
-    this.#push(b);
-  }
-
-  #push(value: number): void {
-    if (this.#length === this.#values.length) {
-      const grown = new Int32Array(this.#values.length * 2);
-      grown.set(this.#values);
-      this.#values = grown;
-    }
-    this.#values[this.#length++] = value;
   }
 }
 

@@ -172,14 +172,16 @@ export interface TaskFunction {
   readonly durations: DurationEstimate;
 }
 
-export function describeFunction(fn: unknown, options: DelayedOptions = {}, origin?: CallSite): TaskFunction {
+/** `origin`: where the user's code made it, asked only for a function that travels as source (reading a stack costs tens of µs). */
+export function describeFunction(fn: unknown, options: DelayedOptions = {}, origin?: () => CallSite | undefined): TaskFunction {
   if (typeof fn !== 'function') {
     throw new InvalidArgumentError(`Expected \`fn\` to be a function, got \`${String(fn)}\` (${typeof fn})`);
   }
   validateOptions(options);
   const name = options.name ?? (fn.name || 'anonymous');
   const placed = placementOf(fn, name, options);
-  const placement = placed.kind === 'source' && origin !== undefined ? { ...placed, origin } : placed;
+  const site = placed.kind === 'source' ? origin?.() : undefined;
+  const placement = site === undefined ? placed : { ...placed, origin: site };
   const env = checkEnv(options.env);
   const ignore = checkIgnore(options.ignore);
   const request: ManifestRequest = { fn, name, placement: manifestPlacement(placement), ...(env ? { env } : {}) };

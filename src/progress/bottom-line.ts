@@ -12,6 +12,8 @@ const CLEAR_LINE = '\r\u001b[2K';
 export class BottomLine {
   readonly #stream: NodeJS.WritableStream & { columns?: number };
   readonly #writes = new Map<NodeJS.WritableStream, Write>();
+  readonly #wrappers = new Map<NodeJS.WritableStream, Write>();
+  #ended = false;
   #text = '';
   #shown = false;
   /** Other output ended mid-line: drawing now would append to it, so wait for its newline. */
@@ -38,12 +40,14 @@ export class BottomLine {
     this.#render();
     if (this.#shown) this.#raw(this.#stream, '\n');
     this.#shown = false;
-    for (const [stream, write] of this.#writes) (stream as { write: Write }).write = write;
-    this.#writes.clear();
+    this.#ended = true;
+    // Put the stream back only if nothing wrapped it since (another run's line): otherwise
+    // this wrapper stays in the chain and lets writes through untouched.
+    for (const [stream, write] of this.#writes) if (stream.write === this.#wrappers.get(stream)) (stream as { write: Write }).write = write;
   }
 
   #render(): void {
-    if (this.#midLine || this.#text === '') return;
+    if (this.#ended || this.#midLine || this.#text === '') return;
     this.#raw(this.#stream, `${CLEAR_LINE}${this.#text}`);
     this.#shown = true;
   }
@@ -57,7 +61,8 @@ export class BottomLine {
     const original = stream.write;
     this.#writes.set(stream, original);
     const line = this;
-    (stream as { write: Write }).write = function (this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]): boolean {
+    const wrapper = function (this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]): boolean {
+      if (line.#ended) return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
       if (line.#shown) {
         line.#raw(line.#stream, CLEAR_LINE);
         line.#shown = false;
@@ -68,5 +73,7 @@ export class BottomLine {
       line.#render();
       return written;
     } as Write;
+    this.#wrappers.set(stream, wrapper);
+    (stream as { write: Write }).write = wrapper;
   }
 }

@@ -17,6 +17,7 @@ describe('the stack of a task that failed on a worker thread', () => {
     // Nothing of the worker that ran it follows: the user's frame is the last.
     expect(stdout.trim().split('\n').at(-1)).toBe(frame);
     expect(stdout).not.toMatch(/executors\/|piscina|async_hooks/);
+    expect(stdout).toMatch(/^names: whoAmI whoAmI whoAmI$/m);
   });
 
   it('gives the line of the throw itself in plain JavaScript, which no loader compiles', async () => {

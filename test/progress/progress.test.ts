@@ -99,3 +99,24 @@ describe('progress on a real terminal', () => {
     expect(stdout).toMatch(/running [1-9]\d*: step/);
   });
 });
+
+describe('the bottom line', () => {
+  it('leaves a stream as it was once every line on it has ended, whatever order they end in', async () => {
+    const { BottomLine } = await import('../../src/progress/bottom-line.js');
+    for (const firstToEnd of ['first', 'second'] as const) {
+      const { stream, text } = capture(true);
+      const first = new BottomLine(stream, []);
+      first.draw('first run 1/2');
+      const second = new BottomLine(stream, []);
+      second.draw('second run 1/3');
+      const lines = { first, second };
+      lines[firstToEnd].end();
+      lines[firstToEnd === 'first' ? 'second' : 'first'].end();
+      await new Promise((resolve) => setImmediate(resolve));
+      const before = text().length;
+      stream.write('after both\n');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(text().slice(before), firstToEnd).toBe('after both\n');
+    }
+  });
+});
