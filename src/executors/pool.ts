@@ -11,6 +11,7 @@ import { joinBytes } from './join-bytes.js';
 import type { TaskFunction } from '../graph/task-function.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FunctionRef, LateErrorMessage, ProgressMessage, Path } from './protocol.js';
 import { workerExecArgv } from './worker-exec-argv.js';
+import { functionNameOf } from '../graph/task-function.js';
 
 export interface PoolOptions {
   readonly workers: number;
@@ -243,8 +244,9 @@ function functionRef(task: TaskFunction, sources: Record<string, string>): Funct
     return { kind: 'module', url: placement.url, exportName: placement.exportName, ...(closure ? { closure } : {}) };
   }
   sources[task.key] = placement.expression;
-  // The name the function has here: a task that reads its own name sees on a worker what it sees on this thread.
-  return { kind: 'source', key: task.key, name: task.fn.name, ...(placement.origin ? { origin: placement.origin } : {}) };
+  // The name the function has here, so that one that reads its own name sees the same on a worker; an
+  // anonymous one (which cannot name itself) is shown in stack frames by its function's name.
+  return { kind: 'source', key: task.key, name: task.fn.name || functionNameOf(task), ...(placement.origin ? { origin: placement.origin } : {}) };
 }
 
 function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome: BatchOutcome): Outcome[] {
