@@ -344,10 +344,11 @@ export class Board {
 
 function zeroCounts(): RunCounts {
   const states = { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0, skipped: 0 };
-  return { total: 0, executed: 0, cached: 0, deduplicated: 0, failed: 0, skipped: 0, retried: 0, savedMs: 0, states };
+  return { total: 0, executed: 0, cached: 0, deduplicated: 0, failed: 0, skipped: 0, retried: 0, savedMs: 0, savedExact: true, states };
 }
 
 function addCounts(into: RunCounts, from: RunCounts): void {
   for (const key of ['total', 'executed', 'cached', 'deduplicated', 'failed', 'skipped', 'retried', 'savedMs'] as const) into[key] += from[key];
+  into.savedExact &&= from.savedExact;
   for (const state of Object.keys(into.states) as NodeState[]) into.states[state] += from.states[state];
 }
