@@ -162,7 +162,7 @@ function drawCounts(message) {
   const [hit, ran] = $('hits').children;
   hit.style.width = `${looked === 0 ? 0 : (100 * counts.cached) / looked}%`;
   ran.style.width = `${looked === 0 ? 0 : (100 * counts.executed) / looked}%`;
-  $('hits-text').textContent = `${counts.cached} from cache, ${counts.executed} executed; the cache saved ${seconds(counts.savedMs)} of compute`;
+  $('hits-text').textContent = `${counts.cached} from cache, ${counts.executed} executed; the cache saved ${counts.savedExact === false ? 'at least ' : ''}${seconds(counts.savedMs)} of compute`;
 }
 
 /** Every run's counts added up: only with more than one run, and labelled as totals. */
