@@ -6,7 +6,7 @@ import { out as pc } from './colors.js';
 import { confirm } from './confirm.js';
 import { counted, entryCount, formatBytes, formatDuration } from './human-units.js';
 import { UsageProblem } from './usage-problem.js';
-import { withCache, storedNames, type CacheHandle } from './open-cache.js';
+import { isRedisLocation, withCache, storedNames, type CacheHandle } from './open-cache.js';
 import { describeHolder } from '../store/claims.js';
 import { removeStoreFiles } from '../store/store-files.js';
 import { MARKER_FILE, hasStoreMarker } from '../store/store-marker.js';
@@ -32,6 +32,8 @@ export { UsageProblem };
  * (store-marker.ts): a mistyped --cache-dir must never empty a project directory.
  */
 export function requireMarkedStore(directory: string, command: string): void {
+  // A Redis store checks its own mark when it opens (store/redis/redis-keys.ts).
+  if (isRedisLocation(directory)) return;
   if (!existsSync(directory)) throw new UsageProblem(`No cache at ${directory}`);
   if (hasStoreMarker(directory)) return;
   throw new UsageProblem(
@@ -94,6 +96,11 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
     if (!yes) return options.json ? JSON.stringify({ cleared: false }) : 'Nothing deleted.';
   }
   // Other processes use the cache: its files stay under them, emptied; otherwise they go.
+  if (isRedisLocation(options.cacheDir)) {
+    // Only memograph's keys go: the Redis, and anything else in it, stays.
+    await withStore(options.cacheDir, (store) => store.clearEntries());
+    return options.json ? JSON.stringify({ cleared: true, entries }) : `Deleted ${entryCount(entries)} in ${options.cacheDir}.`;
+  }
   const inUseBy = await withStore(options.cacheDir, async (store) => {
     if (store.leads && store.followers === 0) return undefined;
     await store.clearEntries();

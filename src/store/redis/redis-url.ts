@@ -16,6 +16,19 @@ export interface RedisAddress {
   readonly authenticated: boolean;
 }
 
+/**
+ * A Redis that blinks (a restart, a failover) is waited for, a few seconds; one that is
+ * gone fails the commands waiting on it, and the run with them, instead of retrying for
+ * ever. A command without a reply in COMMAND_TIMEOUT_MS (a frozen server) fails too.
+ */
+const RECONNECT_ATTEMPTS = 8;
+const COMMAND_TIMEOUT_MS = 30_000;
+const FAILING_FAST: RedisOptions = {
+  maxRetriesPerRequest: 2,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  retryStrategy: (attempt) => (attempt > RECONNECT_ATTEMPTS ? null : Math.min(100 * 2 ** (attempt - 1), 3000)),
+};
+
 export function parseRedisUrl(url: string, optionName = '`redis`'): RedisAddress {
   if (typeof url !== 'string' || url === '') {
     throw new InvalidArgumentError(`Expected ${optionName} to be a Redis URL (redis://host:6379, rediss://…, unix:///path/to/redis.sock), got \`${String(url)}\``);
@@ -32,7 +45,7 @@ export function parseRedisUrl(url: string, optionName = '`redis`'): RedisAddress
   if (!/^\d+$/.test(db)) throw bad(`the database must be a number, got \`${db}\``);
   const username = decodeURIComponent(parsed.protocol === 'unix:' ? parsed.searchParams.get('user') ?? '' : parsed.username) || undefined;
   const password = (parsed.protocol === 'unix:' ? parsed.searchParams.get('password') ?? '' : decodeURIComponent(parsed.password)) || undefined;
-  const common: RedisOptions = { db: Number(db), username, password, lazyConnect: true, maxRetriesPerRequest: 2 };
+  const common: RedisOptions = { db: Number(db), username, password, lazyConnect: true, ...FAILING_FAST };
   if (parsed.protocol === 'unix:') {
     if (parsed.pathname === '' || parsed.pathname === '/') throw bad('give the socket\'s path: unix:///path/to/redis.sock');
     return { options: { ...common, path: decodeURIComponent(parsed.pathname) }, shown, local: true, authenticated: password !== undefined };
