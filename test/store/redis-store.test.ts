@@ -115,6 +115,11 @@ describeRedis('RedisStore', () => {
   it('says which Redis it cannot reach, without its password', async () => {
     await expect(RedisStore.open('unix:///nonexistent/redis.sock?password=hunter2')).rejects.toThrow(/Cannot reach the Redis at unix:\/\/\/nonexistent\/redis\.sock\?password=\*\*\*/);
     await expect(RedisStore.open('http://localhost')).rejects.toThrow(/unknown scheme `http:`/);
+    // Another machine's Redis without a password: refused before anything connects.
+    await expect(RedisStore.open('redis://192.0.2.7:6379')).rejects.toMatchObject({
+      code: 'MEMOGRAPH_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^Refusing the Redis at redis:\/\/192\.0\.2\.7:6379: it is not on this machine and the URL gives no password/),
+    });
     await expect(RedisStore.open('redis://:pw@host:6379/x')).rejects.toThrow(/redis:\/\/:\*\*\*@host:6379\/x: the database must be a number/);
   });
 

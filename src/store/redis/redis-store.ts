@@ -13,7 +13,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { MemographError } from '../../errors.js';
+import { InvalidArgumentError, MemographError } from '../../errors.js';
 import { bytesMatch, checkPut } from '../integrity.js';
 import { ownBytes } from '../own-bytes.js';
 import { decodeRecord, encodeRecord, ownRecord } from '../record-codec.js';
@@ -31,6 +31,11 @@ export interface RedisStoreOptions {
   readonly blobDir?: string;
   /** Results up to this many bytes are kept in Redis itself (default 512 KiB). */
   readonly inlineLimit?: number;
+  /**
+   * Use a Redis on another machine without a password. Refused by default: whoever can
+   * write to it could plant results that runs would take as theirs.
+   */
+  readonly insecure?: boolean;
 }
 
 export const DEFAULT_INLINE_LIMIT = 512 * 1024;
@@ -66,6 +71,13 @@ export class RedisStore implements Store, StoreAdmin {
   /** Connect to the Redis at `url` and check that its keys under the prefix are a memograph store's. */
   static async open(url: string, options: RedisStoreOptions = {}): Promise<RedisStore> {
     const address = parseRedisUrl(url);
+    if (!address.local && !address.authenticated && !options.insecure) {
+      throw new InvalidArgumentError(
+        `Refusing the Redis at ${address.shown}: it is not on this machine and the URL gives no password, so anyone who reaches it could store results ` +
+          `that runs here would take as their own. Give a password (redis://:password@host:port, with requirepass or an ACL user on the server, ` +
+          `and rediss:// for TLS), or pass { insecure: true } where the network is trusted`,
+      );
+    }
     const redis = new Redis(address.options);
     // Errors reach the commands that meet them; unhandled, ioredis would also print each retry.
     redis.on('error', () => undefined);
