@@ -24,6 +24,7 @@ export { registerEncoder, tokenize } from './hash/public.js';
 export { FORMAT_VERSION } from './hash/call-address.js';
 export { LevelStore } from './store/level-store.js';
 export { MemoryStore } from './store/memory-store.js';
+export { RedisStore, type RedisStoreOptions } from './store/redis/redis-store.js';
 export type { Store, ResultRecord } from './store/store.js';
 export {
   MemographError,

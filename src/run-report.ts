@@ -23,6 +23,8 @@ export interface ProcessReport {
   failed: number;
   skipped: number;
   savedMs: number;
+  /** `savedMs` is exact, not a lower bound (RunCounts.savedExact). */
+  savedExact: boolean;
   /** Results written to the cache directory (batches that landed). */
   stored: number;
 }
@@ -30,7 +32,7 @@ export interface ProcessReport {
 /** How stale the executed and cached counts of a killed run may be when no batch lands (no cache). */
 const REPORT_INTERVAL_MS = 100;
 
-const ended: ProcessReport = { runs: 0, executed: 0, cached: 0, deduplicated: 0, failed: 0, skipped: 0, savedMs: 0, stored: 0 };
+const ended: ProcessReport = { runs: 0, executed: 0, cached: 0, deduplicated: 0, failed: 0, skipped: 0, savedMs: 0, savedExact: true, stored: 0 };
 /** Runs not yet settled: their counts so far. */
 const live = new Set<() => RunCounts>();
 let fd: number | undefined;
@@ -96,4 +98,5 @@ function add(into: ProcessReport, counts: RunCounts): void {
   into.failed += counts.failed;
   into.skipped += counts.skipped;
   into.savedMs += counts.savedMs;
+  into.savedExact &&= counts.savedExact;
 }

@@ -4,14 +4,15 @@ import { inspect } from 'node:util';
 import { previewFingerprint } from './argument-preview.js';
 import { out as pc } from './colors.js';
 import { confirm } from './confirm.js';
-import { counted, entryCount, formatBytes } from './human-units.js';
+import { counted, entryCount, formatBytes, formatDuration } from './human-units.js';
 import { UsageProblem } from './usage-problem.js';
-import { withCache, storedNames, type CacheHandle } from './open-cache.js';
+import { isRedisLocation, withCache, storedNames, type CacheHandle } from './open-cache.js';
 import { describeHolder } from '../store/claims.js';
 import { removeStoreFiles } from '../store/store-files.js';
 import { MARKER_FILE, hasStoreMarker } from '../store/store-marker.js';
 import { GRAPH_ENCODING } from '../store/store.js';
 import { withoutLineage } from '../store/record-codec.js';
+import { isUnknownBelow, type WorkBelow } from '../store/work-below.js';
 import type { ResultRecord } from '../store/store.js';
 import { unpackValue } from '../store/value-codec.js';
 
@@ -31,6 +32,8 @@ export { UsageProblem };
  * (store-marker.ts): a mistyped --cache-dir must never empty a project directory.
  */
 export function requireMarkedStore(directory: string, command: string): void {
+  // A Redis store checks its own mark when it opens (store/redis/redis-keys.ts).
+  if (isRedisLocation(directory)) return;
   if (!existsSync(directory)) throw new UsageProblem(`No cache at ${directory}`);
   if (hasStoreMarker(directory)) return;
   throw new UsageProblem(
@@ -93,6 +96,11 @@ export async function cacheClear(options: CacheOptions & { yes: boolean }): Prom
     if (!yes) return options.json ? JSON.stringify({ cleared: false }) : 'Nothing deleted.';
   }
   // Other processes use the cache: its files stay under them, emptied; otherwise they go.
+  if (isRedisLocation(options.cacheDir)) {
+    // Only memograph's keys go: the Redis, and anything else in it, stays.
+    await withStore(options.cacheDir, (store) => store.clearEntries());
+    return options.json ? JSON.stringify({ cleared: true, entries }) : `Deleted ${entryCount(entries)} in ${options.cacheDir}.`;
+  }
   const inUseBy = await withStore(options.cacheDir, async (store) => {
     if (store.leads && store.followers === 0) return undefined;
     await store.clearEntries();
@@ -185,6 +193,7 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
       `function    ${record.fn}`,
       `result      ${record.resultCid} (${formatBytes(record.size)}, ${record.encoding})`,
       `computed in ${record.durationMs.toFixed(1)} ms, stored ${new Date(record.createdAt).toISOString()}`,
+      ...(record.below ? [`below it    ${describeBelow(record.below)}`] : []),
       ...(record.outputs ? Object.entries(record.outputs).map(([path, cid]) => `output      ${path} = ${cid}`) : []),
       ...(lineage
         ? [
@@ -195,6 +204,12 @@ export async function cacheShow(options: CacheOptions & { cid: string }): Promis
       bytes === undefined ? pc.red('value       missing or corrupt: the next run computes it again') : `value       ${describeValue(record.encoding, value)}`,
     ].join('\n');
   });
+}
+
+/** The compute below a result: what a run that serves it spares beyond the call itself. */
+function describeBelow(below: WorkBelow): string {
+  if (isUnknownBelow(below)) return pc.dim('not recorded (stored by an earlier memograph)');
+  return `${below.exact ? '' : 'at least '}${formatDuration(below.ms)} of compute in the distinct calls it was computed from`;
 }
 
 /** A task that returned a graph has that graph stored as its result, not a value: say what it holds. */

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { out as pc } from './colors.js';
 import type { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
-import { acquireStore } from '../store/open.js';
+import { isRedisLocation, openCache } from './open-cache.js';
 import { storedNames, type CacheHandle } from './open-cache.js';
 import { comparisonLimit, explainMiss, FunctionResults, type ChangedArgument, type MissReason, type StoredCall } from './explain-miss.js';
 import { loadTargets } from './graph-command.js';
@@ -41,7 +41,7 @@ export interface Explained {
 
 export async function explain(script: string, cacheDir: string): Promise<Explained[]> {
   const targets = await loadTargets(script);
-  const lease = existsSync(cacheDir) ? await acquireStore(cacheDir) : undefined;
+  const lease = isRedisLocation(cacheDir) || existsSync(cacheDir) ? await openCache(cacheDir) : undefined;
   const store = lease?.store;
   try {
     const all = new Map([...allCalls(targets)].map(([cid, { node }]) => [cid, node]));

@@ -8,7 +8,7 @@ import { confirm } from './confirm.js';
 import { requireMarkedStore, type CacheOptions } from './cache-commands.js';
 import { entryCount, formatBytes } from './human-units.js';
 import { UsageProblem } from './usage-problem.js';
-import { acquireStore } from '../store/open.js';
+import { isRedisLocation, openCache } from './open-cache.js';
 
 /**
  * Decimal units are powers of 1000 (as disks and most tools count them), binary ones
@@ -60,8 +60,8 @@ export async function cacheGc(options: GcOptions): Promise<string> {
   if (options.maxSize === undefined && options.olderThanMs === undefined) {
     throw new UsageProblem('Say what to evict: --max-size, --older-than, or both');
   }
-  requireMarkedStore(options.cacheDir, 'gc');
-  const lease = await acquireStore(options.cacheDir);
+  if (!isRedisLocation(options.cacheDir)) requireMarkedStore(options.cacheDir, 'gc');
+  const lease = await openCache(options.cacheDir);
   const store = lease.store;
   try {
     const used = await store.lastUsed();

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
 import type { RunSnapshot } from '../scheduler/snapshots.js';
-import { withCache } from './open-cache.js';
+import { isRedisLocation, withCache } from './open-cache.js';
 import { visualize, type VisualizeFormat } from '../visualize/visualize.js';
 import { UsageProblem } from './cache-commands.js';
 import { checkScript } from './script-check.js';
@@ -55,7 +55,7 @@ export async function graphPicture(
 ): Promise<string> {
   const targets = await loadTargets(script);
   let snapshot: RunSnapshot | undefined;
-  if (options.cacheDir && existsSync(options.cacheDir)) {
+  if (options.cacheDir && (isRedisLocation(options.cacheDir) || existsSync(options.cacheDir))) {
     snapshot = await withCache(options.cacheDir, async (store) => {
       const calls = [...allCalls(targets)];
       const records = await store.getRecords(calls.map(([cid]) => cid));

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { err as pc } from './colors.js';
 import { InvalidArgumentError, ScriptError } from '../errors.js';
 import { resolveCacheDir } from '../store/cache-dir.js';
+import { parseRedisUrl } from '../store/redis/redis-url.js';
 import { UsageProblem, cacheClear, cacheClearFunction, cacheList, cacheShow, cacheStats } from './cache-commands.js';
 import { cacheRepair, cacheVerify } from './repair-command.js';
 import { cacheGc, parseAge, parseSize } from './gc-command.js';
@@ -24,6 +25,21 @@ function cliCacheDir(flag: string | undefined): string {
     throw error;
   }
 }
+
+/** Where the cache is: the --redis URL, checked, or else the directory as {@link cliCacheDir} finds it. */
+function cliCache(options: { cacheDir?: string; redis?: string }): string {
+  if (options.redis === undefined) return cliCacheDir(options.cacheDir);
+  if (options.cacheDir !== undefined) throw new UsageProblem('Give --cache-dir or --redis, not both');
+  try {
+    parseRedisUrl(options.redis, '--redis');
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new UsageProblem(error.message);
+    throw error;
+  }
+  return options.redis;
+}
+
+const REDIS_HELP = 'use the cache in this Redis instead (redis://[:password@]host:port, rediss://… for TLS, unix:///path/to/redis.sock)';
 
 const program = new Command('memograph')
   .description('A lazy, content-addressed computation engine: run scripts, look into the cache.')
@@ -54,13 +70,14 @@ program
   .argument('<script>', 'a script whose default export is a Delayed (or an array of them)')
   .option('--format <format>', 'mermaid, dot or svg', 'mermaid')
   .option('--cache-dir <dir>', 'colour nodes the cache holds (default: $MEMOGRAPH_CACHE_DIR or ./.memograph, if present)')
-  .action(async (script: string, options: { format: string; cacheDir?: string }) => {
+  .option('--redis <url>', REDIS_HELP)
+  .action(async (script: string, options: { format: string; cacheDir?: string; redis?: string }) => {
     if (!['mermaid', 'dot', 'svg'].includes(options.format)) {
       throw new UsageProblem(`Expected --format to be mermaid, dot or svg, got \`${options.format}\``);
     }
     const picture = await graphPicture(script, {
       format: options.format as 'mermaid' | 'dot' | 'svg',
-      cacheDir: cliCacheDir(options.cacheDir),
+      cacheDir: cliCache(options),
     });
     process.stdout.write(picture);
   });
@@ -70,22 +87,24 @@ program
   .description('for each node of the graph a script exports: would the next run serve it from the cache or run it, and why')
   .argument('<script>', 'a script whose default export is a Delayed (or an array of them)')
   .option('--cache-dir <dir>', 'the cache directory (default: $MEMOGRAPH_CACHE_DIR or ./.memograph)')
+  .option('--redis <url>', REDIS_HELP)
   .option('--json', 'print JSON for scripts')
-  .action(async (script: string, options: { cacheDir?: string; json?: boolean }) => {
-    const rows = await explain(script, cliCacheDir(options.cacheDir));
+  .action(async (script: string, options: { cacheDir?: string; redis?: string; json?: boolean }) => {
+    const rows = await explain(script, cliCache(options));
     if (options.json) console.log(JSON.stringify(rows, null, 2));
     else console.log(renderExplained(rows, new Map(rows.map((row) => [row.cid, row.name]))));
   });
 
 const cache = program
   .command('cache')
-  .description('look into the cache directory')
+  .description('look into the cache directory (or the Redis store, with --redis)')
   .option('--cache-dir <dir>', 'the cache directory (default: $MEMOGRAPH_CACHE_DIR or ./.memograph)')
+  .option('--redis <url>', REDIS_HELP)
   .option('--json', 'print JSON for scripts');
 
 const cacheOptions = () => {
-  const { cacheDir, json } = cache.opts<{ cacheDir?: string; json?: boolean }>();
-  return { cacheDir: cliCacheDir(cacheDir), json: json ?? false };
+  const { cacheDir, redis, json } = cache.opts<{ cacheDir?: string; redis?: string; json?: boolean }>();
+  return { cacheDir: cliCache({ cacheDir, redis }), json: json ?? false };
 };
 cache
   .command('stats')

@@ -9,7 +9,7 @@ import { out as pc } from './colors.js';
 import { requireMarkedStore, type CacheOptions } from './cache-commands.js';
 import { UsageProblem } from './usage-problem.js';
 import { checkLevelFiles, type FileDamage } from '../store/level-files/check-files.js';
-import { acquireStore } from '../store/open.js';
+import { isRedisLocation, openCache } from './open-cache.js';
 import { repairStore } from '../store/repair.js';
 import { repairCommand } from '../store/store-damage.js';
 import { counted, entryCount } from './human-units.js';
@@ -22,14 +22,15 @@ interface BadEntry {
 
 export async function cacheVerify(options: CacheOptions): Promise<{ text: string; bad: number }> {
   const directory = options.cacheDir;
-  if (!existsSync(directory)) throw new UsageProblem(`No cache at ${directory}`);
-  const files: FileDamage[] = existsSync(join(directory, 'CURRENT')) ? (await checkLevelFiles(directory)).damage : [];
+  const inRedis = isRedisLocation(directory);
+  if (!inRedis && !existsSync(directory)) throw new UsageProblem(`No cache at ${directory}`);
+  const files: FileDamage[] = !inRedis && existsSync(join(directory, 'CURRENT')) ? (await checkLevelFiles(directory)).damage : [];
   const bad: BadEntry[] = [];
   let checked = 0;
   // Damaged files are not handed to LevelDB; the records are checked once they are repaired.
   if (files.length === 0) {
     // As one more process on the cache: verify runs while scripts use it.
-    const lease = await acquireStore(directory);
+    const lease = await openCache(directory);
     const store = lease.store;
     try {
       for await (const [cid, record] of store.records((unreadable) => bad.push({ cid: unreadable, problem: 'the record cannot be read' }))) {
@@ -57,11 +58,15 @@ export async function cacheVerify(options: CacheOptions): Promise<{ text: string
     files.length > 0
       ? [`${pc.red(`${files.length} damaged file${files.length === 1 ? '' : 's'}`)} in ${directory} (records not checked until it is repaired):`, ...files.map(({ file, problem }) => `  ${file}: ${problem}`)]
       : [`${entryCount(checked)} checked, ${bad.length} bad`, ...bad.map((entry) => `  ${entry.cid}${entry.fn ? ` ${entry.fn}` : ''}: ${entry.problem}`)];
-  if (problems > 0) lines.push(`Run \`${repairCommand(directory)}\` to rebuild the store from what can still be read; the lost entries are computed again by the next run.`);
+  if (problems > 0 && inRedis) lines.push('A bad result is a miss: the next run that needs it computes it again and stores it anew.');
+  else if (problems > 0) lines.push(`Run \`${repairCommand(directory)}\` to rebuild the store from what can still be read; the lost entries are computed again by the next run.`);
   return { text: lines.join('\n'), bad: problems };
 }
 
 export async function cacheRepair(options: CacheOptions): Promise<string> {
+  if (isRedisLocation(options.cacheDir)) {
+    throw new UsageProblem('repair rebuilds a LevelDB cache directory; a Redis store has no files to rebuild (`memograph cache verify --redis …` checks every value, and a bad one is computed again when needed)');
+  }
   requireMarkedStore(options.cacheDir, 'repair');
   const report = await repairStore(options.cacheDir);
   if (options.json) return JSON.stringify(report, null, 2);

@@ -94,7 +94,7 @@ export function summary(report: ProcessReport | undefined, seconds: number, inte
   return (
     `${prefix}${pc.bold(String(report.executed))} executed, ${pc.bold(String(report.cached))} from the cache, ` +
     `${report.deduplicated} deduplicated, ${failed}, ${report.stored ?? 0} stored in ${seconds.toFixed(1)} s; ` +
-    `the cache saved ${(report.savedMs / 1000).toFixed(1)} s of compute`
+    `the cache saved ${report.savedExact === false ? 'at least ' : ''}${(report.savedMs / 1000).toFixed(1)} s of compute`
   );
 }
 

@@ -1,8 +1,24 @@
 /**
  * The live dashboard: one HTTP server per process, showing every run started
- * with a dashboard. It serves the page's own files (shipped in ./assets: the page
- * works with no network) and pushes the run's progress as server-sent events,
- * at most once per `updateIntervalMs` however fast the run goes.
+ * with a dashboard, one run at a time. It serves the page's own files (shipped
+ * in ./assets: the page works with no network) and pushes a run's progress as
+ * server-sent events, at most once per `updateIntervalMs` however fast it goes.
+ *
+ * Its JSON, by run (runs are numbered from 1 in the order they started; `run=N`
+ * picks one, and without it each answers for the latest run):
+ *
+ *   /api/events[?run=N]  server-sent events: `full`, then `update`s (BoardMessage).
+ *                        Without `run` the stream follows the latest run: when a
+ *                        newer one starts it sends that run's `full`. With `run` it
+ *                        stays on run N; a run not kept (or no longer: the board
+ *                        keeps the latest RUNS_KEEP) is followed as without `run`.
+ *                        Each message's `run` says which run it shows.
+ *   /api/state[?run=N]   that run's full message, once.
+ *   /api/graph.svg[?run=N]  that run's picture, coloured by the messages' `graph`.
+ *   /api/task?cid=C[&run=N]  a task of that run (without `run`: of the latest run
+ *                        that knows of it).
+ *
+ * A `run` the board does not keep answers 404, except on /api/events.
  *
  * It is read-only by construction: it answers GET and HEAD only, and no route
  * reaches the run. Bound to loopback (the default), it also refuses requests
@@ -15,7 +31,7 @@ import type { AddressInfo } from 'node:net';
 import type { Delayed } from '../graph/delayed.js';
 import type { Run } from '../run.js';
 import { FILL } from '../visualize/styles.js';
-import { Board, type BoardMessage } from './board.js';
+import { Board, RUNS_KEEP, type BoardMessage } from './board.js';
 
 export interface DashboardOptions {
   /**
@@ -96,7 +112,8 @@ class DashboardServer {
   readonly #http: Server;
   readonly #options: ResolvedDashboardOptions;
   readonly #assets = new Map<string, Buffer>();
-  readonly #clients = new Set<ServerResponse>();
+  /** Each page's stream: the run it asked for (none: the latest), and the run it was last sent. */
+  readonly #clients = new Map<ServerResponse, { asked: number | undefined; showing: number }>();
   readonly #timer: NodeJS.Timeout;
   readonly #board = new Board();
   #origins = new Set<string>();
@@ -142,7 +159,7 @@ class DashboardServer {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    for (const client of this.#clients) client.end();
+    for (const client of this.#clients.keys()) client.end();
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
   }
@@ -187,45 +204,72 @@ class DashboardServer {
       response.writeHead(421, { ...HEADERS, 'content-type': 'text/plain' }).end('Unknown host: open the dashboard at the address memograph printed.\n');
       return;
     }
-    const path = new URL(request.url ?? '/', 'http://dashboard').pathname;
+    const { pathname: path, searchParams } = new URL(request.url ?? '/', 'http://dashboard');
     const asset = ASSETS[path === '/index.html' ? '/' : path];
     if (asset) return void response.writeHead(200, { ...HEADERS, 'content-type': asset.type }).end(this.#assets.get(asset.file));
-    if (path === '/api/state') return this.#json(response, this.#board.full());
+    const asked = searchParams.get('run');
+    const run = asked === null ? undefined : /^[1-9]\d*$/.test(asked) ? Number(asked) : NaN;
+    if (path === '/api/events') return this.#subscribe(request, response, run);
+    if (run !== undefined && !this.#board.has(run)) return this.#notFound(response, `No run ${asked} is kept: the dashboard keeps the latest ${RUNS_KEEP} runs.`);
+    if (path === '/api/state') return this.#json(response, this.#board.full(run));
     if (path === '/api/graph.svg') {
-      const svg = this.#board.latestGraph?.svg() ?? '<svg xmlns="http://www.w3.org/2000/svg"/>';
+      const svg = this.#board.graphOf(run ?? this.#board.latest)?.svg() ?? '<svg xmlns="http://www.w3.org/2000/svg"/>';
       return void response.writeHead(200, { ...HEADERS, 'content-type': 'image/svg+xml' }).end(svg);
     }
-    if (path === '/api/events') return this.#subscribe(request, response);
     if (path === '/api/task') {
-      const task = this.#board.task(new URL(request.url ?? '/', 'http://dashboard').searchParams.get('cid') ?? '');
+      const task = this.#board.task(searchParams.get('cid') ?? '', run);
       if (task) return this.#json(response, task);
     }
-    response.writeHead(404, { ...HEADERS, 'content-type': 'text/plain' }).end(`Not found: ${path}\n`);
+    this.#notFound(response, `Not found: ${path}`);
+  }
+
+  #notFound(response: ServerResponse, text: string): void {
+    response.writeHead(404, { ...HEADERS, 'content-type': 'text/plain' }).end(`${text}\n`);
   }
 
   #json(response: ServerResponse, body: unknown): void {
     response.writeHead(200, { ...HEADERS, 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 
-  #subscribe(request: IncomingMessage, response: ServerResponse): void {
+  #subscribe(request: IncomingMessage, response: ServerResponse, asked: number | undefined): void {
     response.writeHead(200, { ...HEADERS, 'content-type': 'text/event-stream', connection: 'keep-alive' });
     // Whatever finished before this page came is in its full picture: send it to the
     // pages already here first, so that nobody gets a task twice or misses one.
     this.#push();
-    this.#clients.add(response);
-    this.#send(response, 'full', this.#board.full());
+    const client = { asked, showing: 0 };
+    client.showing = this.#runFor(client);
+    this.#clients.set(response, client);
+    this.#send(response, 'full', this.#board.full(client.showing));
     request.once('close', () => this.#clients.delete(response));
+  }
+
+  /** The run a page is to be shown: the one it asked for while the board keeps it, else the latest. */
+  #runFor(client: { asked: number | undefined }): number {
+    return client.asked !== undefined && this.#board.has(client.asked) ? client.asked : this.#board.latest;
   }
 
   #push(): void {
     if (!this.#board.dirty) return;
     // With no page open, nothing is built: watching costs the run only its events.
-    if (this.#clients.size === 0) this.#board.discard();
-    else this.#broadcast('update', this.#board.update());
-  }
-
-  #broadcast(kind: 'full' | 'update', message: BoardMessage): void {
-    for (const client of this.#clients) this.#send(client, kind, message);
+    if (this.#clients.size === 0) return this.#board.discard();
+    // A page that stays on its run gets what changed; one whose run changed (a newer run
+    // started, or its run was let go) gets the new run's full picture, built once the
+    // updates have taken what was new, so that it holds everything.
+    const staying = new Set<number>();
+    for (const client of this.#clients.values()) if (this.#runFor(client) === client.showing) staying.add(client.showing);
+    const updates = this.#board.updates(staying);
+    const fulls = new Map<number, BoardMessage>();
+    for (const [response, client] of this.#clients) {
+      const run = this.#runFor(client);
+      const update = run === client.showing ? updates.get(run) : undefined;
+      if (update) this.#send(response, 'update', update);
+      else {
+        let full = fulls.get(run);
+        if (!full) fulls.set(run, (full = this.#board.full(run)));
+        client.showing = run;
+        this.#send(response, 'full', full);
+      }
+    }
   }
 
   #send(client: ServerResponse, kind: 'full' | 'update', message: BoardMessage): void {

@@ -9,9 +9,11 @@
  * update is built (refresh), never kept call by call here: mirroring them cost a
  * map lookup per event, most of what watching a run of tiny tasks cost. When the
  * run ends its tallies are kept, and each call's state only if the graph is
- * small enough to be drawn call by call. Nothing walks the graph unless a page
- * wants the picture; until then the targets are kept (for the latest run only:
- * the board drops older graphs).
+ * small enough to be drawn call by call. Nothing walks the latest run's graph
+ * unless a page wants the picture; until then its targets are kept. An earlier
+ * run's are not (they may hold large arguments, and the board keeps many runs):
+ * once the run is no longer the latest and has ended, its picture is laid out
+ * then if its graph is small, and otherwise given up (see superseded).
  */
 import type { Delayed } from '../graph/delayed.js';
 import { allCalls } from '../graph/walk.js';
@@ -21,6 +23,14 @@ import { PRECEDENCE, functionName, viewGraphOf, type ViewGraph } from '../visual
 import { callDetail, type CallDetail } from './task-detail.js';
 
 const COLLAPSE_ABOVE = 200;
+/**
+ * An earlier run's picture is laid out when it stops being the latest only if its graph
+ * has at most this many calls: a walk of that many takes a few milliseconds, paid by
+ * the run that starts. Laying out 100,000 calls costs a noticeable share of running
+ * them, and would be paid by every run with no page open; such a run's picture is
+ * given up instead (collapsed by function, its rows say much the same).
+ */
+const PICTURE_CALLS_KEEP = 10_000;
 
 export type Tally = Partial<Record<NodeState, number>>;
 
@@ -52,6 +62,9 @@ export class GraphStates {
   #expansions = 0;
   /** The targets, kept while the run goes on if a task returned a graph (the picture is laid out again). */
   #kept: readonly Delayed<unknown>[] | undefined;
+  /** A newer run has started: this picture is laid out once the run has ended, or given up. */
+  #superseded = false;
+  #pictureGivenUp = false;
 
   constructor(targets: readonly Delayed<unknown>[], run: RunNodes) {
     this.#targets = targets;
@@ -104,11 +117,28 @@ export class GraphStates {
       this.#details = new Map(nodes.map(({ delayed }) => [delayed.cid, callDetail(delayed)]));
     }
     this.#run = undefined;
+    if (this.#superseded) this.#settlePicture();
   }
 
-  /** The calls' details kept when the run ended (a graph drawn call by call). */
-  get keptDetails(): ReadonlyMap<string, CallDetail> | undefined {
-    return this.#details;
+  /** A newer run has started: this one's picture is no longer the one a page most likely asks for. */
+  superseded(): void {
+    this.#superseded = true;
+    if (!this.#run) this.#settlePicture();
+  }
+
+  /** Lay the picture out now, while the calls are at hand, if that is cheap; otherwise let them go. */
+  #settlePicture(): void {
+    if (this.#view || !this.#targets) return;
+    if (hasAtMost(this.#targets, PICTURE_CALLS_KEEP)) this.#layout();
+    else {
+      this.#targets = undefined;
+      this.#pictureGivenUp = true;
+    }
+  }
+
+  /** False once the picture was given up (a large graph of an earlier run that no page had asked to see). */
+  get pictureKept(): boolean {
+    return !this.#pictureGivenUp;
   }
 
   /** A call's function, point and arguments in brief: while the run goes on, and after it for a graph drawn call by call. */
@@ -149,8 +179,9 @@ export class GraphStates {
     return states;
   }
 
-  /** The picture, laid out once (its colours are the page's to change). */
-  svg(): string {
+  /** The picture, laid out once (its colours are the page's to change); undefined if it was given up. */
+  svg(): string | undefined {
+    if (this.#pictureGivenUp) return undefined;
     this.#svg ??= toSvg(this.#layout());
     return this.#svg;
   }
@@ -163,6 +194,25 @@ export class GraphStates {
     }
     return this.#view;
   }
+}
+
+/**
+ * Whether the graph below `targets` has at most `limit` calls: a walk that stops as soon as
+ * it has met one more (a call is counted when first met, so one with 100,000 inputs stops it there).
+ */
+function hasAtMost(targets: readonly Delayed<unknown>[], limit: number): boolean {
+  const seen = new Set(targets.map((target) => target.cid));
+  const stack = [...targets];
+  while (stack.length > 0 && seen.size <= limit) {
+    for (const link of stack.pop()!.links) {
+      const dep = link.node as Delayed<unknown>;
+      if (seen.has(dep.cid)) continue;
+      seen.add(dep.cid);
+      if (seen.size > limit) return false;
+      stack.push(dep);
+    }
+  }
+  return seen.size <= limit;
 }
 
 function sum(tally: Tally): number {

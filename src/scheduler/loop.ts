@@ -26,6 +26,7 @@ import { claimFuture, pendingFuture, settleFuture, type Settlement } from './fut
 import { NO_NODES, pushReady, emptyState, expand, fail, finish, follow, makeReadyAgain, nodeFor, readyAfterLookup, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 import { storeResult } from './store-result.js';
+import { SparedWork } from './spared-work.js';
 import { executorFailure, staleness, taskFailure, unstorable } from './task-failures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
@@ -98,6 +99,8 @@ export class RunLoop {
   #paused = false;
   /** What `Run#status()` reports. */
   readonly stats = new RunStats();
+  /** What the cache hits spared (RunCounts.savedMs). */
+  readonly #spared = new SparedWork();
   /** Aborted when the run is: executors stop the tasks they are running. */
   readonly #abort = new AbortController();
   /** The cache; `undefined` when caching is off. */
@@ -609,6 +612,7 @@ export class RunLoop {
     if (store && !this.#storeResult(store, node, result, outcome.durationMs, VALUE_ENCODING)) return;
     this.state.counts.executed++;
     this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
+    if (this.#store) this.#ranAnyway(node);
     this.#emitIf(() => ({
       type: 'finished',
       cid: node.delayed.cid,
@@ -659,8 +663,9 @@ export class RunLoop {
     }
     this.state.counts.executed++;
     this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
+    if (this.#store) this.#ranAnyway(node);
     const { durationMs, startedAt, workerId, heapUsedBytes } = outcome;
-    const returned: ReturnedCall = { how: 'done', durationMs, startedAt, workerId, heapUsedBytes };
+    const returned: ReturnedCall = { how: 'done', durationMs, startedAt, workerId, heapUsedBytes, below: node.record?.below };
     if (structure !== undefined) this.#follow(node, structure, returned);
     else this.#rebuild(node, description!, returned);
   }
@@ -876,15 +881,28 @@ export class RunLoop {
       const { byValue: _, ...record } = node.record!;
       this.#store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, result.bytes());
     }
-    this.state.counts.savedMs += node.record?.durationMs ?? 0;
+    if (node.record) {
+      this.#spared.served(node.delayed.cid, node.record);
+      this.#countSaved();
+    }
     if (node.record?.encoding === GRAPH_ENCODING) {
       // The task returned a graph: rebuild it, and take its value (as cached) when it has one.
-      this.#rebuild(node, result, { how: 'cached', durationMs: node.record.durationMs });
+      this.#rebuild(node, result, { how: 'cached', durationMs: node.record.durationMs, below: node.record.below });
       return;
     }
     this.state.counts.cached++;
     finish(this.state, node, result, 'cached');
     this.#settle(node, { kind: 'done', result });
+  }
+
+  #ranAnyway(node: TaskNode): void {
+    this.#spared.ran(node.delayed.cid);
+    this.#countSaved();
+  }
+
+  #countSaved(): void {
+    this.state.counts.savedMs = this.#spared.ms;
+    this.state.counts.savedExact = this.#spared.exact;
   }
 
   /** The record points at bytes that are missing or corrupt (or effects that cannot be put back): compute. */

@@ -40,6 +40,7 @@
 import type { MemographError, TaskError } from '../errors.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { ResultRecord } from '../store/store.js';
+import type { WorkBelow } from '../store/work-below.js';
 import type { TaskResult } from './task-result.js';
 
 /**
@@ -92,6 +93,8 @@ export interface ReturnedCall {
   readonly startedAt?: number;
   readonly workerId?: number;
   readonly heapUsedBytes?: number;
+  /** What was below the call itself (its record's), before its value became the graph's. */
+  readonly below?: WorkBelow;
 }
 
 export interface RunCounts {
@@ -109,8 +112,13 @@ export interface RunCounts {
   skipped: number;
   /** Failed attempts that were retried. */
   retried: number;
-  /** Compute time the cache saved: the recorded durations of the results served from it, in ms. */
+  /**
+   * Compute time the cache saved, in ms: the recorded durations of the results served
+   * from it and of the distinct calls below them (scheduler/spared-work.ts).
+   */
   savedMs: number;
+  /** `savedMs` is exact; false: it is a lower bound (records that name only part of what is below them). */
+  savedExact: boolean;
   /** Nodes in each state right now. */
   states: Record<NodeState, number>;
 }
@@ -170,6 +178,7 @@ export function emptyState(policy: FailurePolicy = 'fail-fast'): RunState {
       skipped: 0,
       retried: 0,
       savedMs: 0,
+      savedExact: true,
       states: { waiting: 0, ready: 0, running: 0, done: 0, cached: 0, failed: 0, skipped: 0 },
     },
     changed: [],

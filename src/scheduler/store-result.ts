@@ -14,6 +14,7 @@ import type { TaskNode } from './state.js';
 import { taskFailure } from './task-failures.js';
 import type { TaskResult } from './task-result.js';
 import { functionNameOf } from '../graph/task-function.js';
+import { workBelowNode } from './spared-work.js';
 
 /**
  * Why the result was not stored and the node fails instead (`retry`: whether its retry
@@ -38,7 +39,7 @@ export function storeResult(
   } catch (error) {
     return { error: taskFailure(node, (error as Error).message, error), retry: true };
   }
-  const record: ResultRecord = {
+  let record: ResultRecord = {
     resultCid: result.resultCid(),
     encoding,
     size: bytes.byteLength,
@@ -47,6 +48,8 @@ export function storeResult(
     createdAt: Date.now(),
     ...(declared && { outputs: declared.outputs }),
   };
+  const below = workBelowNode(node);
+  if (below !== undefined) record = { ...record, below };
   // The stored record says what the result was computed from; the node keeps it lean.
   const lineage = lineageOf(node.delayed);
   const attachments = lineage ? withIdentityRecords(store, node.delayed.task.identity, declared?.attachments) : declared?.attachments;

@@ -4,8 +4,9 @@
  * leading number lets a later layout add fields without guessing. Plain msgpack (no
  * records extension), so any msgpack reader can inspect a store.
  *
- *   format 3: [3, call check, resultCid, encoding, size, durationMs, fn, createdAt,
+ *   format 4: [4, call check, resultCid, encoding, size, durationMs, fn, createdAt,
  *              outputs | nil, identity CID | nil, [argument fingerprint (bin), …] | nil,
+ *              [ms, exact, ids, [µs, …], complete] (the work below it) | nil,
  *              (true, only for a record stored under a value key: ResultRecord.byValue)]
  *
  * The call check is the last CALL_CHECK_LENGTH characters of the call CID the record is
@@ -13,7 +14,9 @@
  * another call's key (by a tool, a bad merge, a swap in LevelDB) reads as a miss there,
  * never as that call's result: a key alone does not say what a value was computed for.
  *
- * Formats 1 and 2 (no call check, results in the msgpackr/1 encoding) read as misses.
+ * Format 3 is format 4 without the work below: its records read with UNKNOWN_BELOW, since
+ * what they stand for is still right, only what they spared is unknown. Formats 1 and 2
+ * (no call check, results in the msgpackr/1 encoding) read as misses.
  *
  * Decoding never throws: bytes that are not a well-formed record decode to `undefined`,
  * which the store treats as a miss, so a damaged record costs a recompute, never a wrong
@@ -21,9 +24,12 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { FINGERPRINT_INLINE_LIMIT } from '../hash/argument-fingerprints.js';
+import { UNKNOWN_BELOW, asWorkBelow, workBelowFields } from './work-below.js';
 import { GRAPH_ENCODING, VALUE_ENCODING, type Lineage, type RecordEncoding, type ResultRecord } from './store.js';
 
-const FORMAT = 3;
+const FORMAT = 4;
+/** The format before records kept the work below them: read, never written. */
+const FORMAT_WITHOUT_WORK = 3;
 /** How much of the call CID a record repeats; CIDs end in their digest, so this is digest. */
 export const CALL_CHECK_LENGTH = 16;
 
@@ -49,6 +55,7 @@ export function encodeRecord(callCid: string, record: ResultRecord): Uint8Array 
     record.outputs ? { ...record.outputs } : null,
     lineage ? lineage.identity : null,
     lineage ? [...lineage.args] : null,
+    record.below ? workBelowFields(record.below) : null,
   ];
   if (record.byValue) fields.push(true);
   return packr.pack(fields);
@@ -62,14 +69,23 @@ export function decodeRecord(callCid: string, bytes: Uint8Array): ResultRecord |
   } catch {
     return undefined;
   }
-  if (!Array.isArray(fields) || (fields.length !== 11 && !(fields.length === 12 && fields[11] === true))) return undefined;
-  const record = decodeFields(callCid, fields);
-  return record && fields.length === 12 ? { ...record, byValue: true } : record;
+  if (!Array.isArray(fields)) return undefined;
+  const length = fields[0] === FORMAT_WITHOUT_WORK ? 11 : 12;
+  if (fields.length !== length && !(fields.length === length + 1 && fields[length] === true)) return undefined;
+  let record = decodeFields(callCid, fields);
+  if (record === undefined) return undefined;
+  if (length === 11) record = { ...record, below: UNKNOWN_BELOW };
+  else if (fields[11] !== null) {
+    const below = asWorkBelow(fields[11]);
+    if (below === undefined) return undefined;
+    record = { ...record, below };
+  }
+  return fields.length > length ? { ...record, byValue: true } : record;
 }
 
 function decodeFields(callCid: string, fields: unknown[]): ResultRecord | undefined {
   const [format, check, resultCid, encoding, size, durationMs, fn, createdAt, outputs, identity, args] = fields;
-  if (format !== FORMAT || check !== callCheck(callCid)) return undefined;
+  if ((format !== FORMAT && format !== FORMAT_WITHOUT_WORK) || check !== callCheck(callCid)) return undefined;
   const hasOutputs = outputs !== null;
   let lineage: Lineage | undefined;
   if (identity !== null || args !== null) {
@@ -135,11 +151,12 @@ export function ownRecord(record: ResultRecord): ResultRecord {
     fn: record.fn,
     createdAt: record.createdAt,
   };
-  const { outputs, lineage, byValue } = record;
-  if (!outputs && !lineage && !byValue) return own;
+  const { outputs, lineage, byValue, below } = record;
+  if (!outputs && !lineage && !byValue && !below) return own;
   return {
     ...own,
     ...(byValue && { byValue }),
+    ...(below && { below }),
     ...(outputs && { outputs: { ...outputs } }),
     ...(lineage && { lineage: { identity: lineage.identity, args: lineage.args.map((fingerprint) => new Uint8Array(fingerprint)) } }),
   };
@@ -148,9 +165,10 @@ export function ownRecord(record: ResultRecord): ResultRecord {
 /** The record without its lineage, for holders that only need to find the result. */
 export function withoutLineage(record: ResultRecord): ResultRecord {
   if (record.lineage === undefined) return record;
-  const { resultCid, encoding, size, durationMs, fn, createdAt, outputs, byValue } = record;
-  const lean: ResultRecord = outputs
+  const { resultCid, encoding, size, durationMs, fn, createdAt, outputs, byValue, below } = record;
+  let lean: ResultRecord = outputs
     ? { resultCid, encoding, size, durationMs, fn, createdAt, outputs }
     : { resultCid, encoding, size, durationMs, fn, createdAt };
+  if (below) lean = { ...lean, below };
   return byValue ? { ...lean, byValue } : lean;
 }

@@ -9,6 +9,7 @@
  */
 
 import type { ClaimBoard } from './claims.js';
+import type { WorkBelow } from './work-below.js';
 
 export const VALUE_ENCODING = 'msgpackr/2';
 /**
@@ -50,6 +51,11 @@ export interface ResultRecord {
    * count or list entries skip it; gc evicts it with the entries that share its bytes.
    */
   readonly byValue?: true;
+  /**
+   * The compute below the result (store/work-below.ts), so that serving it can say what it
+   * spared. Absent: nothing below. Records written before it was kept read as UNKNOWN_BELOW.
+   */
+  readonly below?: WorkBelow;
 }
 
 /** A call's function and arguments, kept with its result in a form that costs little. */

@@ -25,6 +25,24 @@ describe('memograph run', () => {
     expect(second.stderr).toMatch(/memograph: 0 executed, 1 from the cache/);
   });
 
+  it('says what the cache saved: the compute below what it served, each call once', async () => {
+    const env = { MEMOGRAPH_CACHE_DIR: `${dir.path}/saved` };
+    const first = await memograph(['run', 'test/fixtures/cli-saved.ts', '--no-progress'], env);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/5 executed, 0 from the cache, .* the cache saved 0\.0 s of compute/);
+    const again = await memograph(['run', 'test/fixtures/cli-saved.ts', '--no-progress'], env);
+    expect(again.stderr).toMatch(/0 executed, 1 from the cache/);
+    // The load (300 ms of spinning) and three fits (100 ms each), below the one result served.
+    const saved = Number(/the cache saved (\d+\.\d) s of compute/.exec(again.stderr)?.[1]);
+    expect(saved).toBeGreaterThanOrEqual(0.6);
+    // Counted once: the load is below every fit, yet one load ran.
+    expect(saved).toBeLessThan(1.0);
+    const cid = /summary (\S+)/.exec(again.stdout)![1]!;
+    const shown = await memograph(['cache', 'show', cid], env);
+    const below = /^below it {4}(\d+\.\d) ms of compute in the distinct calls it was computed from$/m.exec(shown.stdout);
+    expect(Number(below?.[1])).toBeGreaterThanOrEqual(600);
+  });
+
   it('exits with 1 when tasks fail, and says so', async () => {
     const result = await memograph(['run', 'test/fixtures/cli-failing.ts', '--no-progress']);
     expect(result.code).toBe(1);

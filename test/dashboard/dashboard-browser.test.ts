@@ -1,7 +1,8 @@
 /**
  * The dashboard as a person sees it: a real run with a failure, watched live in
  * headless Chromium until it ends, then a second run served mostly from the
- * cache. Screenshots are saved in test-artifacts/.
+ * cache, shown alone, with the first one picked again in the run selector.
+ * Screenshots are saved in test-artifacts/.
  */
 import { mkdirSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
@@ -146,42 +147,110 @@ describe('the dashboard in a browser', () => {
     mkdirSync('test-artifacts', { recursive: true });
     await page.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
 
-    // A second run in the same process: the page adds it up and draws its graph.
+    // Run 1 is the only run: no totals to tell apart from its counts, and its stream starts at its start.
+    expect(await page.isVisible('#totals')).toBe(false);
+    expect(await page.locator('#stream text.tick').first().textContent()).toBe('0 ms');
+
+    // A second run in the same process: the page turns to it as it starts, and shows it alone.
     // The summary comes from the cache, so nothing below it is looked at; the failure is
     // tried again, and the gate (never cached) runs again. The page's request for the new
     // picture is held until the run has ended, so updates arrive while the page waits for
     // it: the picture must still end up with the final states, not those it asked with.
     let releasePicture!: () => void;
     const pictureHeld = new Promise<void>((resolve) => (releasePicture = resolve));
-    await page.route('**/api/graph.svg', async (route) => {
-      await pictureHeld;
-      await route.continue();
-    });
+    await page.route(
+      (address) => address.pathname === '/api/graph.svg',
+      async (route) => {
+        await pictureHeld;
+        await route.continue();
+      },
+    );
     closeGate();
     const again = startRun(targets, options);
     expect(await again.dashboardUrl).toBe(url);
-    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toMatch(/^2 runs, 1 going on, 1 with failures · counts are totals over all runs; the status and the graph are the latest run’s$/);
+    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toBe('2 runs in this process, 1 going on, 1 with failures');
     await expect.poll(() => page.textContent('#graph-title'), { timeout: 30_000 }).toBe('Graph of run 2');
     await expect.poll(() => page.textContent('#memory'), { timeout: 30_000 }).toMatch(/running now: .*gate/);
+    expect(await page.inputValue('#run-select')).toBe('2');
     release();
     await again.settled;
     await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished with failures');
-    expect(await page.textContent('#run')).toMatch(/^2 runs, 2 with failures · counts are totals/);
+    await expect.poll(() => page.textContent('#run'), { timeout: 30_000 }).toBe('2 runs in this process, 2 with failures');
     releasePicture();
+    // Run 2's own counts, not the two runs added up: the summary from the cache, the gate run again, the failure again.
+    expect(await page.textContent('#summary-title')).toBe('Run 2');
+    expect(await page.textContent('#count-total')).toBe('3');
     expect(await page.textContent('#count-cached')).toBe('1');
-    expect(await page.textContent('#count-executed')).toBe('27');
-    expect(await page.textContent('#count-failed')).toBe('2');
+    expect(await page.textContent('#count-executed')).toBe('1');
+    expect(await page.textContent('#count-failed')).toBe('1');
+    // The totals are there too, and say that they are totals.
+    expect(await page.isVisible('#totals')).toBe(true);
+    expect(await page.textContent('#totals')).toBe(
+      'totals over all 2 runs: 30 nodes · 27 executed · 1 from cache · 0 deduplicated · 2 failed · 0 skipped',
+    );
+    // Every run is listed, numbered in the order they started, with its status and size.
+    expect(await page.locator('#run-select option').allTextContents()).toEqual(['run 1 · failed · 27 nodes', 'run 2 · failed · 3 nodes (latest)']);
     await expect.poll(() => page.locator('#graph g.node.cached').count(), { timeout: 30_000 }).toBe(1);
     expect(await page.locator('#graph g.node.failed').count()).toBe(1);
     expect(await page.locator('#graph g.node.done').count()).toBe(1); // the gate, which ran again
     expect(await page.locator('#graph g.node.running').count()).toBe(0);
     expect(await page.locator('#graph g.node.unknown').count()).toBe(24); // not looked at: only the cached summary needs them
-    expect(await page.locator('#functions tr', { hasText: 'simulate' }).locator('td').nth(2).textContent()).toBe('24 / 24');
-    expect(await page.locator('#failures li').count()).toBe(2);
-    expect(await page.locator('#stream rect.task.failed').count()).toBe(2);
+    // Its rows and stream are its own: no simulation was looked at, and two tasks ran (the gate, and the failure again).
+    expect(await page.locator('#functions tr', { hasText: 'simulate' }).count()).toBe(0);
+    expect(await page.locator('#functions tr', { hasText: 'summarise' }).locator('td').nth(2).textContent()).toBe('1 / 1');
+    expect(await page.locator('#stream rect.task').count()).toBe(2);
+    expect(await page.locator('#stream rect.task.failed').count()).toBe(1);
+    expect(await page.locator('#failures li').count()).toBe(1);
+    // The stream's time axis counts from run 2's start, not the process's or run 1's.
+    expect(await page.locator('#stream text.tick').first().textContent()).toBe('0 ms');
     await page.screenshot({ path: 'test-artifacts/dashboard-second-run.png', fullPage: true });
+
+    // Run 1, picked in the selector: its counts, rows, stream, failures and picture again.
+    await page.selectOption('#run-select', '1');
+    await expect.poll(() => page.textContent('#summary-title'), { timeout: 30_000 }).toBe('Run 1');
+    expect(await page.textContent('#count-total')).toBe('27');
+    expect(await page.textContent('#count-executed')).toBe('26');
+    expect(await page.textContent('#count-cached')).toBe('0');
+    expect(await page.textContent('#count-failed')).toBe('1');
+    expect(await page.textContent('#totals')).toMatch(/^totals over all 2 runs: 30 nodes/);
+    expect(await page.locator('#stream rect.task[data-name="simulate"]').count()).toBe(24);
+    expect(await page.locator('#stream rect.task.failed').count()).toBe(1);
+    expect(await page.locator('#stream text.tick').first().textContent()).toBe('0 ms');
+    expect(await simulateRow.locator('td').nth(2).textContent()).toBe('24 / 24');
+    expect(await page.locator('#failures li').count()).toBe(1);
+    await expect.poll(() => page.textContent('#graph-title'), { timeout: 30_000 }).toBe('Graph of run 1');
+    await expect.poll(() => page.locator('#graph g.node.done').count(), { timeout: 30_000 }).toBe(26);
+    // A bar tells of its attempt in run 1: from run 1's start.
+    await page.locator('#stream rect.task.failed').click();
+    await expect.poll(() => detail.locator('h3').textContent(), { timeout: 10_000 }).toBe('load');
+    expect(await detail.textContent()).toMatch(/attempt|ran/);
+    await detail.locator('button').click();
+    await page.screenshot({ path: 'test-artifacts/dashboard-earlier-run.png', fullPage: true });
+
+    // A third run starts: the page stays on run 1, which was picked, and lists run 3.
+    closeGate();
+    const third = startRun(targets, options);
+    await expect.poll(() => page.locator('#run-select option').count(), { timeout: 30_000 }).toBe(3);
+    expect(await page.locator('#run-select option').nth(2).textContent()).toMatch(/^run 3 · running · \d+ nodes? \(latest\)$/);
+    expect(await page.textContent('#summary-title')).toBe('Run 1');
+    expect(await page.inputValue('#run-select')).toBe('1');
+    release();
+    await third.settled;
+    await expect.poll(() => page.locator('#run-select option').nth(2).textContent(), { timeout: 30_000 }).toBe('run 3 · failed · 3 nodes (latest)');
+    expect(await page.textContent('#count-total')).toBe('27');
+    // Picking the latest run follows the runs again: a fourth is shown as it starts.
+    await page.selectOption('#run-select', '3');
+    await expect.poll(() => page.textContent('#summary-title'), { timeout: 30_000 }).toBe('Run 3');
+    closeGate();
+    const fourth = startRun(targets, options);
+    await expect.poll(() => page.textContent('#summary-title'), { timeout: 30_000 }).toBe('Run 4');
+    release();
+    await fourth.settled;
+    await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished with failures');
+    expect(await page.textContent('#count-total')).toBe('3');
+    expect(await page.textContent('#totals')).toMatch(/^totals over all 4 runs: /);
     await page.close();
-  });
+  }, 180_000);
 
   it('shows what running tasks say of their progress, and the nodes of graphs that tasks return', async () => {
     closeGate();

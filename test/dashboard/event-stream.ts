@@ -7,11 +7,11 @@ export interface Received {
 
 /**
  * Listen to a dashboard's server-sent events as a page does, until `done` says
- * so; resolves to every event received, in order.
+ * so; resolves to every event received, in order. `query` is the stream's (`?run=2`).
  */
-export async function listen(url: string, done: (received: Received[]) => boolean, onOpen?: () => void): Promise<Received[]> {
+export async function listen(url: string, done: (received: Received[]) => boolean, onOpen?: () => void, query = ''): Promise<Received[]> {
   const controller = new AbortController();
-  const response = await fetch(`${url}api/events`, { signal: controller.signal });
+  const response = await fetch(`${url}api/events${query}`, { signal: controller.signal });
   if (!response.ok || !response.body) throw new Error(`GET /api/events answered ${response.status}`);
   onOpen?.();
   const received: Received[] = [];

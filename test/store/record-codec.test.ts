@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pack, unpack } from 'msgpackr';
 import { CALL_CHECK_LENGTH, decodeRecord, encodeRecord, withoutLineage } from '../../src/store/record-codec.js';
 import { VALUE_ENCODING, type ResultRecord } from '../../src/store/store.js';
+import { UNKNOWN_BELOW } from '../../src/store/work-below.js';
 
 const record: ResultRecord = {
   resultCid: 'bafkreitest',
@@ -16,15 +17,23 @@ const CALL = 'bafyreigwxje2mizrhc7tstgagytivz52mgblus67i6o67oigaam753aa7m';
 const OTHER_CALL = 'bafyreiadbqmch5in45mdiz7ubmojmd5aka26laqwmeslj6kuii46axcrhy';
 /** Records on disk outlive the code that wrote them: this layout is frozen. */
 const GOLDEN =
-  '9b03b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000c0c0c0';
+  '9c04b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000c0c0c0c0';
 /** `record` with lineage: an identity and the fingerprints of `(0.5, "x")`. */
 const traced: ResultRecord = {
   ...record,
   lineage: { identity: 'bafyreiidentity', args: [Uint8Array.from(Buffer.from('fb3fe0000000000000', 'hex')), Uint8Array.of(0x61, 0x78)] },
 };
 const GOLDEN_TRACED =
-  '9b03b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000' +
-  'c0af626166797265696964656e7469747992c409fb3fe0000000000000c4026178';
+  '9c04b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000' +
+  'c0af626166797265696964656e7469747992c409fb3fe0000000000000c4026178c0';
+/** `record` above two calls: one named with its duration, and one more its total counts. */
+const aboveTwo: ResultRecord = { ...record, below: { ms: 3.25, exact: true, ids: 'abcdefghijkl', us: [1250], complete: false } };
+const GOLDEN_ABOVE_TWO =
+  '9c04b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000' +
+  'c0c0c095cb400a000000000000c3ac6162636465666768696a6b6c91cd04e2c2';
+/** The layout before records kept the work below them. */
+const FORMAT_3 =
+  '9b03b06f36376f696761616d3735336161376dab6261666b72656974657374aa6d73677061636b722f320ccb3ff8000000000000a47461736bcb4278bcfe5687b000c0c0c0';
 
 /** The fields of a record's bytes, given in hex. */
 function decodeFields(hex: string): unknown[] {
@@ -57,7 +66,7 @@ describe('record codec', () => {
     const aliased: ResultRecord = { ...traced, byValue: true };
     const bytes = encodeRecord(CALL, aliased);
     // One more field than the frozen layout; records without it are written as before.
-    expect(Buffer.from(bytes).toString('hex')).toBe(`9c${GOLDEN_TRACED.slice(2)}c3`);
+    expect(Buffer.from(bytes).toString('hex')).toBe(`9d${GOLDEN_TRACED.slice(2)}c3`);
     expect(decodeRecord(CALL, bytes)).toEqual(aliased);
     expect(withoutLineage(decodeRecord(CALL, bytes)!)).toEqual({ ...record, byValue: true });
     expect(decodeRecord(CALL, pack([...(decodeFields(GOLDEN_TRACED)), false]))).toBeUndefined();
@@ -68,6 +77,29 @@ describe('record codec', () => {
     expect(decodeRecord(OTHER_CALL, encodeRecord(CALL, traced))).toBeUndefined();
     // Two CIDs that share a prefix but not their digest's tail differ too.
     expect(decodeRecord(`${CALL.slice(0, -1)}q`, encodeRecord(CALL, record))).toBeUndefined();
+  });
+
+  it('writes and reads the work below a result', () => {
+    expect(Buffer.from(encodeRecord(CALL, aboveTwo)).toString('hex')).toBe(GOLDEN_ABOVE_TWO);
+    expect(decodeRecord(CALL, Buffer.from(GOLDEN_ABOVE_TWO, 'hex'))).toEqual(aboveTwo);
+    expect(withoutLineage({ ...aboveTwo, lineage: traced.lineage! })).toEqual(aboveTwo);
+    const fields = decodeFields(GOLDEN_ABOVE_TWO);
+    const malformed = [
+      [-1, true, '', [], true], // a negative total
+      [1, 'yes', '', [], true], // exact not a boolean
+      [1, true, 'abc', [5], true], // an id of the wrong length
+      [1, true, 'abcdefghijkl', [], true], // an id without a duration
+      [1, true, 'abcdefghijkl', [1.5], true], // a duration that is not whole µs
+      [1, true, '', []], // too short
+      'below',
+    ];
+    for (const below of malformed) expect(decodeRecord(CALL, pack([...fields.slice(0, 11), below]))).toBeUndefined();
+  });
+
+  it('reads a record of format 3 as a hit whose work below is unknown', () => {
+    expect(decodeRecord(CALL, Buffer.from(FORMAT_3, 'hex'))).toEqual({ ...record, below: UNKNOWN_BELOW });
+    expect(decodeRecord(CALL, pack([...decodeFields(FORMAT_3), true]))).toEqual({ ...record, below: UNKNOWN_BELOW, byValue: true });
+    expect(decodeRecord(OTHER_CALL, Buffer.from(FORMAT_3, 'hex'))).toBeUndefined();
   });
 
   it('reads records of the earlier formats 1 and 2 (unbound, msgpackr/1) as misses', () => {
@@ -119,7 +151,8 @@ describe('record codec', () => {
   it('reads anything malformed as a miss, never a throw', () => {
     const check = CALL.slice(-CALL_CHECK_LENGTH);
     const malformed: unknown[] = [
-      [4, check, 'cid', VALUE_ENCODING, 1, 1, 'f', 1, null, null, null], // unknown format
+      [5, check, 'cid', VALUE_ENCODING, 1, 1, 'f', 1, null, null, null, null], // unknown format
+      [4, check, 'cid', VALUE_ENCODING, 1, 1, 'f', 1, null, null, null], // format 4 without its work below
       [3, 7, 'cid', VALUE_ENCODING, 1, 1, 'f', 1, null, null, null], // check not a string
       [3, check, 'cid', 'msgpackr/1', 1, 1, 'f', 1, null, null, null], // an earlier encoding
       [3, check, 'cid', 'json', 1, 1, 'f', 1, null, null, null], // unknown encoding

@@ -3,84 +3,17 @@
  * child processes, real LevelDB, real worker threads. Every task execution leaves a line
  * in a log, so the tests count, across all processes, how often each call ran.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
 import { tempDir } from '../helpers.js';
+import { executions, spawnScript, start, sumOfSquares, waitFor } from './cache-processes.js';
 
 const dir = tempDir('memograph-shared-');
 afterAll(() => dir.remove());
 
-const driver = new URL('../fixtures/shared-cache-driver.ts', import.meta.url).pathname;
 const busy = new URL('../fixtures/shared-cache-busy.ts', import.meta.url).pathname;
-
-interface Report {
-  pid: number;
-  reports: { value: number; counts: { executed: number; cached: number; deduplicated: number; total: number } }[];
-}
-
-interface Started {
-  readonly child: ChildProcess;
-  /** Resolves when the process has printed `started`. */
-  readonly started: Promise<void>;
-  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: Report; stderr: string }>;
-  /** What it has written to stderr so far. */
-  stderr(): string;
-}
-
-function start(cacheDir: string, log: string, from: number, to: number, ms: number, rounds = 1): Started {
-  return spawnScript([driver, cacheDir, log, String(from), String(to), String(ms), String(rounds)]);
-}
-
-function spawnScript(args: string[]): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  let onStarted!: () => void;
-  const started = new Promise<void>((resolve) => (onStarted = resolve));
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk;
-    if (stdout.includes('started\n')) onStarted();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: Report; stderr: string }>((resolve) =>
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      const last = stdout.trim().split('\n').pop() ?? '';
-      resolve({ code, signal, stderr, report: last.startsWith('{') ? (JSON.parse(last) as Report) : undefined });
-    }),
-  );
-  return { child, started, done, stderr: () => stderr };
-}
-
-/** How often each leaf ran, across every process that wrote to `log`. */
-function executions(log: string): Map<number, number> {
-  const counts = new Map<number, number>();
-  if (!existsSync(log)) return counts;
-  for (const line of readFileSync(log, 'utf8').trim().split('\n')) {
-    if (!line) continue;
-    const i = Number(line.split(' ')[2]);
-    counts.set(i, (counts.get(i) ?? 0) + 1);
-  }
-  return counts;
-}
-
-function sumOfSquares(from: number, to: number): number {
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += i * i;
-  return sum;
-}
-
-async function waitFor(condition: () => boolean, what: string, context = () => ''): Promise<void> {
-  const deadline = Date.now() + 50_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('processes sharing one cache directory', () => {
   it('four processes computing the same graph at once all get its value, and each call runs once', async () => {

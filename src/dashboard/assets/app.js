@@ -1,5 +1,9 @@
 // The dashboard page: listens to the server's event stream and redraws. It only
 // reads; nothing here can reach the run.
+//
+// It shows one run at a time: the latest, following each newer run as it starts,
+// until the user picks an earlier one in the run selector (picking the latest
+// follows again). Everything shown is that run's, except the totals, which say so.
 
 const STREAM_KEEP = 2000;
 const LANE_HEIGHT = 22;
@@ -11,7 +15,8 @@ const STATES = ['done', 'cached', 'running', 'failed', 'skipped'];
 const $ = (id) => document.getElementById(id);
 // graphFit: a picture wider than its box is shrunk to its width, until asked for actual size.
 // graphScale: set once the picture is zoomed (wheel) rather than fitted or at actual size.
-const view = { stream: [], dropped: 0, failures: [], graphRun: 0, graphPicture: '', graphStates: {}, graphFit: true, graphScale: undefined };
+// run: the run shown; latest: the latest run's number; pinned: the run the user picked, while it is not the latest.
+const view = { run: 0, latest: undefined, pinned: undefined, stream: [], dropped: 0, failures: [], graphPicture: '', graphStates: {}, graphFit: true, graphScale: undefined };
 
 /**
  * A colour per function, the same in every lane and row. Hashing names to hues put three
@@ -65,9 +70,9 @@ function stateBar(states, total) {
 }
 
 /** A clicked task: what the server knows of it, under the stream. */
-async function showTask(cid, startedAt) {
+async function showTask(cid, run, startedAt) {
   const panel = $('task-detail');
-  const response = await fetch(`/api/task?cid=${encodeURIComponent(cid)}`);
+  const response = await fetch(`/api/task?run=${run}&cid=${encodeURIComponent(cid)}`);
   if (!response.ok) return;
   const task = await response.json();
   const rows = [
@@ -94,19 +99,62 @@ async function showTask(cid, startedAt) {
   panel.hidden = false;
 }
 
+/** What the header says of the shown run (the pill), and of the process's runs. */
 function drawHeader(message) {
   const { runs } = message;
   $('run').textContent =
     runs.total === 0
       ? 'waiting for a run…'
-      : `${runs.total} run${runs.total === 1 ? '' : 's'}` +
+      : `${runs.total} run${runs.total === 1 ? '' : 's'} in this process` +
         (runs.running > 0 ? `, ${runs.running} going on` : '') +
-        (runs.failed > 0 ? `, ${runs.failed} with failures` : '') +
-        (runs.total > 1 ? ' · counts are totals over all runs; the status and the graph are the latest run\u2019s' : '');
+        (runs.failed > 0 ? `, ${runs.failed} with failures` : '');
   const status = $('status');
   status.textContent = { idle: 'idle', running: 'running', succeeded: 'finished', failed: 'finished with failures' }[message.status];
   status.className = `pill ${message.status}`;
   $('elapsed').textContent = runs.total === 0 ? '' : seconds((message.endedAt ?? message.now) - message.startedAt);
+  drawRunSelect(message);
+  drawCounts(message);
+  drawTotals(message);
+}
+
+/**
+ * One option per run the server keeps, oldest first. Options are changed in place, not
+ * replaced, so that a list the user has open stays open while a run's count grows.
+ */
+function drawRunSelect(message) {
+  const select = $('run-select');
+  const kept = message.runs.kept;
+  const latest = kept.at(-1)?.number;
+  const wanted = kept.map((run) => ({
+    value: String(run.number),
+    text: `run ${run.number} · ${run.status} · ${run.nodes} node${run.nodes === 1 ? '' : 's'}${run.number === latest ? ' (latest)' : ''}`,
+  }));
+  if (kept.length > 0 && kept[0].number > 1) {
+    const last = kept[0].number - 1;
+    wanted.unshift({ value: '', text: `run${last > 1 ? `s 1–${last}` : ' 1'}: no longer kept`, disabled: true });
+  }
+  if (wanted.length === 0) wanted.push({ value: '', text: 'no run yet', disabled: true });
+  wanted.forEach((want, i) => {
+    let option = select.options[i];
+    if (!option) select.append((option = element('option')));
+    option.value = want.value;
+    if (option.textContent !== want.text) option.textContent = want.text;
+    option.disabled = want.disabled === true;
+  });
+  while (select.options.length > wanted.length) select.options[select.options.length - 1].remove();
+  select.disabled = kept.length === 0;
+  if (message.run > 0) select.value = String(message.run);
+  view.latest = latest;
+}
+
+$('run-select').addEventListener('change', () => {
+  const picked = Number($('run-select').value);
+  view.pinned = picked === view.latest ? undefined : picked;
+  connect();
+});
+
+function drawCounts(message) {
+  $('summary-title').textContent = message.run === 0 ? 'No run yet' : `Run ${message.run}`;
   const { counts } = message;
   for (const key of ['total', 'executed', 'cached', 'deduplicated', 'failed', 'skipped']) $(`count-${key}`).textContent = counts[key];
   $('count-running').textContent = counts.states.running;
@@ -114,7 +162,17 @@ function drawHeader(message) {
   const [hit, ran] = $('hits').children;
   hit.style.width = `${looked === 0 ? 0 : (100 * counts.cached) / looked}%`;
   ran.style.width = `${looked === 0 ? 0 : (100 * counts.executed) / looked}%`;
-  $('hits-text').textContent = `${counts.cached} from cache, ${counts.executed} executed; the cache saved ${seconds(counts.savedMs)} of compute`;
+  $('hits-text').textContent = `${counts.cached} from cache, ${counts.executed} executed; the cache saved ${counts.savedExact === false ? 'at least ' : ''}${seconds(counts.savedMs)} of compute`;
+}
+
+/** Every run's counts added up: only with more than one run, and labelled as totals. */
+function drawTotals(message) {
+  const { totals, runs } = message;
+  $('totals').hidden = runs.total < 2;
+  $('totals-label').textContent = `totals over all ${runs.total} runs:`;
+  $('totals-text').textContent =
+    `${totals.total} nodes · ${totals.executed} executed · ${totals.cached} from cache · ${totals.deduplicated} deduplicated · ` +
+    `${totals.failed} failed · ${totals.skipped} skipped`;
 }
 
 function drawFunctions(functions) {
@@ -141,7 +199,9 @@ function drawStream(message) {
   svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
   svg.setAttribute('height', height);
   const end = message.endedAt ?? message.now;
-  const start = Math.max(message.startedAt, view.stream[0]?.start ?? message.startedAt);
+  // 0 s is the run's start. With tasks left out, the axis begins at the first one drawn
+  // (its ticks still count from the run's start), so that the bars are not squeezed.
+  const start = view.dropped > 0 ? Math.max(message.startedAt, view.stream[0]?.start ?? message.startedAt) : message.startedAt;
   const span = Math.max(1, end - start);
   const x = (t) => LABEL_WIDTH + ((t - start) / span) * (width - LABEL_WIDTH - 8);
   const parts = [];
@@ -152,7 +212,7 @@ function drawStream(message) {
     parts.push(svgElement('line', { x1: LABEL_WIDTH, x2: width, y1: y + LANE_HEIGHT, y2: y + LANE_HEIGHT, stroke: '#eee' }));
   });
   for (let tick = 0; tick <= 4; tick++) {
-    const label = svgElement('text', { x: x(start + (span * tick) / 4) - (tick === 4 ? 30 : 0), y: 12 });
+    const label = svgElement('text', { class: 'tick', x: x(start + (span * tick) / 4) - (tick === 4 ? 30 : 0), y: 12 });
     label.textContent = seconds((start - message.startedAt) + (span * tick) / 4);
     parts.push(label);
   }
@@ -169,7 +229,7 @@ function drawStream(message) {
       fill: colourOf(bar.fn),
       'data-cid': bar.cid,
     });
-    rect.addEventListener('click', () => void showTask(bar.cid, message.startedAt));
+    rect.addEventListener('click', () => void showTask(bar.cid, message.run, message.startedAt));
     const title = svgElement('title', {});
     title.textContent = `${bar.name}: ${bar.failed ? 'failed after ' : ''}${seconds(bar.end - bar.start)}`;
     rect.append(title);
@@ -247,12 +307,12 @@ function drawFailures(total) {
 // once it lands, and a picture overtaken by a newer one is dropped.
 async function drawGraph(message) {
   view.graphStates = message.graph;
-  const picture = `${message.graphRun}.${message.graphVersion}`;
+  const picture = `${message.run}.${message.graphVersion}`;
   if (view.graphPicture !== picture) {
     view.graphPicture = picture;
-    view.graphRun = message.graphRun;
-    $('graph-title').textContent = `Graph of run ${message.graphRun}`;
-    const text = await (await fetch('/api/graph.svg')).text();
+    $('graph-title').textContent =
+      message.run === 0 ? 'Graph' : message.graphKept ? `Graph of run ${message.run}` : `Graph of run ${message.run}: not kept (a large graph of an earlier run)`;
+    const text = await (await fetch(`/api/graph.svg?run=${message.run}`)).text();
     if (view.graphPicture !== picture) return;
     const drawn = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
     $('graph').replaceChildren(document.importNode(drawn, true));
@@ -334,7 +394,11 @@ function colourGraph() {
 }
 
 function apply(message, full) {
+  // The server stays on a picked run while it keeps it; when it lets it go, it shows the latest.
+  if (view.pinned !== undefined && message.run !== view.pinned) view.pinned = undefined;
   if (full) {
+    if (message.run !== view.run) $('task-detail').hidden = true;
+    view.run = message.run;
     view.stream = [];
     view.dropped = 0;
     view.failures = [];
@@ -354,13 +418,20 @@ function apply(message, full) {
   void drawGraph(message);
 }
 
-const events = new EventSource('/api/events');
-events.addEventListener('full', (event) => apply(JSON.parse(event.data), true));
-events.addEventListener('update', (event) => apply(JSON.parse(event.data), false));
-events.addEventListener('error', () => {
-  // The program has ended (or stopped its dashboard): keep showing the last picture.
-  if (events.readyState === EventSource.CLOSED || view.graphRun > 0) {
-    $('status').textContent += ' · disconnected';
-    events.close();
-  }
-});
+// Without a run the server's stream follows the latest run; with one it stays on it.
+let events;
+function connect() {
+  events?.close();
+  const source = new EventSource(view.pinned === undefined ? '/api/events' : `/api/events?run=${view.pinned}`);
+  source.addEventListener('full', (event) => apply(JSON.parse(event.data), true));
+  source.addEventListener('update', (event) => apply(JSON.parse(event.data), false));
+  source.addEventListener('error', () => {
+    // The program has ended (or stopped its dashboard): keep showing the last picture.
+    if (source.readyState === EventSource.CLOSED || view.run > 0) {
+      $('status').textContent += ' · disconnected';
+      source.close();
+    }
+  });
+  events = source;
+}
+connect();
