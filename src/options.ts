@@ -37,6 +37,13 @@ export interface ComputeOptions {
   /** Use this store instead of the LevelDB directory (e.g. `new MemoryStore()`). */
   store?: Store;
   /**
+   * Run on a cluster: tasks for worker threads go to the `memograph worker` processes
+   * that take batches from this Redis, and results live in it (a RedisStore), shared by
+   * every coordinator. Main-thread and `command()` tasks stay in this process.
+   * @default process.env.MEMOGRAPH_REDIS_URL, as `{ redis }`, when set
+   */
+  cluster?: ClusterOptions;
+  /**
    * Processes share a cache directory (one serves it to the others); this is how long
    * to wait when its lock is held by a process that does not serve it (a `memograph
    * cache repair`, or not memograph at all) before failing with StoreLockedError.
@@ -95,11 +102,19 @@ export interface ComputeOptions {
   snapshotIntervalMs?: number;
 }
 
+export interface ClusterOptions {
+  /** The cluster's Redis: `redis://:password@host:6379`, `rediss://…`, `unix:///path/to/redis.sock`. */
+  readonly redis: string;
+  /** Accept a Redis on another machine without a password (see RedisStoreOptions.insecure). */
+  readonly insecure?: boolean;
+}
+
 export interface ResolvedOptions {
   readonly workers: number;
   readonly cache: boolean;
   readonly cacheDir: string | undefined;
   readonly store: Store | undefined;
+  readonly cluster: ClusterOptions | undefined;
   readonly lockTimeoutMs: number;
   readonly workerResourceLimits: ResourceLimits | undefined;
   readonly onSnapshot: ((snapshot: RunSnapshot) => void) | undefined;
@@ -120,6 +135,7 @@ const KNOWN = new Set([
   'cache',
   'cacheDir',
   'store',
+  'cluster',
   'lockTimeoutMs',
   'workerResourceLimits',
   'onSnapshot',
@@ -158,6 +174,8 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.putResult !== 'function')) {
     throw new InvalidArgumentError(`Expected \`store\` to implement the Store interface, got ${describe(store)}`);
   }
+  const cluster = resolveCluster(options.cluster);
+  if (cluster && store) throw new InvalidArgumentError('Give `cluster` or `store`, not both: a cluster keeps its results in its Redis');
   if (options.onSnapshot !== undefined && typeof options.onSnapshot !== 'function') {
     throw new InvalidArgumentError(`Expected \`onSnapshot\` to be a function, got ${describe(options.onSnapshot)}`);
   }
@@ -166,6 +184,7 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
     cache,
     cacheDir: options.cacheDir,
     store,
+    cluster,
     lockTimeoutMs,
     workerResourceLimits: options.workerResourceLimits,
     onSnapshot: options.onSnapshot,
@@ -188,6 +207,20 @@ export function resolveOptions(options: ComputeOptions): ResolvedOptions {
           : options.progress || undefined,
     dashboard: resolveDashboard(options.dashboard),
   };
+}
+
+function resolveCluster(option: ClusterOptions | undefined): ClusterOptions | undefined {
+  if (option === undefined) {
+    const fromEnv = process.env.MEMOGRAPH_REDIS_URL;
+    return fromEnv ? { redis: fromEnv } : undefined;
+  }
+  if (typeof option !== 'object' || option === null || typeof option.redis !== 'string' || option.redis === '') {
+    throw new InvalidArgumentError(`Expected \`cluster\` to be { redis: 'redis://…' }, got ${describe(option)}`);
+  }
+  for (const key of Object.keys(option)) {
+    if (key !== 'redis' && key !== 'insecure') throw new InvalidArgumentError(`Unknown cluster option \`${key}\``);
+  }
+  return option;
 }
 
 /** MEMOGRAPH_DASHBOARD=[host:]port (set by `memograph run --dashboard`) shows runs that do not say. */

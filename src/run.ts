@@ -1,6 +1,7 @@
 import { AbortError, InvalidArgumentError, StoreCorruptError, type TaskError } from './errors.js';
 import { InlineExecutor } from './executors/inline.js';
 import { closePools, sharedPool } from './executors/pools.js';
+import { closeClusters, clusterExecutor, clusterStore } from './cluster/cluster-connections.js';
 import { Delayed } from './graph/delayed.js';
 import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './options.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
@@ -95,7 +96,9 @@ export class Run<V extends unknown[]> {
     this.#targets = targets;
     this.#loop = new RunLoop({
       workers: (memoryLimitMb) =>
-        memoryLimitMb === undefined
+        options.cluster
+          ? clusterExecutor(options.cluster)
+          : memoryLimitMb === undefined
           ? sharedPool(options.workers, options.workerResourceLimits)
           : sharedPool(options.workers, { ...options.workerResourceLimits, maxOldGenerationSizeMb: memoryLimitMb }, 0),
       main: new InlineExecutor(options.workers),
@@ -287,7 +290,8 @@ export class Run<V extends unknown[]> {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw new AbortError(signal.reason);
-      if (!store && options.cache) {
+      if (!store && options.cache && options.cluster) store = await clusterStore(options.cluster);
+      else if (!store && options.cache) {
         try {
           const lease = await acquireStore(resolveCacheDir(options.cacheDir), { lockTimeoutMs: options.lockTimeoutMs });
           store = lease.store;
@@ -400,5 +404,6 @@ export function startRun<const T extends readonly Delayed<unknown>[]>(targets: T
 export async function shutdown(): Promise<void> {
   while (active.size > 0) await Promise.allSettled([...active]);
   await closePools();
+  await closeClusters();
   await closeDashboard();
 }

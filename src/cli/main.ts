@@ -14,6 +14,7 @@ import { cacheRepair, cacheVerify } from './repair-command.js';
 import { cacheGc, parseAge, parseSize } from './gc-command.js';
 import { explain, renderExplained } from './explain-command.js';
 import { graphPicture } from './graph-command.js';
+import { listWorkers, runWorker, type WorkerCommandOptions } from './worker-command.js';
 import { dashboardAddress, runScript, type RunCommandOptions } from './run-command.js';
 
 /** The cache directory from --cache-dir or the environment; a blank one is a usage error (exit 2). */
@@ -93,6 +94,28 @@ program
     const rows = await explain(script, cliCache(options));
     if (options.json) console.log(JSON.stringify(rows, null, 2));
     else console.log(renderExplained(rows, new Map(rows.map((row) => [row.cid, row.name]))));
+  });
+
+program
+  .command('worker')
+  .description("take batches of tasks from a cluster's Redis and run them on this machine's threads, until interrupted")
+  .requiredOption('--redis <url>', "the cluster's Redis (redis://:password@host:6379, rediss://…, unix:///path/to/redis.sock)")
+  .option('--concurrency <n>', 'batches run at once, each on a thread of its own (default: the number of CPUs)')
+  .option('--lock-ms <ms>', 'how long a batch stays this worker\'s without renewal: after it, a frozen worker\'s batch goes to another (default 10000)')
+  .option('--insecure', 'take work from a Redis on another machine that has no password (whoever can write to it runs code here)')
+  .action(async (options: WorkerCommandOptions) => {
+    cliCache({ redis: options.redis });
+    await runWorker(options);
+  });
+
+program
+  .command('workers')
+  .description("the live workers of a cluster: machine, pid, slots, batches, busy time")
+  .requiredOption('--redis <url>', "the cluster's Redis")
+  .option('--json', 'print JSON for scripts')
+  .action(async (options: { redis: string; json?: boolean }) => {
+    cliCache({ redis: options.redis });
+    console.log(await listWorkers(options.redis, options.json ?? false));
   });
 
 const cache = program

@@ -1,0 +1,124 @@
+/**
+ * The coordinator's side of the cluster: the run's worker lane, whose batches go, as
+ * BullMQ jobs, to whichever `memograph worker` has a free slot (cluster-worker.ts), and
+ * come back as the tasks' outcomes. A worker that dies or freezes mid-batch loses its
+ * job's lock; BullMQ gives the job to another worker, and a late reply from the first is
+ * refused by BullMQ, so each batch has one outcome.
+ */
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { MemographError } from '../errors.js';
+import { notRun, outcomesOf, refuseUnsendable, toMessage, type Delivery } from '../executors/batch-codec.js';
+import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
+import type { BatchMessage } from '../executors/protocol.js';
+import { QUEUE_NAME, QUEUE_PREFIX, queueConnection } from './cluster-names.js';
+import { packJob, unpackDelivery } from './job-codec.js';
+import { liveWorkers } from './worker-registry.js';
+
+/** How often the coordinator counts the workers' slots. */
+const SLOTS_REFRESH_MS = 1_000;
+/** Slots assumed before any worker is seen: batches wait in the queue until one starts. */
+const SLOTS_BEFORE_ANY = 2;
+/** A Redis that has not answered for this long is lost: the batches waiting on it fail the run. */
+const LOST_AFTER_MS = 10_000;
+/** Finished jobs kept this long for their replies, then dropped (Redis must not grow with every batch ever run). */
+const KEEP_FINISHED_S = 300;
+
+export class ClusterExecutor implements Executor {
+  readonly #queue: Queue;
+  readonly #events: QueueEvents;
+  readonly #redis: Redis;
+  readonly #shown: string;
+  #ready: Promise<unknown> | undefined;
+  #slots = SLOTS_BEFORE_ANY;
+  #counting: NodeJS.Timeout | undefined;
+  #nextBatchId = 0;
+  /** Since when counting the slots has failed; undefined while Redis answers. */
+  #failingSince: number | undefined;
+  /** Batches waiting for a reply: told when Redis is lost. */
+  readonly #waiting = new Set<(error: Error) => void>();
+
+  constructor(url: string) {
+    const { address, connection } = queueConnection(url);
+    this.#shown = address.shown;
+    this.#queue = new Queue(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+    this.#events = new QueueEvents(QUEUE_NAME, { connection, prefix: QUEUE_PREFIX });
+    // Fails fast, unlike BullMQ's connections: it is how the executor learns that Redis is gone.
+    this.#redis = new Redis({ ...connection, maxRetriesPerRequest: 1, commandTimeout: 2_000 });
+    // Errors reach the calls that meet them; unheard, an emitter's 'error' would end the process.
+    this.#queue.on('error', () => undefined);
+    this.#events.on('error', () => undefined);
+    this.#redis.on('error', () => undefined);
+  }
+
+  /** The free slots of every live worker, as last counted. */
+  get slots(): number {
+    return this.#slots;
+  }
+
+  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
+    if (signal?.aborted) return tasks.map(notRun);
+    await this.#start();
+    let message: BatchMessage;
+    try {
+      message = toMessage(tasks, this.#nextBatchId++);
+    } catch (error) {
+      return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal));
+    }
+    const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
+    const delivery = await this.#send(message, timeoutMs, signal);
+    return outcomesOf(tasks, delivery, timeoutMs, (task) => this.run([task], signal));
+  }
+
+  async #send(message: BatchMessage, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
+    const job = await this.#queue.add('batch', packJob(message, timeoutMs), {
+      removeOnComplete: { age: KEEP_FINISHED_S },
+      removeOnFail: { age: KEEP_FINISHED_S },
+    });
+    let lost!: (error: Error) => void;
+    const gone = new Promise<never>((_, reject) => (lost = reject));
+    this.#waiting.add(lost);
+    const finished = Promise.race([job.waitUntilFinished(this.#events) as Promise<string>, gone]);
+    let onAbort: (() => void) | undefined;
+    const aborted = signal && new Promise<Delivery>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve({ kind: 'aborted' })), { once: true }));
+    try {
+      const reply = finished.then(unpackDelivery);
+      return await (aborted ? Promise.race([reply, aborted]) : reply);
+    } catch (error) {
+      if (error instanceof MemographError) throw error; // Redis is lost: the run fails, naming it
+      // The job failed for good: the workers that took it died each time (BullMQ's stalled limit).
+      return { kind: 'crashed', crash: new Error(`the workers that took its batch stopped answering (${(error as Error).message})`) };
+    } finally {
+      this.#waiting.delete(lost);
+      if (onAbort) signal!.removeEventListener('abort', onAbort);
+    }
+  }
+
+  #start(): Promise<unknown> {
+    this.#ready ??= Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady(), this.#countSlots()]).catch((error: unknown) => {
+      this.#ready = undefined;
+      throw new MemographError('MEMOGRAPH_STORE_FAILED', `Cannot reach the cluster's Redis at ${this.#shown}: ${(error as Error).message}`, { cause: error });
+    });
+    this.#counting ??= setInterval(() => void this.#countSlots().then(() => (this.#failingSince = undefined), (error: unknown) => this.#failing(error)), SLOTS_REFRESH_MS).unref();
+    return this.#ready;
+  }
+
+  #failing(error: unknown): void {
+    this.#failingSince ??= Date.now();
+    if (Date.now() - this.#failingSince < LOST_AFTER_MS || this.#waiting.size === 0) return;
+    const lost = new MemographError('MEMOGRAPH_STORE_FAILED', `Lost the cluster's Redis at ${this.#shown}: no answer for ${LOST_AFTER_MS / 1000} s (${(error as Error).message})`, { cause: error });
+    for (const fail of this.#waiting) fail(lost);
+    this.#waiting.clear();
+  }
+
+  async #countSlots(): Promise<void> {
+    const workers = await liveWorkers(this.#redis);
+    if (workers.length > 0) this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#counting);
+    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    this.#redis.disconnect();
+  }
+}

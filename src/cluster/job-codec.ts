@@ -1,0 +1,64 @@
+/**
+ * A batch as a BullMQ job carries it: the thread protocol's message (executors/protocol.ts)
+ * and how it fared, msgpackr-encoded and then base64, since job data and return values
+ * travel as JSON, which would spell every byte of a Buffer as a number.
+ */
+import { Packr } from 'msgpackr';
+import type { Delivery } from '../executors/batch-codec.js';
+import type { BatchMessage } from '../executors/protocol.js';
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+export interface JobData {
+  /** The message, encoded. */
+  readonly m: string;
+  /** Its single task's time limit, when it has one. */
+  readonly t?: number;
+}
+
+export function packJob(message: BatchMessage, timeoutMs: number | undefined): JobData {
+  const m = Buffer.from(packr.pack(message)).toString('base64');
+  return timeoutMs === undefined ? { m } : { m, t: timeoutMs };
+}
+
+export function unpackJob(data: JobData): { message: BatchMessage; timeoutMs: number | undefined } {
+  const message = packr.unpack(Buffer.from(data.m, 'base64')) as BatchMessage;
+  // Typed arrays the pool transfers to its thread must own their buffers.
+  return { message: { ...message, payload: own(message.payload), inputs: own(message.inputs) }, timeoutMs: data.t };
+}
+
+/** A thread's death as the coordinator can hear of it: an Error's name, message and code. */
+interface CrashShape {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+}
+
+export function packDelivery(delivery: Delivery): string {
+  const plain =
+    delivery.kind === 'crashed'
+      ? { kind: 'crashed', crash: crashShape(delivery.crash) }
+      : delivery;
+  return Buffer.from(packr.pack(plain)).toString('base64');
+}
+
+export function unpackDelivery(text: string): Delivery {
+  const delivery = packr.unpack(Buffer.from(text, 'base64')) as Delivery;
+  if (delivery.kind === 'reply') return { kind: 'reply', reply: { ...delivery.reply, outcome: own(delivery.reply.outcome), results: own(delivery.reply.results) } };
+  if (delivery.kind !== 'crashed') return delivery;
+  const { name, message, code } = delivery.crash as CrashShape;
+  const crash = Object.assign(new Error(message), { name }, code === undefined ? {} : { code });
+  return { kind: 'crashed', crash };
+}
+
+function crashShape(crash: unknown): CrashShape {
+  if (!(crash instanceof Error)) return { name: 'Error', message: String(crash) };
+  const code = (crash as { code?: unknown }).code;
+  return { name: crash.name, message: crash.message, ...(typeof code === 'string' ? { code } : {}) };
+}
+
+function own(bytes: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}

@@ -1,0 +1,159 @@
+/**
+ * A cluster on one machine, as a user starts one: a real redis-server, `memograph worker`
+ * processes started by the command, and coordinators that are child processes too. Every
+ * task execution leaves a line in a log naming the process that ran it.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
+import { tempDir } from '../helpers.js';
+import { haveRedis, noRedisMessage, startRedis, type TestRedis } from '../redis-server.js';
+import { executions, start, sumOfSquares, waitFor } from '../store/cache-processes.js';
+
+const exec = promisify(execFile);
+if (!haveRedis) console.warn(noRedisMessage);
+const dir = tempDir('memograph-cluster-');
+const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+let redis: TestRedis;
+let databases = 0;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  if (haveRedis) redis = await startRedis();
+});
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map(stopWorker));
+});
+afterAll(async () => {
+  await redis?.stop();
+  dir.remove();
+});
+
+/** A fresh database for each test: its own queue, store and worker list. */
+function freshUrl(): string {
+  return `${redis.url}?db=${databases++}`;
+}
+
+/** `memograph worker` on `url`, once it says it takes batches. */
+async function startWorker(url: string, slots = 2, lockMs = 1500): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'worker', '--redis', url, '--concurrency', String(slots), '--lock-ms', String(lockMs)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  workers.push(child);
+  let said = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+  await waitFor(() => said.includes('taking batches from'), 'the worker to start', () => said);
+  return child;
+}
+
+async function stopWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(force);
+}
+
+/** Which processes ran the leaves logged in `log`. */
+function runners(log: string): Set<number> {
+  return new Set(readFileSync(log, 'utf8').trim().split('\n').map((line) => Number(line.split(' ')[0])));
+}
+
+describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () => {
+  it('runs a coordinator\'s tasks on the workers, each once, and a second coordinator gets them from the cache', async () => {
+    const url = freshUrl();
+    const [a, b] = [await startWorker(url), await startWorker(url)];
+    const listed = await runCli(['workers', '--redis', url, '--json']);
+    expect((JSON.parse(listed.stdout) as { pid: number; slots: number }[]).map((w) => w.pid).sort()).toEqual([a.pid, b.pid].sort());
+
+    const log = join(dir.path, 'basic.log');
+    const first = await start(`cluster:${url}`, log, 0, 40, 20).done;
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.report!.reports[0]!.value).toBe(sumOfSquares(0, 40));
+    expect(first.report!.reports[0]!.counts.executed).toBe(41);
+    const ran = executions(log);
+    expect(ran.size).toBe(40);
+    expect([...ran.values()].every((count) => count === 1)).toBe(true);
+    // Run by the workers, not by the coordinator.
+    const by = runners(log);
+    expect([...by].every((pid) => pid === a.pid || pid === b.pid), JSON.stringify([...by])).toBe(true);
+
+    const again = await start(`cluster:${url}`, log, 0, 40, 20).done;
+    expect(again.report!.reports[0]!.counts).toMatchObject({ executed: 0, cached: 1 });
+    expect(executions(log).size).toBe(40);
+  });
+
+  it('two coordinators on overlapping graphs at once run each shared call once', async () => {
+    const url = freshUrl();
+    await startWorker(url);
+    await startWorker(url);
+    const log = join(dir.path, 'overlap.log');
+    const ranges = [[0, 30], [15, 45]] as const;
+    const results = await Promise.all(ranges.map(([from, to]) => start(`cluster:${url}`, log, from, to, 30).done));
+    results.forEach((result, k) => {
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.report!.reports[0]!.value).toBe(sumOfSquares(ranges[k]![0], ranges[k]![1]));
+    });
+    const ran = executions(log);
+    expect(ran.size).toBe(45);
+    expect([...ran.values()].every((count) => count === 1), JSON.stringify([...ran])).toBe(true);
+  });
+
+  it('a worker killed mid-batch loses its batches to the other, and the run still gets every value', async () => {
+    const url = freshUrl();
+    const doomed = await startWorker(url, 2, 1500);
+    const log = join(dir.path, 'killed.log');
+    const coordinator = start(`cluster:${url}`, log, 0, 20, 300);
+    await waitFor(() => executions(log).size >= 2, 'the first worker to run two leaves');
+    // Killed with batches in hand: what it had not finished is run by a worker started after it.
+    doomed.kill('SIGKILL');
+    const survivor = await startWorker(url, 2, 1500);
+    const result = await coordinator.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report!.reports[0]!.value).toBe(sumOfSquares(0, 20));
+    const ran = executions(log);
+    expect(ran.size).toBe(20);
+    // A leaf of a batch the killed worker had begun may run twice, never more.
+    expect([...ran.values()].every((count) => count <= 2), JSON.stringify([...ran])).toBe(true);
+    expect(runners(log).has(survivor.pid!)).toBe(true);
+  });
+
+  it('a task that kills its thread fails alone, and the others of its batch are computed', async () => {
+    const url = freshUrl();
+    await startWorker(url);
+    const script = new URL('../fixtures/cluster-poison.ts', import.meta.url).pathname;
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', script, url]);
+    const report = JSON.parse(stdout) as { values: unknown[]; available: boolean[]; failures: { code: string; name: string; message: string }[] };
+    expect(report.available).toEqual([true, true, true, true, false]);
+    expect(report.values.slice(0, 4)).toEqual([10, 20, 30, 40]);
+    expect(report.failures).toEqual([expect.objectContaining({ code: 'MEMOGRAPH_WORKER_CRASHED', name: 'poison', message: expect.stringMatching(/its worker thread died/) })]);
+  });
+
+  it('a coordinator whose Redis goes away fails, naming it, and a worker stops when told even then', async () => {
+    const own = await startRedis();
+    const worker = await startWorker(own.url);
+    const log = join(dir.path, 'lost.log');
+    const coordinator = start(`cluster:${own.url}`, log, 0, 40, 300);
+    await waitFor(() => executions(log).size >= 2, 'the worker to run two leaves');
+    await own.kill();
+    const failed = await coordinator.done;
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain(`Lost the cluster's Redis at ${own.url}`);
+    await stopWorker(worker);
+    expect(worker.signalCode).toBeNull();
+    await own.stop();
+  });
+
+  it('a worker refuses a Redis on another machine without a password, and says why', async () => {
+    const refused = await runCli(['worker', '--redis', 'redis://192.0.2.7:6379']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/Refusing to take work from redis:\/\/192\.0\.2\.7:6379: it is not on this machine and the URL gives no password/);
+    const malformed = await runCli(['worker', '--redis', 'redis://host:port']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/--redis/);
+  });
+});
