@@ -10,21 +10,20 @@ import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } f
 import { templateOf } from '../graph/fill-inputs.js';
 import { restoreDeclared } from '../files/declared-outputs.js';
 import { lineageOf } from '../graph/lineage.js';
-import { valueKeyOf } from '../graph/value-key.js';
 import { finalNode } from '../graph/gather.js';
 import { describableGraph, rebuildGraph } from '../graph/graph-description.js';
-import { withoutLineage } from '../store/record-codec.js';
-import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type ResultRecord, type Store } from '../store/store.js';
+import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type Store } from '../store/store.js';
 import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
 import type { RunEvent } from './events.js';
 import type { ResolvedRetry } from '../graph/policies.js';
 import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
-import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
+import { settleFuture, type Settlement } from './futures.js';
 import { about, emitIf, settle, type Lane, type LoopContext, type LoopEvent } from './loop-context.js';
 import { failNode, refuse } from './failing.js';
-import { NO_NODES, pushReady, emptyState, expand, fail, finish, follow, makeReadyAgain, nodeFor, readyAfterLookup, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
+import { explore, exploreLater, forgetStored, load, lookUpByValue, lookedUp, reclassify, valueKeyInRun } from './explore.js';
+import { pushReady, emptyState, fail, finish, follow, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 import { storeResult } from './store-result.js';
 import { executorFailure, staleness, taskFailure, unstorable } from './task-failures.js';
@@ -33,8 +32,6 @@ import { ResourcePool } from './resource-pool.js';
 import type { Resources } from '../graph/resources.js';
 
 const YIELD_EVERY_MS = 10;
-/** Value-key lookups of fewer nodes than this are made one by one, synchronously. */
-const SYNC_LOOKUPS_BELOW = 32;
 
 export interface LoopOptions {
   /**
@@ -137,7 +134,7 @@ export class RunLoop {
     try {
       this.#context.held = this.#context.options.events ? [] : undefined;
       try {
-        await this.#explore(fresh, true);
+        await explore(this.#context, fresh, true);
       } finally {
         const held = this.#context.held ?? [];
         this.#context.held = undefined;
@@ -148,7 +145,7 @@ export class RunLoop {
       while (!this.#finished()) {
         // Finishing one may finish the run.
         if (this.#finishForwarded()) continue;
-        this.#lookUpByValue();
+        lookUpByValue(this.#context);
         this.#dispatch();
         if (this.#inFlight() === 0 && this.#context.pending === 0 && !this.#paused) {
           if (this.#failCycles()) continue;
@@ -206,205 +203,6 @@ export class RunLoop {
       this.state.unlooked.length === 0 &&
       this.#context.lanes.every((lane) => lane.ready.length === 0)
     );
-  }
-
-  // ---- exploring -------------------------------------------------------------
-
-  /**
-   * Classify each new node, breadth-first: join a future, load from the store, or
-   * expand into its inputs (which are classified next). Awaits only when the store
-   * cannot answer synchronously.
-   */
-  async #explore(frontier: TaskNode[], lookInStore: boolean): Promise<void> {
-    const store = this.#context.store;
-    while (frontier.length > 0) {
-      let records: (ResultRecord | undefined)[] | undefined;
-      if (store && lookInStore) {
-        records = store.getRecordSync
-          ? frontier.map((node) => (byCall(node) ? store.getRecordSync!(node.delayed.cid) : undefined))
-          : await store.getRecords(frontier.map((node) => node.delayed.cid));
-      }
-      const next: TaskNode[] = [];
-      const unclaimed: TaskNode[] = [];
-      frontier.forEach((node, i) => this.#classify(node, byCall(node) ? records?.[i] : undefined, next, unclaimed));
-      if (unclaimed.length > 0) await this.#claimOnBoard(unclaimed, next);
-      frontier = next;
-      lookInStore = true;
-    }
-  }
-
-  /**
-   * `unclaimed` collects the nodes to claim on the store's claim board (other processes
-   * share the store) before they are expanded; without a board they are expanded here.
-   */
-  #classify(node: TaskNode, record: ResultRecord | undefined, discovered: TaskNode[], unclaimed: TaskNode[]): void {
-    const cid = node.delayed.cid;
-    // Before the CID is trusted for anything: the cache, the futures table, a run.
-    const changed = node.delayed.watched.length > 0 ? this.#context.checks.beforeRun(node.delayed) : undefined;
-    if (changed !== undefined) {
-      refuse(this.#context, node, taskFailure(node, changed, undefined));
-      return;
-    }
-    if (record !== undefined && !isFresh(node, record)) record = undefined;
-    // A node this run already claimed (it waited for another process) is its own future.
-    const future = node.claimed ? undefined : pendingFuture(cid);
-    if (future) {
-      this.state.counts.deduplicated++;
-      setState(this.state, node, 'running');
-      this.#context.pending++;
-      void future.then((settlement) => this.#context.events.push({ kind: 'joined', node, settlement }));
-      return;
-    }
-    if (record) {
-      // Lineage serves `memograph explain`, not the run: do not hold it for every cached node.
-      node.record = withoutLineage(record);
-      this.#load(node);
-      return;
-    }
-    if (!node.claimed) {
-      claimFuture(cid);
-      node.claimed = true;
-    }
-    // The board answers by call CID, which does not name a volatile node's result.
-    if (this.#context.store?.claims && byCall(node)) {
-      unclaimed.push(node);
-      return;
-    }
-    this.#expandClaimed(node, discovered);
-  }
-
-  /**
-   * Ask the claim board about nodes this run would compute: compute the ones no other
-   * process computes, load the ones stored meanwhile, wait for the others' holders.
-   */
-  async #claimOnBoard(nodes: TaskNode[], discovered: TaskNode[]): Promise<void> {
-    const board = this.#context.store!.claims!;
-    const pending = board.claim(nodes.map((node) => node.delayed.cid));
-    const answers = Array.isArray(pending) ? pending : await pending;
-    nodes.forEach((node, i) => {
-      const answer = answers[i]!;
-      if (this.#context.stopped) {
-        if (answer.kind === 'mine') board.release([node.delayed.cid]);
-        return;
-      }
-      if (answer.kind === 'mine') {
-        node.boardClaimed = true;
-        this.#expandClaimed(node, discovered);
-      } else if (answer.kind === 'stored' && !isFresh(node, answer.record)) {
-        // Stored, but stale for this function: compute it (without a claim, as nobody else will).
-        this.#expandClaimed(node, discovered);
-      } else if (answer.kind === 'stored') {
-        node.record = withoutLineage(answer.record);
-        this.#load(node);
-      } else {
-        // It stays waiting, as for its inputs; when the holder lets go, look again.
-        this.#context.pending++;
-        this.#context.holders.waiting(node, answer.holder);
-        void answer.settled.then(() => this.#context.events.push({ kind: 'released', node }));
-      }
-    });
-  }
-
-  #expandClaimed(node: TaskNode, discovered: TaskNode[]): void {
-    // Its inputs may return what they returned before though their CIDs changed (their code
-    // did) or they ran again (a volatile node, never trusted by its call CID). Without inputs,
-    // its value key would say no more than its call CID, which missed.
-    node.byValue = this.#context.store !== undefined && node.delayed.task.cache && node.delayed.links.length > 0;
-    expand(this.state, node, this.#inputsOf(node, discovered));
-    for (const dep of node.deps) {
-      // A result already released by this run is needed again (a cached node turned
-      // out corrupt and its inputs are being recomputed): read it back from the store.
-      if (dep.result === undefined && (dep.state === 'done' || dep.state === 'cached')) this.#load(dep);
-    }
-  }
-
-  /** Distinct input nodes of `node`; new ones are appended to `discovered`. */
-  #inputsOf(node: TaskNode, discovered: TaskNode[]): TaskNode[] {
-    const links = node.delayed.links;
-    if (links.length === 0) return NO_NODES;
-    const deps: TaskNode[] = [];
-    const seen = links.length > 1 ? new Set<TaskNode>() : undefined;
-    for (const link of links) {
-      const instance = link.node as Delayed<unknown>;
-      const { node: dep, isNew } = nodeFor(this.state, instance);
-      if (isNew) discovered.push(dep);
-      else if (dep.delayed !== instance && !this.#context.duplicates.has(instance)) {
-        this.#context.duplicates.add(instance);
-        this.state.counts.deduplicated++;
-      }
-      if (seen === undefined) deps.push(dep);
-      else if (!seen.has(dep)) {
-        seen.add(dep);
-        deps.push(dep);
-      }
-    }
-    return deps;
-  }
-
-  #load(node: TaskNode): void {
-    const store = this.#context.store;
-    if (!store || !node.record) throw new Error(`internal: ${node.delayed} has no stored result to load`);
-    this.#context.pending++;
-    store.getBytes(node.record.resultCid).then(
-      (bytes) => this.#context.events.push({ kind: 'loaded', node, bytes }),
-      () => this.#context.events.push({ kind: 'loaded', node, bytes: undefined }),
-    );
-  }
-
-  #exploreLater(frontier: TaskNode[], lookInStore: boolean, claim: TaskNode[] = []): void {
-    this.#context.pending++;
-    (claim.length > 0 ? this.#claimOnBoard(claim, frontier) : Promise.resolve())
-      .then(() => this.#explore(frontier, lookInStore))
-      .then(
-        () => this.#context.events.push({ kind: 'explored' }),
-        (error: unknown) => this.#context.events.push({ kind: 'explored', error }),
-      );
-  }
-
-  // ---- looking up by value -----------------------------------------------------
-
-  /** Look up the nodes whose inputs just became available by their value keys; those not found run. */
-  #lookUpByValue(): void {
-    const unlooked = this.state.unlooked;
-    if (unlooked.length === 0) return;
-    const nodes = unlooked.splice(0);
-    const store = this.#context.store!;
-    for (const node of nodes) node.valueKey = this.#valueKeyOf(node);
-    // Many at once are cheaper as one read of them all than as a read each.
-    if (store.getRecordSync && nodes.length < SYNC_LOOKUPS_BELOW) {
-      for (const node of nodes) this.#lookedUp(node, node.valueKey === undefined ? undefined : store.getRecordSync(node.valueKey));
-      return;
-    }
-    const keyed = nodes.filter((node) => node.valueKey !== undefined);
-    for (const node of nodes) if (node.valueKey === undefined) this.#lookedUp(node, undefined);
-    if (keyed.length === 0) return;
-    this.#context.pending++;
-    store.getRecords(keyed.map((node) => node.valueKey!)).then(
-      (records) => this.#context.events.push({ kind: 'looked-up', nodes: keyed, records }),
-      () => this.#context.events.push({ kind: 'looked-up', nodes: keyed, records: [] }),
-    );
-  }
-
-  #lookedUp(node: TaskNode, record: ResultRecord | undefined): void {
-    if (record === undefined) {
-      readyAfterLookup(this.state, node);
-      return;
-    }
-    node.record = withoutLineage(record);
-    this.#load(node);
-  }
-
-  /** `node`'s value key from its inputs' results in this run; undefined when one has none. */
-  #valueKeyOf(node: TaskNode): string | undefined {
-    return valueKeyOf(node.delayed, (input) => {
-      const result = this.state.nodes.get(input.cid)?.result;
-      if (result === undefined) return undefined;
-      try {
-        return result.resultCid();
-      } catch {
-        return undefined; // a main-thread value that cannot be encoded
-      }
-    });
   }
 
   // ---- running ---------------------------------------------------------------
@@ -517,7 +315,7 @@ export class RunLoop {
         return;
       case 'looked-up':
         this.#context.pending--;
-        event.nodes.forEach((node, i) => this.#lookedUp(node, event.records[i]));
+        event.nodes.forEach((node, i) => lookedUp(this.#context, node, event.records[i]));
         return;
       case 'joined':
         this.#context.pending--;
@@ -530,7 +328,7 @@ export class RunLoop {
       case 'reinstated':
         this.#context.pending--;
         if (event.result) this.#servedFromCache(event.node, event.result);
-        else this.#forgetStored(event.node);
+        else forgetStored(this.#context, event.node);
         return;
       case 'retry':
         this.#context.pending--;
@@ -543,7 +341,7 @@ export class RunLoop {
       case 'released':
         this.#context.pending--;
         this.#context.holders.done(event.node);
-        if (!this.#context.stopped && event.node.state === 'waiting') this.#exploreLater([event.node], true);
+        if (!this.#context.stopped && event.node.state === 'waiting') exploreLater(this.#context, [event.node], true);
         return;
       case 'wake':
         return;
@@ -606,7 +404,7 @@ export class RunLoop {
    * failed instead (an input file changed while it ran, its output files are missing).
    */
   #storeResult(store: Store, node: TaskNode, result: TaskResult, durationMs: number, encoding: RecordEncoding): boolean {
-    const refused = storeResult(store, node, result, durationMs, encoding, this.#context.checks, (n) => this.#valueKeyOf(n));
+    const refused = storeResult(store, node, result, durationMs, encoding, this.#context.checks, (n) => valueKeyInRun(this.#context, n));
     if (refused === undefined) return true;
     if (refused.retry) failNode(this.#context, node, refused.error);
     else refuse(this.#context, node, refused.error);
@@ -659,7 +457,7 @@ export class RunLoop {
     if (returned.how === 'cached') {
       // A stored graph that no longer builds, or takes a file that changed since, is a miss: the task runs again.
       const stale = graph === undefined || graph.nodes.some((call) => call.watched.length > 0 && this.#context.checks.beforeRun(call) !== undefined);
-      if (stale) this.#forgetStored(node);
+      if (stale) forgetStored(this.#context, node);
       else this.#follow(node, graph.structure, returned);
       return;
     }
@@ -691,8 +489,8 @@ export class RunLoop {
     }
     follow(this.state, node, target, returned);
     emitIf(this.#context, () => ({ type: 'expanded', ...about(node), into: target.delayed.cid }));
-    if (isNew) this.#exploreLater([target], true);
-    else if (target.result === undefined && (target.state === 'done' || target.state === 'cached')) this.#load(target);
+    if (isNew) exploreLater(this.#context, [target], true);
+    else if (target.result === undefined && (target.state === 'done' || target.state === 'cached')) load(this.#context, target);
   }
 
   /** Nodes whose returned graph has its value: they take it. False if there were none. */
@@ -792,7 +590,7 @@ export class RunLoop {
         );
       return;
     }
-    this.#forgetStored(node);
+    forgetStored(this.#context, node);
   }
 
   #servedFromCache(node: TaskNode, result: TaskResult): void {
@@ -816,21 +614,6 @@ export class RunLoop {
     settle(this.#context, node, { kind: 'done', result });
   }
 
-  /** The record points at bytes that are missing or corrupt (or effects that cannot be put back): compute. */
-  #forgetStored(node: TaskNode): void {
-    if (node.expanded) {
-      // Found by its value key, with its inputs at hand: run it.
-      if (node.valueKey === undefined || node.state !== 'waiting') throw new Error(`internal: stored result of ${node.delayed} vanished while in use`);
-      void this.#context.store?.deleteRecord(node.valueKey).catch(() => undefined);
-      node.record = undefined;
-      readyAfterLookup(this.state, node);
-      return;
-    }
-    void this.#context.store?.deleteRecord(node.delayed.cid).catch(() => undefined);
-    node.record = undefined;
-    this.#reclassify(node);
-  }
-
   #joined(node: TaskNode, settlement: Settlement): void {
     if (settlement.kind === 'done') {
       emitIf(this.#context, () => ({ type: 'finished', ...about(node), durationMs: 0, shared: true }));
@@ -839,16 +622,8 @@ export class RunLoop {
     else if (settlement.kind === 'failed') fail(this.state, node, settlement.error);
     else {
       setState(this.state, node, 'waiting');
-      this.#reclassify(node);
+      reclassify(this.#context, node);
     }
-  }
-
-  /** Classify `node` again, without the store, and explore whatever inputs that reveals. */
-  #reclassify(node: TaskNode): void {
-    const discovered: TaskNode[] = [];
-    const unclaimed: TaskNode[] = [];
-    this.#classify(node, undefined, discovered, unclaimed);
-    if (discovered.length > 0 || unclaimed.length > 0) this.#exploreLater(discovered, true, unclaimed);
   }
 
   // ---- stopping --------------------------------------------------------------
@@ -880,20 +655,4 @@ export class RunLoop {
       if (event.kind === 'outcomes' || event.kind === 'lane-broken') this.#handle(event);
     }
   }
-}
-
-/** Whether a stored result may be served for `node` (its function's expiresAfterMs and validate); a validate that throws says no. */
-function isFresh(node: TaskNode, record: ResultRecord): boolean {
-  const fresh = node.delayed.task.fresh;
-  if (fresh === undefined) return true;
-  try {
-    return fresh(record);
-  } catch {
-    return false;
-  }
-}
-
-/** Whether the store's record under `node`'s call CID, if any, is its result. */
-function byCall(node: TaskNode): boolean {
-  return node.delayed.task.cache && !node.delayed.volatile;
 }
