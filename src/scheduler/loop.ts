@@ -6,27 +6,27 @@
  */
 import type { MemographError } from '../errors.js';
 import type { Delayed } from '../graph/delayed.js';
-import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } from '../executors/executor.js';
-import { templateOf } from '../graph/fill-inputs.js';
+import type { Executor, Outcome } from '../executors/executor.js';
 import { restoreDeclared } from '../files/declared-outputs.js';
 import { lineageOf } from '../graph/lineage.js';
 import { finalNode } from '../graph/gather.js';
 import { describableGraph, rebuildGraph } from '../graph/graph-description.js';
 import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type Store } from '../store/store.js';
-import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
+import { recordDuration } from './batching.js';
 import type { RunEvent } from './events.js';
 import type { ResolvedRetry } from '../graph/policies.js';
 import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
 import { settleFuture, type Settlement } from './futures.js';
-import { about, emitIf, settle, type Lane, type LoopContext, type LoopEvent } from './loop-context.js';
+import { about, emitIf, settle, type LoopContext, type LoopEvent } from './loop-context.js';
 import { failNode, refuse } from './failing.js';
+import { dispatch, giveBack, inFlight, travelsAlone } from './dispatch.js';
 import { explore, exploreLater, forgetStored, load, lookUpByValue, lookedUp, reclassify, valueKeyInRun } from './explore.js';
-import { pushReady, emptyState, fail, finish, follow, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
+import { emptyState, fail, finish, follow, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 import { storeResult } from './store-result.js';
-import { executorFailure, staleness, taskFailure, unstorable } from './task-failures.js';
+import { executorFailure, taskFailure, unstorable } from './task-failures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
 import type { Resources } from '../graph/resources.js';
@@ -90,7 +90,7 @@ export class RunLoop {
       parked: [],
       codeChecked: new Map(),
       abort: new AbortController(),
-      travelsAlone: (node) => this.#travelsAlone(node),
+      travelsAlone: (node) => travelsAlone(context, node),
     };
     this.#context = context;
     const sink = options.events;
@@ -146,8 +146,8 @@ export class RunLoop {
         // Finishing one may finish the run.
         if (this.#finishForwarded()) continue;
         lookUpByValue(this.#context);
-        this.#dispatch();
-        if (this.#inFlight() === 0 && this.#context.pending === 0 && !this.#paused) {
+        if (!this.#paused) dispatch(this.#context);
+        if (inFlight(this.#context) === 0 && this.#context.pending === 0 && !this.#paused) {
           if (this.#failCycles()) continue;
           throw new Error('internal: the run has unfinished work but nothing to wait for');
         }
@@ -198,7 +198,7 @@ export class RunLoop {
     if (!targetsSettled(this.state)) return false;
     if (this.state.policy === 'fail-fast') return true;
     return (
-      this.#inFlight() === 0 &&
+      inFlight(this.#context) === 0 &&
       this.#context.pending === 0 &&
       this.state.unlooked.length === 0 &&
       this.#context.lanes.every((lane) => lane.ready.length === 0)
@@ -206,94 +206,6 @@ export class RunLoop {
   }
 
   // ---- running ---------------------------------------------------------------
-
-  #inFlight(): number {
-    return this.#context.lanes[0]!.inFlight + this.#context.lanes[1]!.inFlight;
-  }
-
-  #dispatch(): void {
-    if (this.#paused) return;
-    for (const lane of this.#context.lanes) {
-      while (lane.ready.length > 0 && !this.state.error) {
-        const top = lane.ready[lane.ready.length - 1]!;
-        const need = top.delayed.task.resources;
-        const verdict = need && this.#context.resources.verdict(need);
-        if (verdict !== undefined && verdict !== 'ok') {
-          lane.ready.pop();
-          if (verdict === 'busy') this.#context.parked.push(top);
-          else refuse(this.#context, top, taskFailure(top, verdict, undefined));
-          continue;
-        }
-        const executor = lane.executor(top);
-        const free = executor.slots - lane.inFlight;
-        const queueable = nextIsShort(lane.ready) && this.#timeoutOf(lane.ready[lane.ready.length - 1]!) === undefined;
-        if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && queueable)) break;
-        const batch = this.#withCurrentCode(lane, takeBatch(lane.ready, Math.max(1, free), lane === this.#context.lanes[0], this.#context.travelsAlone));
-        if (batch.length === 0) continue;
-        for (const node of batch) if (node.delayed.task.resources) this.#context.resources.take(node.delayed.task.resources);
-        const positions = new Map<TaskNode, number>();
-        const tasks = batch.map((node, i) => {
-          positions.set(node, i);
-          return this.#executable(node, i, positions);
-        });
-        lane.inFlight++;
-        const onProgress = this.#context.options.events?.active ? this.#progressOf(batch) : undefined;
-        executor.run(tasks, this.#context.abort.signal, onProgress).then(
-          (outcomes) => this.#context.events.push({ kind: 'outcomes', lane, batch, outcomes }),
-          (error: unknown) => this.#context.events.push({ kind: 'lane-broken', lane, batch, error }),
-        );
-      }
-    }
-  }
-
-  /**
-   * The batch without tasks whose function is no longer what its identity
-   * describes (checked once per run and function): a module function whose
-   * files changed on disk since this process loaded them fails with
-   * CodeChangedError, as the process would run old code under the new code's
-   * identity; a function whose environment variables changed since `delayed()`
-   * fails with CaptureChangedError, as workers share this process's environment.
-   */
-  #withCurrentCode(lane: Lane, batch: TaskNode[]): TaskNode[] {
-    let stale: TaskNode[] | undefined;
-    for (const node of batch) {
-      const task = node.delayed.task;
-      if (task.placement.kind === 'main') continue; // the inline executor checks its captures, environment included
-      if (!this.#context.codeChecked.has(task)) this.#context.codeChecked.set(task, staleness(task));
-      if (this.#context.codeChecked.get(task) !== undefined) (stale ??= []).push(node);
-    }
-    if (stale === undefined) return batch;
-    const failed = stale;
-    const outcomes = failed.map((node, id): Outcome => {
-      setState(this.state, node, 'running');
-      this.stats.started(node);
-      const error = this.#context.codeChecked.get(node.delayed.task)!(node);
-      return { id, ok: false, error, durationMs: 0 };
-    });
-    lane.inFlight++;
-    this.#context.events.push({ kind: 'outcomes', lane, batch: failed, outcomes });
-    return batch.filter((node) => !failed.includes(node));
-  }
-
-  /** `positions`: where the batch's earlier tasks are, for inputs a fused batch computes itself. */
-  #executable(node: TaskNode, index: number, positions: ReadonlyMap<TaskNode, number>): ExecutableTask {
-    setState(this.state, node, 'running');
-    this.stats.started(node);
-    const { delayed } = node;
-    const links = delayed.links;
-    return {
-      id: index,
-      cid: delayed.cid,
-      task: delayed.task,
-      args: templateOf(delayed.args, links.map((link) => link.path)),
-      inputs: links.map((link): TaskInput => {
-        const dep = this.state.nodes.get((link.node as Delayed<unknown>).cid)!;
-        return dep.result ? { path: link.path, result: dep.result } : { path: link.path, fromTask: positions.get(dep)! };
-      }),
-      stored: this.#context.store !== undefined && delayed.task.cache,
-      timeoutMs: this.#timeoutOf(node),
-    };
-  }
 
   #handle(event: LoopEvent): void {
     switch (event.kind) {
@@ -304,7 +216,7 @@ export class RunLoop {
       case 'lane-broken':
         event.lane.inFlight--;
         for (const node of event.batch) {
-          this.#giveBack(node);
+          giveBack(this.#context, node);
           this.stats.stopped(node);
           failNode(this.#context, node, executorFailure(node, event.error));
         }
@@ -349,7 +261,7 @@ export class RunLoop {
   }
 
   #complete(node: TaskNode, outcome: Outcome): void {
-    this.#giveBack(node);
+    giveBack(this.#context, node);
     this.stats.stopped(node);
     if (!outcome.ok && outcome.error === undefined) {
       unrun(this.state, node);
@@ -532,37 +444,6 @@ export class RunLoop {
     return found;
   }
 
-  /** Progress the tasks of a batch report, as events (batch ids are positions in the batch). */
-  #progressOf(batch: readonly TaskNode[]): ProgressListener {
-    return (id, fraction, message) => {
-      const node = batch[id];
-      if (node === undefined || node.state !== 'running') return;
-      emitIf(this.#context, () => ({ type: 'progress', ...about(node), fraction, ...(message === undefined ? {} : { message }) }));
-    };
-  }
-
-  #timeoutOf(node: TaskNode): number | undefined {
-    return node.delayed.task.timeoutMs ?? this.#context.options.timeoutMs;
-  }
-
-  /**
-   * A task with a time limit travels alone: stopping it must not stop others. So
-   * does one with a memory limit, which runs on a pool of workers with that limit.
-   */
-  #travelsAlone(node: TaskNode): boolean {
-    return this.#timeoutOf(node) !== undefined || node.delayed.task.memoryLimitMb !== undefined || node.delayed.task.resources !== undefined;
-  }
-
-  /** A task that held resources is over: give them back, and let the parked nodes try again. */
-  #giveBack(node: TaskNode): void {
-    const need = node.delayed.task.resources;
-    if (need === undefined) return;
-    this.#context.resources.give(need);
-    for (const parked of this.#context.parked.splice(0)) {
-      pushReady(parked.delayed.task.placement.kind === 'main' ? this.state.readyOnMain : this.state.readyOnWorkers, parked);
-    }
-  }
-
   #loaded(node: TaskNode, bytes: Uint8Array | undefined): void {
     if (bytes) {
       const result = TaskResult.fromBytes(bytes, node.record!.resultCid);
@@ -650,7 +531,7 @@ export class RunLoop {
   }
 
   async #drain(): Promise<void> {
-    while (this.#inFlight() > 0) {
+    while (inFlight(this.#context) > 0) {
       const event = await this.#context.events.next();
       if (event.kind === 'outcomes' || event.kind === 'lane-broken') this.#handle(event);
     }
