@@ -9,8 +9,7 @@ import type { Delayed } from '../graph/delayed.js';
 import type { Executor, Outcome } from '../executors/executor.js';
 import { restoreDeclared } from '../files/declared-outputs.js';
 import { lineageOf } from '../graph/lineage.js';
-import { finalNode } from '../graph/gather.js';
-import { describableGraph, rebuildGraph } from '../graph/graph-description.js';
+import { describableGraph } from '../graph/graph-description.js';
 import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type Store } from '../store/store.js';
 import { recordDuration } from './batching.js';
 import type { RunEvent } from './events.js';
@@ -22,11 +21,12 @@ import { settleFuture, type Settlement } from './futures.js';
 import { about, emitIf, settle, type LoopContext, type LoopEvent } from './loop-context.js';
 import { failNode, refuse } from './failing.js';
 import { dispatch, giveBack, inFlight, travelsAlone } from './dispatch.js';
-import { explore, exploreLater, forgetStored, load, lookUpByValue, lookedUp, reclassify, valueKeyInRun } from './explore.js';
-import { emptyState, fail, finish, follow, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
+import { failCycles, finishForwarded, followReturned, rebuild, rebuilt } from './returned-graphs.js';
+import { explore, exploreLater, forgetStored, lookUpByValue, lookedUp, reclassify, valueKeyInRun } from './explore.js';
+import { emptyState, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 import { storeResult } from './store-result.js';
-import { executorFailure, taskFailure, unstorable } from './task-failures.js';
+import { executorFailure, unstorable } from './task-failures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
 import type { Resources } from '../graph/resources.js';
@@ -144,11 +144,11 @@ export class RunLoop {
       let lastYield = performance.now();
       while (!this.#finished()) {
         // Finishing one may finish the run.
-        if (this.#finishForwarded()) continue;
+        if (finishForwarded(this.#context)) continue;
         lookUpByValue(this.#context);
         if (!this.#paused) dispatch(this.#context);
         if (inFlight(this.#context) === 0 && this.#context.pending === 0 && !this.#paused) {
-          if (this.#failCycles()) continue;
+          if (failCycles(this.#context)) continue;
           throw new Error('internal: the run has unfinished work but nothing to wait for');
         }
         this.#handle(await this.#context.events.next());
@@ -248,7 +248,7 @@ export class RunLoop {
         return;
       case 'rebuilt':
         this.#context.pending--;
-        this.#rebuilt(event);
+        rebuilt(this.#context, event);
         return;
       case 'released':
         this.#context.pending--;
@@ -348,100 +348,8 @@ export class RunLoop {
     this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
     const { durationMs, startedAt, workerId, heapUsedBytes } = outcome;
     const returned: ReturnedCall = { how: 'done', durationMs, startedAt, workerId, heapUsedBytes };
-    if (structure !== undefined) this.#follow(node, structure, returned);
-    else this.#rebuild(node, description!, returned);
-  }
-
-  /** Build the nodes of a graph from its description (a worker's, or the store's): imports modules, so it waits. */
-  #rebuild(node: TaskNode, description: TaskResult, returned: ReturnedCall): void {
-    this.#context.pending++;
-    Promise.resolve()
-      .then(() => rebuildGraph(description.value()))
-      .then(
-        (graph) => this.#context.events.push({ kind: 'rebuilt', node, returned, graph }),
-        (error: unknown) => this.#context.events.push({ kind: 'rebuilt', node, returned, error }),
-      );
-  }
-
-  #rebuilt(event: Extract<LoopEvent, { kind: 'rebuilt' }>): void {
-    const { node, returned, graph } = event;
-    if (this.#context.stopped || (node.state !== 'waiting' && node.state !== 'running')) return;
-    if (returned.how === 'cached') {
-      // A stored graph that no longer builds, or takes a file that changed since, is a miss: the task runs again.
-      const stale = graph === undefined || graph.nodes.some((call) => call.watched.length > 0 && this.#context.checks.beforeRun(call) !== undefined);
-      if (stale) forgetStored(this.#context, node);
-      else this.#follow(node, graph.structure, returned);
-      return;
-    }
-    if (graph !== undefined) {
-      this.#follow(node, graph.structure, returned);
-      return;
-    }
-    const message = event.error instanceof Error ? event.error.message : String(event.error);
-    refuse(this.#context, node, taskFailure(node, `the graph it returned cannot be built in the main thread: ${message}`, event.error));
-  }
-
-  /** The node's value is that of the graph its task returned: wait for the graph's final node, exploring it if new. */
-  #follow(node: TaskNode, structure: unknown, returned: ReturnedCall): void {
-    let final: Delayed<unknown>;
-    try {
-      final = finalNode(structure);
-    } catch (error) {
-      refuse(this.#context, node, taskFailure(node, `the structure it returned cannot be computed: ${(error as Error).message}`, error));
-      return;
-    }
-    const { node: target, isNew } = nodeFor(this.state, final);
-    if (target === node) {
-      refuse(this.#context, node, taskFailure(node, 'it returned a call of itself, whose value would wait for itself for ever', undefined));
-      return;
-    }
-    if (!isNew && target.result === undefined && (target.state === 'done' || target.state === 'cached') && !target.record) {
-      refuse(this.#context, node, taskFailure(node, `it returned ${target.delayed}, whose result this run has let go already (it keeps results only with a cache)`, undefined));
-      return;
-    }
-    follow(this.state, node, target, returned);
-    emitIf(this.#context, () => ({ type: 'expanded', ...about(node), into: target.delayed.cid }));
-    if (isNew) exploreLater(this.#context, [target], true);
-    else if (target.result === undefined && (target.state === 'done' || target.state === 'cached')) load(this.#context, target);
-  }
-
-  /** Nodes whose returned graph has its value: they take it. False if there were none. */
-  #finishForwarded(): boolean {
-    const forwarded = this.state.forwarded;
-    if (forwarded.length === 0) return false;
-    for (const node of forwarded.splice(0)) {
-      if (node.state !== 'waiting') continue;
-      const final = node.deps[0]!;
-      const result = final.result!;
-      const returned = node.returned!;
-      // Its value is stored as the final node's: that is where to read it again.
-      node.record = final.record;
-      if (returned.how === 'cached') {
-        this.state.counts.cached++;
-        finish(this.state, node, result, 'cached');
-      } else {
-        const { durationMs, startedAt, workerId, heapUsedBytes } = returned;
-        emitIf(this.#context, () => ({ type: 'finished', ...about(node), durationMs, startedAt, workerId, heapUsedBytes, shared: false }));
-        finish(this.state, node, result, 'done');
-      }
-      settle(this.#context, node, { kind: 'done', result });
-    }
-    return true;
-  }
-
-  /**
-   * Nothing runs and nothing is awaited, yet the run is not over: only a cycle through
-   * returned graphs does that (a task returned a graph that needs the task's own value).
-   * Those tasks fail; false if there are none.
-   */
-  #failCycles(): boolean {
-    let found = false;
-    for (const node of this.state.nodes.values()) {
-      if (node.returned === undefined || node.state !== 'waiting') continue;
-      found = true;
-      refuse(this.#context, node, taskFailure(node, `the graph it returned (${node.deps[0]!.delayed}) needs this task's own value: a cycle`, undefined));
-    }
-    return found;
+    if (structure !== undefined) followReturned(this.#context, node, structure, returned);
+    else rebuild(this.#context, node, description!, returned);
   }
 
   #loaded(node: TaskNode, bytes: Uint8Array | undefined): void {
@@ -487,7 +395,7 @@ export class RunLoop {
     this.state.counts.savedMs += node.record?.durationMs ?? 0;
     if (node.record?.encoding === GRAPH_ENCODING) {
       // The task returned a graph: rebuild it, and take its value (as cached) when it has one.
-      this.#rebuild(node, result, { how: 'cached', durationMs: node.record.durationMs });
+      rebuild(this.#context, node, result, { how: 'cached', durationMs: node.record.durationMs });
       return;
     }
     this.state.counts.cached++;
