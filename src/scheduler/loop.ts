@@ -2,34 +2,33 @@
  * The loop of one run: explore the graph from its targets, hand ready tasks to
  * executors, and apply what comes back, until every target has a value or a
  * task has failed. The policy and the state it works on are explained in
- * state.ts; this file does the effects (store, futures table, executors).
+ * state.ts. The effects (store, futures table, executors) are done by the parts
+ * this file wires together around its event loop, each a set of functions of the
+ * run's context (loop-context.ts): exploring (explore.ts), dispatching
+ * (dispatch.ts), and completing (complete.ts, returned-graphs.ts, failing.ts).
  */
 import type { MemographError } from '../errors.js';
 import type { Delayed } from '../graph/delayed.js';
-import type { Executor, Outcome } from '../executors/executor.js';
-import { restoreDeclared } from '../files/declared-outputs.js';
-import { lineageOf } from '../graph/lineage.js';
-import { describableGraph } from '../graph/graph-description.js';
-import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type Store } from '../store/store.js';
-import { recordDuration } from './batching.js';
-import type { RunEvent } from './events.js';
+import type { Executor } from '../executors/executor.js';
 import type { ResolvedRetry } from '../graph/policies.js';
+import type { Resources } from '../graph/resources.js';
+import type { Store } from '../store/store.js';
+import type { RunEvent } from './events.js';
 import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
-import { settleFuture, type Settlement } from './futures.js';
-import { about, emitIf, settle, type LoopContext, type LoopEvent } from './loop-context.js';
-import { failNode, refuse } from './failing.js';
-import { dispatch, giveBack, inFlight, travelsAlone } from './dispatch.js';
-import { failCycles, finishForwarded, followReturned, rebuild, rebuilt } from './returned-graphs.js';
-import { explore, exploreLater, forgetStored, lookUpByValue, lookedUp, reclassify, valueKeyInRun } from './explore.js';
-import { emptyState, fail, finish, makeReadyAgain, nodeFor, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
-import { TaskResult } from './task-result.js';
-import { storeResult } from './store-result.js';
-import { executorFailure, unstorable } from './task-failures.js';
+import { settleFuture } from './futures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
-import type { Resources } from '../graph/resources.js';
+import { emitIf, type LoopContext, type LoopEvent } from './loop-context.js';
+import { explore, exploreLater, forgetStored, lookUpByValue, lookedUp } from './explore.js';
+import { dispatch, giveBack, inFlight, travelsAlone } from './dispatch.js';
+import { complete, joined, loaded, servedFromCache } from './complete.js';
+import { failCycles, finishForwarded, rebuilt } from './returned-graphs.js';
+import { failNode } from './failing.js';
+import { emptyState, makeReadyAgain, nodeFor, targetsSettled, type FailurePolicy, type RunState, type TaskNode } from './state.js';
+import type { TaskResult } from './task-result.js';
+import { executorFailure } from './task-failures.js';
 
 const YIELD_EVERY_MS = 10;
 
@@ -56,7 +55,6 @@ export interface EventSink {
   readonly active: boolean;
   emit(event: RunEvent): void;
 }
-
 
 export class RunLoop {
   readonly state: RunState;
@@ -205,13 +203,13 @@ export class RunLoop {
     );
   }
 
-  // ---- running ---------------------------------------------------------------
+  // ---- applying what comes back ------------------------------------------------
 
   #handle(event: LoopEvent): void {
     switch (event.kind) {
       case 'outcomes':
         event.lane.inFlight--;
-        for (const outcome of event.outcomes) this.#complete(event.batch[outcome.id]!, outcome);
+        for (const outcome of event.outcomes) complete(this.#context, event.batch[outcome.id]!, outcome);
         return;
       case 'lane-broken':
         event.lane.inFlight--;
@@ -223,7 +221,7 @@ export class RunLoop {
         return;
       case 'loaded':
         this.#context.pending--;
-        this.#loaded(event.node, event.bytes);
+        loaded(this.#context, event.node, event.bytes);
         return;
       case 'looked-up':
         this.#context.pending--;
@@ -231,7 +229,7 @@ export class RunLoop {
         return;
       case 'joined':
         this.#context.pending--;
-        this.#joined(event.node, event.settlement);
+        joined(this.#context, event.node, event.settlement);
         return;
       case 'explored':
         this.#context.pending--;
@@ -239,7 +237,7 @@ export class RunLoop {
         return;
       case 'reinstated':
         this.#context.pending--;
-        if (event.result) this.#servedFromCache(event.node, event.result);
+        if (event.result) servedFromCache(this.#context, event.node, event.result);
         else forgetStored(this.#context, event.node);
         return;
       case 'retry':
@@ -257,161 +255,6 @@ export class RunLoop {
         return;
       case 'wake':
         return;
-    }
-  }
-
-  #complete(node: TaskNode, outcome: Outcome): void {
-    giveBack(this.#context, node);
-    this.stats.stopped(node);
-    if (!outcome.ok && outcome.error === undefined) {
-      unrun(this.state, node);
-      // After the run has stopped nobody will start it again: let waiters have it.
-      if (this.#context.stopped) settle(this.#context, node, { kind: 'abandoned' });
-      return;
-    }
-    // Only a success says what a call of this function costs: a call that fails at once
-    // (a bad parameter) would make the rest look tiny and pile them into one batch.
-    if (outcome.ok) recordDuration(node.delayed.task.durations, outcome.durationMs);
-    if (!outcome.ok) {
-      const { workerId, durationMs, startedAt } = outcome;
-      const ran = workerId === undefined ? undefined : { workerId, durationMs, startedAt };
-      failNode(this.#context, node, outcome.error, ran);
-      return;
-    }
-    if (outcome.returned) {
-      this.#graphReturned(node, outcome);
-      return;
-    }
-    const { result } = outcome;
-    const store = node.delayed.task.cache ? this.#context.store : undefined;
-    const needsBytes = store !== undefined || node.dependents.some((d) => d.delayed.task.placement.kind !== 'main');
-    if (needsBytes) {
-      try {
-        result.bytes();
-      } catch (error) {
-        failNode(this.#context, node, unstorable(node, error));
-        return;
-      }
-    }
-    if (store && !this.#storeResult(store, node, result, outcome.durationMs, VALUE_ENCODING)) return;
-    this.state.counts.executed++;
-    this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
-    emitIf(this.#context, () => ({
-      type: 'finished',
-      cid: node.delayed.cid,
-      name: node.delayed.task.name,
-      at: Date.now(),
-      durationMs: outcome.durationMs,
-      startedAt: outcome.startedAt,
-      workerId: outcome.workerId,
-      heapUsedBytes: outcome.heapUsedBytes,
-      shared: false,
-    }));
-    finish(this.state, node, result, 'done');
-    settle(this.#context, node, { kind: 'done', result });
-  }
-
-  /**
-   * Store what a task gave (its value, or the graph it returned): false when the node
-   * failed instead (an input file changed while it ran, its output files are missing).
-   */
-  #storeResult(store: Store, node: TaskNode, result: TaskResult, durationMs: number, encoding: RecordEncoding): boolean {
-    const refused = storeResult(store, node, result, durationMs, encoding, this.#context.checks, (n) => valueKeyInRun(this.#context, n));
-    if (refused === undefined) return true;
-    if (refused.retry) failNode(this.#context, node, refused.error);
-    else refuse(this.#context, node, refused.error);
-    return false;
-  }
-
-  // ---- returned graphs ---------------------------------------------------------
-
-  /** The task returned a graph: store it as the task's result, and compute it (graph/returned-graph.ts). */
-  #graphReturned(node: TaskNode, outcome: Extract<Outcome, { returned: object }>): void {
-    const { structure } = outcome.returned;
-    const store = node.delayed.task.cache ? this.#context.store : undefined;
-    // A main-thread graph is described only to be stored; one that calls main-thread functions cannot be, and is not.
-    let description = outcome.returned.description;
-    if (store && structure !== undefined) {
-      const described = describableGraph(structure);
-      description = described && TaskResult.fromValue(described);
-    }
-    if (store && description) {
-      try {
-        description.bytes();
-      } catch (error) {
-        failNode(this.#context, node, unstorable(node, error));
-        return;
-      }
-      if (!this.#storeResult(store, node, description, outcome.durationMs, GRAPH_ENCODING)) return;
-    }
-    this.state.counts.executed++;
-    this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
-    const { durationMs, startedAt, workerId, heapUsedBytes } = outcome;
-    const returned: ReturnedCall = { how: 'done', durationMs, startedAt, workerId, heapUsedBytes };
-    if (structure !== undefined) followReturned(this.#context, node, structure, returned);
-    else rebuild(this.#context, node, description!, returned);
-  }
-
-  #loaded(node: TaskNode, bytes: Uint8Array | undefined): void {
-    if (bytes) {
-      const result = TaskResult.fromBytes(bytes, node.record!.resultCid);
-      if (node.state === 'done' || node.state === 'cached') {
-        restore(this.state, node, result);
-        return;
-      }
-      const reinstate = node.delayed.task.onCacheHit;
-      const outputs = node.record!.outputs;
-      const store = this.#context.store!;
-      if (!reinstate && !outputs) {
-        this.#servedFromCache(node, result);
-        return;
-      }
-      // The task has effects outside its value (files it wrote): put them back first.
-      this.#context.pending++;
-      Promise.resolve()
-        .then(async () => {
-          if (outputs && !(await restoreDeclared(store, outputs))) throw new Error('stored output bytes are missing');
-          await reinstate?.(result.value());
-        })
-        .then(
-          () => this.#context.events.push({ kind: 'reinstated', node, result }),
-          () => this.#context.events.push({ kind: 'reinstated', node, result: undefined }),
-        );
-      return;
-    }
-    forgetStored(this.#context, node);
-  }
-
-  #servedFromCache(node: TaskNode, result: TaskResult): void {
-    // A node found after it expanded was found by its value key.
-    const byValue = node.expanded;
-    this.#context.store?.markUsed?.(byValue ? node.valueKey! : node.delayed.cid);
-    if (byValue && !node.delayed.volatile && this.#context.store) {
-      // Its call CID names this result now (its inputs are what their CIDs say): the next run finds it at once.
-      const lineage = lineageOf(node.delayed);
-      const { byValue: _, ...record } = node.record!;
-      this.#context.store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, result.bytes());
-    }
-    this.state.counts.savedMs += node.record?.durationMs ?? 0;
-    if (node.record?.encoding === GRAPH_ENCODING) {
-      // The task returned a graph: rebuild it, and take its value (as cached) when it has one.
-      rebuild(this.#context, node, result, { how: 'cached', durationMs: node.record.durationMs });
-      return;
-    }
-    this.state.counts.cached++;
-    finish(this.state, node, result, 'cached');
-    settle(this.#context, node, { kind: 'done', result });
-  }
-
-  #joined(node: TaskNode, settlement: Settlement): void {
-    if (settlement.kind === 'done') {
-      emitIf(this.#context, () => ({ type: 'finished', ...about(node), durationMs: 0, shared: true }));
-      finish(this.state, node, settlement.result, 'done');
-    }
-    else if (settlement.kind === 'failed') fail(this.state, node, settlement.error);
-    else {
-      setState(this.state, node, 'waiting');
-      reclassify(this.#context, node);
     }
   }
 
