@@ -20,7 +20,7 @@ import { forgetStored, reclassify, valueKeyInRun } from './explore.js';
 import { fail, finish, restore, setState, unrun, type ReturnedCall, type TaskNode } from './state.js';
 import { TaskResult } from './task-result.js';
 import { storeResult } from './store-result.js';
-import { unstorable } from './task-failures.js';
+import { executorFailure, unstorable } from './task-failures.js';
 
 export function complete(loop: LoopContext, node: TaskNode, outcome: Outcome): void {
   giveBack(loop, node);
@@ -71,6 +71,15 @@ export function complete(loop: LoopContext, node: TaskNode, outcome: Outcome): v
   }));
   finish(loop.state, node, result, 'done');
   settle(loop, node, { kind: 'done', result });
+}
+
+/** The executor itself broke (its `run` rejected; a task's own failure is an outcome): every task of the batch failed this attempt. */
+export function executorBroke(loop: LoopContext, batch: readonly TaskNode[], error: unknown): void {
+  for (const node of batch) {
+    giveBack(loop, node);
+    loop.stats.stopped(node);
+    failNode(loop, node, executorFailure(node, error));
+  }
 }
 
 /**

@@ -168,6 +168,12 @@ export function exploreLater(loop: LoopContext, frontier: TaskNode[], lookInStor
     );
 }
 
+/** The other process that held `node`'s claim let go of it: look again, unless the run is over. */
+export function released(loop: LoopContext, node: TaskNode): void {
+  loop.holders.done(node);
+  if (!loop.stopped && node.state === 'waiting') exploreLater(loop, [node], true);
+}
+
 /** Classify `node` again, without the store, and explore whatever inputs that reveals. */
 export function reclassify(loop: LoopContext, node: TaskNode): void {
   const discovered: TaskNode[] = [];

@@ -1,8 +1,9 @@
 /**
  * What the parts of a run's loop share: the loop (loop.ts) owns the event loop and
  * makes one context a run; exploring (explore.ts), dispatching (dispatch.ts) and
- * completing (complete.ts, returned-graphs.ts, failing.ts) are functions of it.
- * A field that one part alone uses says which.
+ * completing (complete.ts, returned-graphs.ts, failing.ts) are functions of it,
+ * which take it as their first parameter (no closures made per node). A field that
+ * belongs to one part says which: the others go through that part's functions.
  */
 import type { TaskFunction } from '../graph/task-function.js';
 import type { Delayed } from '../graph/delayed.js';
@@ -74,7 +75,7 @@ export interface LoopContext {
   readonly codeChecked: Map<TaskFunction, ((node: TaskNode) => TaskError) | undefined>;
   /** Aborted when the run is: executors stop the tasks they are running. */
   readonly abort: AbortController;
-  /** Made once, for `takeBatch` (dispatch.ts). */
+  /** What `takeBatch` asks of each node, made once rather than a closure per batch (dispatch.ts). */
   readonly travelsAlone: (node: TaskNode) => boolean;
 }
 

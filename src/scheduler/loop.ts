@@ -21,14 +21,12 @@ import { settleFuture } from './futures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
 import { emitIf, type LoopContext, type LoopEvent } from './loop-context.js';
-import { explore, exploreLater, forgetStored, lookUpByValue, lookedUp } from './explore.js';
-import { dispatch, giveBack, inFlight, travelsAlone } from './dispatch.js';
-import { complete, joined, loaded, servedFromCache } from './complete.js';
+import { explore, forgetStored, lookUpByValue, lookedUp, released } from './explore.js';
+import { dispatch, inFlight, travelsAlone } from './dispatch.js';
+import { complete, executorBroke, joined, loaded, servedFromCache } from './complete.js';
 import { failCycles, finishForwarded, rebuilt } from './returned-graphs.js';
-import { failNode } from './failing.js';
 import { emptyState, makeReadyAgain, nodeFor, targetsSettled, type FailurePolicy, type RunState, type TaskNode } from './state.js';
 import type { TaskResult } from './task-result.js';
-import { executorFailure } from './task-failures.js';
 
 const YIELD_EVERY_MS = 10;
 
@@ -213,11 +211,7 @@ export class RunLoop {
         return;
       case 'lane-broken':
         event.lane.inFlight--;
-        for (const node of event.batch) {
-          giveBack(this.#context, node);
-          this.stats.stopped(node);
-          failNode(this.#context, node, executorFailure(node, event.error));
-        }
+        executorBroke(this.#context, event.batch, event.error);
         return;
       case 'loaded':
         this.#context.pending--;
@@ -250,8 +244,7 @@ export class RunLoop {
         return;
       case 'released':
         this.#context.pending--;
-        this.#context.holders.done(event.node);
-        if (!this.#context.stopped && event.node.state === 'waiting') exploreLater(this.#context, [event.node], true);
+        released(this.#context, event.node);
         return;
       case 'wake':
         return;
