@@ -2,39 +2,34 @@
  * The loop of one run: explore the graph from its targets, hand ready tasks to
  * executors, and apply what comes back, until every target has a value or a
  * task has failed. The policy and the state it works on are explained in
- * state.ts; this file does the effects (store, futures table, executors).
+ * state.ts. The effects (store, futures table, executors) are done by the parts
+ * this file wires together around its event loop, each a set of functions of the
+ * run's context (loop-context.ts): exploring (explore.ts), dispatching
+ * (dispatch.ts), and completing (complete.ts, returned-graphs.ts, failing.ts).
  */
-import type { MemographError, TaskError } from '../errors.js';
-import type { TaskFunction } from '../graph/task-function.js';
+import { SparedWork } from './spared-work.js';
+import type { MemographError } from '../errors.js';
 import type { Delayed } from '../graph/delayed.js';
-import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } from '../executors/executor.js';
-import { templateOf } from '../graph/fill-inputs.js';
-import { restoreDeclared } from '../files/declared-outputs.js';
-import { lineageOf } from '../graph/lineage.js';
-import { valueKeyOf } from '../graph/value-key.js';
-import { finalNode } from '../graph/gather.js';
-import { describableGraph, rebuildGraph } from '../graph/graph-description.js';
-import { withoutLineage } from '../store/record-codec.js';
-import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type ResultRecord, type Store } from '../store/store.js';
-import { QUEUED_PER_SLOT, nextIsShort, recordDuration, takeBatch } from './batching.js';
+import type { Executor } from '../executors/executor.js';
+import type { ResolvedRetry } from '../graph/policies.js';
+import type { Resources } from '../graph/resources.js';
+import type { Store } from '../store/store.js';
 import type { RunEvent } from './events.js';
-import { retryDelay, shouldRetry, type ResolvedRetry } from '../graph/policies.js';
 import { ArgumentChecks } from './argument-checks.js';
 import { RunStats } from './run-stats.js';
 import { EventQueue } from './event-queue.js';
-import { claimFuture, pendingFuture, settleFuture, type Settlement } from './futures.js';
-import { NO_NODES, pushReady, emptyState, expand, fail, finish, follow, makeReadyAgain, nodeFor, readyAfterLookup, restore, setState, targetsSettled, unrun, type FailurePolicy, type ReturnedCall, type RunState, type TaskNode } from './state.js';
-import { TaskResult } from './task-result.js';
-import { storeResult } from './store-result.js';
-import { SparedWork } from './spared-work.js';
-import { executorFailure, staleness, taskFailure, unstorable } from './task-failures.js';
+import { settleFuture } from './futures.js';
 import { HolderWaits } from './holder-waits.js';
 import { ResourcePool } from './resource-pool.js';
-import type { Resources } from '../graph/resources.js';
+import { emitIf, type LoopContext, type LoopEvent } from './loop-context.js';
+import { explore, forgetStored, lookUpByValue, lookedUp, released } from './explore.js';
+import { dispatch, inFlight, travelsAlone } from './dispatch.js';
+import { complete, executorBroke, joined, loaded, servedFromCache } from './complete.js';
+import { failCycles, finishForwarded, rebuilt } from './returned-graphs.js';
+import { emptyState, makeReadyAgain, nodeFor, targetsSettled, type FailurePolicy, type RunState, type TaskNode } from './state.js';
+import type { TaskResult } from './task-result.js';
 
 const YIELD_EVERY_MS = 10;
-/** Value-key lookups of fewer nodes than this are made one by one, synchronously. */
-const SYNC_LOOKUPS_BELOW = 32;
 
 export interface LoopOptions {
   /**
@@ -60,68 +55,46 @@ export interface EventSink {
   emit(event: RunEvent): void;
 }
 
-
-type Event =
-  | { readonly kind: 'outcomes'; readonly lane: Lane; readonly batch: TaskNode[]; readonly outcomes: Outcome[] }
-  | { readonly kind: 'lane-broken'; readonly lane: Lane; readonly batch: TaskNode[]; readonly error: unknown }
-  | { readonly kind: 'loaded'; readonly node: TaskNode; readonly bytes: Uint8Array | undefined }
-  | { readonly kind: 'looked-up'; readonly nodes: TaskNode[]; readonly records: (ResultRecord | undefined)[] }
-  | { readonly kind: 'joined'; readonly node: TaskNode; readonly settlement: Settlement }
-  | { readonly kind: 'explored'; readonly error?: unknown }
-  | { readonly kind: 'retry'; readonly node: TaskNode }
-  | { readonly kind: 'reinstated'; readonly node: TaskNode; readonly result: TaskResult | undefined }
-  | { readonly kind: 'released'; readonly node: TaskNode }
-  | { readonly kind: 'rebuilt'; readonly node: TaskNode; readonly returned: ReturnedCall; readonly graph?: Awaited<ReturnType<typeof rebuildGraph>>; readonly error?: unknown }
-  | { readonly kind: 'wake' };
-
-/** An executor with its ready stack and the batches it has in flight. */
-interface Lane {
-  readonly ready: TaskNode[];
-  readonly executor: (node: TaskNode) => Executor;
-  inFlight: number;
-}
-
 export class RunLoop {
   readonly state: RunState;
-  readonly #options: LoopOptions;
-  readonly #events = new EventQueue<Event>();
-  readonly #lanes: Lane[];
-  /** Loads, joins and explorations under way. */
-  #pending = 0;
-  /** Delayed instances already counted as duplicates of another instance with the same CID. */
-  readonly #duplicates = new Set<Delayed<unknown>>();
-  /** Arguments that may have changed since their call was made (see argument-checks.ts). */
-  readonly #checks = new ArgumentChecks();
-  /** Module functions whose code this run checked on disk: undefined if unchanged, else what changed. */
-  readonly #codeChecked = new Map<TaskFunction, ((node: TaskNode) => TaskError) | undefined>();
-  #drained: Promise<void> = Promise.resolve();
-  #stopped = false;
-  #paused = false;
   /** What `Run#status()` reports. */
-  readonly stats = new RunStats();
-  /** What the cache hits spared (RunCounts.savedMs). */
-  readonly #spared = new SparedWork();
-  /** Aborted when the run is: executors stop the tasks they are running. */
-  readonly #abort = new AbortController();
-  /** The cache; `undefined` when caching is off. */
-  #store: Store | undefined;
-  /** What tasks that declare resources may still take. */
-  readonly #resources: ResourcePool;
-  /** Ready nodes whose resources are taken: back on their lane when some are given back. */
-  readonly #parked: TaskNode[] = [];
-  /** Events of the first exploration, sent after the `graph` event. */
-  #held: RunEvent[] | undefined;
-  /** Nodes waiting for other processes that compute them, to say so. */
-  readonly #holders = new HolderWaits();
+  readonly stats: RunStats;
+  /** What the parts of the loop share (loop-context.ts). */
+  readonly #context: LoopContext;
+  #drained: Promise<void> = Promise.resolve();
+  #paused = false;
 
   constructor(options: LoopOptions) {
-    this.#options = options;
-    this.#resources = new ResourcePool(options.resources);
     this.state = emptyState(options.policy);
+    this.stats = new RunStats();
+    const context: LoopContext = {
+      state: this.state,
+      options,
+      events: new EventQueue<LoopEvent>(),
+      stats: this.stats,
+      spared: new SparedWork(),
+      checks: new ArgumentChecks(),
+      store: undefined,
+      pending: 0,
+      stopped: false,
+      held: undefined,
+      duplicates: new Set(),
+      holders: new HolderWaits(),
+      lanes: [
+        { ready: this.state.readyOnWorkers, executor: (node) => options.workers(node.delayed.task.memoryLimitMb), inFlight: 0 },
+        { ready: this.state.readyOnMain, executor: () => options.main, inFlight: 0 },
+      ],
+      resources: new ResourcePool(options.resources),
+      parked: [],
+      codeChecked: new Map(),
+      abort: new AbortController(),
+      travelsAlone: (node) => travelsAlone(context, node),
+    };
+    this.#context = context;
     const sink = options.events;
     if (sink) {
       // Held while the first exploration runs, so that `graph` (which needs its total) comes first.
-      const emit = (event: RunEvent) => (this.#held ? this.#held.push(event) : sink.emit(event));
+      const emit = (event: RunEvent) => (context.held ? context.held.push(event) : sink.emit(event));
       this.state.onTransition = (node, next) => {
         if (!sink.active) return;
         const base = { cid: node.delayed.cid, name: node.delayed.task.name, at: Date.now() };
@@ -132,10 +105,6 @@ export class RunLoop {
         else if (next === 'skipped') emit({ type: 'skipped', ...base });
       };
     }
-    this.#lanes = [
-      { ready: this.state.readyOnWorkers, executor: (node) => options.workers(node.delayed.task.memoryLimitMb), inFlight: 0 },
-      { ready: this.state.readyOnMain, executor: () => options.main, inFlight: 0 },
-    ];
   }
 
   /** Resolves once tasks still running after the run ended have finished and been stored. */
@@ -149,7 +118,7 @@ export class RunLoop {
    * is set) without waiting for running tasks; see `drained`.
    */
   async run(targets: readonly Delayed<unknown>[], store: Store | undefined): Promise<(TaskResult | undefined)[]> {
-    this.#store = store;
+    this.#context.store = store;
     this.state.keepUnstored = store !== undefined;
     const fresh: TaskNode[] = [];
     for (const target of targets) {
@@ -161,26 +130,26 @@ export class RunLoop {
       if (isNew) fresh.push(node);
     }
     try {
-      this.#held = this.#options.events ? [] : undefined;
+      this.#context.held = this.#context.options.events ? [] : undefined;
       try {
-        await this.#explore(fresh, true);
+        await explore(this.#context, fresh, true);
       } finally {
-        const held = this.#held ?? [];
-        this.#held = undefined;
-        this.#emitIf(() => ({ type: 'graph', total: this.state.counts.total, at: Date.now() }));
-        for (const event of held) this.#options.events?.emit(event);
+        const held = this.#context.held ?? [];
+        this.#context.held = undefined;
+        emitIf(this.#context, () => ({ type: 'graph', total: this.state.counts.total, at: Date.now() }));
+        for (const event of held) this.#context.options.events?.emit(event);
       }
       let lastYield = performance.now();
       while (!this.#finished()) {
         // Finishing one may finish the run.
-        if (this.#finishForwarded()) continue;
-        this.#lookUpByValue();
-        this.#dispatch();
-        if (this.#inFlight() === 0 && this.#pending === 0 && !this.#paused) {
-          if (this.#failCycles()) continue;
+        if (finishForwarded(this.#context)) continue;
+        lookUpByValue(this.#context);
+        if (!this.#paused) dispatch(this.#context);
+        if (inFlight(this.#context) === 0 && this.#context.pending === 0 && !this.#paused) {
+          if (failCycles(this.#context)) continue;
           throw new Error('internal: the run has unfinished work but nothing to wait for');
         }
-        this.#handle(await this.#events.next());
+        this.#handle(await this.#context.events.next());
         // Main-thread tasks complete as microtasks; without a pause now and then,
         // timers and I/O (snapshots, store flushes, progress) would wait for the run.
         if (performance.now() - lastYield > YIELD_EVERY_MS) {
@@ -202,7 +171,7 @@ export class RunLoop {
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
-    this.#events.push({ kind: 'wake' });
+    this.#context.events.push({ kind: 'wake' });
   }
 
   get paused(): boolean {
@@ -211,10 +180,10 @@ export class RunLoop {
 
   /** Stop the run: nothing new starts, running tasks are stopped, and `run` returns with `state.error` set. */
   abort(error: MemographError): void {
-    if (this.state.error && this.#abort.signal.aborted) return;
+    if (this.state.error && this.#context.abort.signal.aborted) return;
     this.state.error ??= error;
-    this.#abort.abort(error);
-    this.#events.push({ kind: 'wake' });
+    this.#context.abort.abort(error);
+    this.#context.events.push({ kind: 'wake' });
   }
 
   /**
@@ -227,717 +196,61 @@ export class RunLoop {
     if (!targetsSettled(this.state)) return false;
     if (this.state.policy === 'fail-fast') return true;
     return (
-      this.#inFlight() === 0 &&
-      this.#pending === 0 &&
+      inFlight(this.#context) === 0 &&
+      this.#context.pending === 0 &&
       this.state.unlooked.length === 0 &&
-      this.#lanes.every((lane) => lane.ready.length === 0)
+      this.#context.lanes.every((lane) => lane.ready.length === 0)
     );
   }
 
-  // ---- exploring -------------------------------------------------------------
+  // ---- applying what comes back ------------------------------------------------
 
-  /**
-   * Classify each new node, breadth-first: join a future, load from the store, or
-   * expand into its inputs (which are classified next). Awaits only when the store
-   * cannot answer synchronously.
-   */
-  async #explore(frontier: TaskNode[], lookInStore: boolean): Promise<void> {
-    const store = this.#store;
-    while (frontier.length > 0) {
-      let records: (ResultRecord | undefined)[] | undefined;
-      if (store && lookInStore) {
-        records = store.getRecordSync
-          ? frontier.map((node) => (byCall(node) ? store.getRecordSync!(node.delayed.cid) : undefined))
-          : await store.getRecords(frontier.map((node) => node.delayed.cid));
-      }
-      const next: TaskNode[] = [];
-      const unclaimed: TaskNode[] = [];
-      frontier.forEach((node, i) => this.#classify(node, byCall(node) ? records?.[i] : undefined, next, unclaimed));
-      if (unclaimed.length > 0) await this.#claimOnBoard(unclaimed, next);
-      frontier = next;
-      lookInStore = true;
-    }
-  }
-
-  /**
-   * `unclaimed` collects the nodes to claim on the store's claim board (other processes
-   * share the store) before they are expanded; without a board they are expanded here.
-   */
-  #classify(node: TaskNode, record: ResultRecord | undefined, discovered: TaskNode[], unclaimed: TaskNode[]): void {
-    const cid = node.delayed.cid;
-    // Before the CID is trusted for anything: the cache, the futures table, a run.
-    const changed = node.delayed.watched.length > 0 ? this.#checks.beforeRun(node.delayed) : undefined;
-    if (changed !== undefined) {
-      this.#refuse(node, taskFailure(node, changed, undefined));
-      return;
-    }
-    if (record !== undefined && !isFresh(node, record)) record = undefined;
-    // A node this run already claimed (it waited for another process) is its own future.
-    const future = node.claimed ? undefined : pendingFuture(cid);
-    if (future) {
-      this.state.counts.deduplicated++;
-      setState(this.state, node, 'running');
-      this.#pending++;
-      void future.then((settlement) => this.#events.push({ kind: 'joined', node, settlement }));
-      return;
-    }
-    if (record) {
-      // Lineage serves `memograph explain`, not the run: do not hold it for every cached node.
-      node.record = withoutLineage(record);
-      this.#load(node);
-      return;
-    }
-    if (!node.claimed) {
-      claimFuture(cid);
-      node.claimed = true;
-    }
-    // The board answers by call CID, which does not name a volatile node's result.
-    if (this.#store?.claims && byCall(node)) {
-      unclaimed.push(node);
-      return;
-    }
-    this.#expandClaimed(node, discovered);
-  }
-
-  /**
-   * Ask the claim board about nodes this run would compute: compute the ones no other
-   * process computes, load the ones stored meanwhile, wait for the others' holders.
-   */
-  async #claimOnBoard(nodes: TaskNode[], discovered: TaskNode[]): Promise<void> {
-    const board = this.#store!.claims!;
-    const pending = board.claim(nodes.map((node) => node.delayed.cid));
-    const answers = Array.isArray(pending) ? pending : await pending;
-    nodes.forEach((node, i) => {
-      const answer = answers[i]!;
-      if (this.#stopped) {
-        if (answer.kind === 'mine') board.release([node.delayed.cid]);
-        return;
-      }
-      if (answer.kind === 'mine') {
-        node.boardClaimed = true;
-        this.#expandClaimed(node, discovered);
-      } else if (answer.kind === 'stored' && !isFresh(node, answer.record)) {
-        // Stored, but stale for this function: compute it (without a claim, as nobody else will).
-        this.#expandClaimed(node, discovered);
-      } else if (answer.kind === 'stored') {
-        node.record = withoutLineage(answer.record);
-        this.#load(node);
-      } else {
-        // It stays waiting, as for its inputs; when the holder lets go, look again.
-        this.#pending++;
-        this.#holders.waiting(node, answer.holder);
-        void answer.settled.then(() => this.#events.push({ kind: 'released', node }));
-      }
-    });
-  }
-
-  #expandClaimed(node: TaskNode, discovered: TaskNode[]): void {
-    // Its inputs may return what they returned before though their CIDs changed (their code
-    // did) or they ran again (a volatile node, never trusted by its call CID). Without inputs,
-    // its value key would say no more than its call CID, which missed.
-    node.byValue = this.#store !== undefined && node.delayed.task.cache && node.delayed.links.length > 0;
-    expand(this.state, node, this.#inputsOf(node, discovered));
-    for (const dep of node.deps) {
-      // A result already released by this run is needed again (a cached node turned
-      // out corrupt and its inputs are being recomputed): read it back from the store.
-      if (dep.result === undefined && (dep.state === 'done' || dep.state === 'cached')) this.#load(dep);
-    }
-  }
-
-  /** Distinct input nodes of `node`; new ones are appended to `discovered`. */
-  #inputsOf(node: TaskNode, discovered: TaskNode[]): TaskNode[] {
-    const links = node.delayed.links;
-    if (links.length === 0) return NO_NODES;
-    const deps: TaskNode[] = [];
-    const seen = links.length > 1 ? new Set<TaskNode>() : undefined;
-    for (const link of links) {
-      const instance = link.node as Delayed<unknown>;
-      const { node: dep, isNew } = nodeFor(this.state, instance);
-      if (isNew) discovered.push(dep);
-      else if (dep.delayed !== instance && !this.#duplicates.has(instance)) {
-        this.#duplicates.add(instance);
-        this.state.counts.deduplicated++;
-      }
-      if (seen === undefined) deps.push(dep);
-      else if (!seen.has(dep)) {
-        seen.add(dep);
-        deps.push(dep);
-      }
-    }
-    return deps;
-  }
-
-  #load(node: TaskNode): void {
-    const store = this.#store;
-    if (!store || !node.record) throw new Error(`internal: ${node.delayed} has no stored result to load`);
-    this.#pending++;
-    store.getBytes(node.record.resultCid).then(
-      (bytes) => this.#events.push({ kind: 'loaded', node, bytes }),
-      () => this.#events.push({ kind: 'loaded', node, bytes: undefined }),
-    );
-  }
-
-  #exploreLater(frontier: TaskNode[], lookInStore: boolean, claim: TaskNode[] = []): void {
-    this.#pending++;
-    (claim.length > 0 ? this.#claimOnBoard(claim, frontier) : Promise.resolve())
-      .then(() => this.#explore(frontier, lookInStore))
-      .then(
-        () => this.#events.push({ kind: 'explored' }),
-        (error: unknown) => this.#events.push({ kind: 'explored', error }),
-      );
-  }
-
-  // ---- looking up by value -----------------------------------------------------
-
-  /** Look up the nodes whose inputs just became available by their value keys; those not found run. */
-  #lookUpByValue(): void {
-    const unlooked = this.state.unlooked;
-    if (unlooked.length === 0) return;
-    const nodes = unlooked.splice(0);
-    const store = this.#store!;
-    for (const node of nodes) node.valueKey = this.#valueKeyOf(node);
-    // Many at once are cheaper as one read of them all than as a read each.
-    if (store.getRecordSync && nodes.length < SYNC_LOOKUPS_BELOW) {
-      for (const node of nodes) this.#lookedUp(node, node.valueKey === undefined ? undefined : store.getRecordSync(node.valueKey));
-      return;
-    }
-    const keyed = nodes.filter((node) => node.valueKey !== undefined);
-    for (const node of nodes) if (node.valueKey === undefined) this.#lookedUp(node, undefined);
-    if (keyed.length === 0) return;
-    this.#pending++;
-    store.getRecords(keyed.map((node) => node.valueKey!)).then(
-      (records) => this.#events.push({ kind: 'looked-up', nodes: keyed, records }),
-      () => this.#events.push({ kind: 'looked-up', nodes: keyed, records: [] }),
-    );
-  }
-
-  #lookedUp(node: TaskNode, record: ResultRecord | undefined): void {
-    if (record === undefined) {
-      readyAfterLookup(this.state, node);
-      return;
-    }
-    node.record = withoutLineage(record);
-    this.#load(node);
-  }
-
-  /** `node`'s value key from its inputs' results in this run; undefined when one has none. */
-  #valueKeyOf(node: TaskNode): string | undefined {
-    return valueKeyOf(node.delayed, (input) => {
-      const result = this.state.nodes.get(input.cid)?.result;
-      if (result === undefined) return undefined;
-      try {
-        return result.resultCid();
-      } catch {
-        return undefined; // a main-thread value that cannot be encoded
-      }
-    });
-  }
-
-  // ---- running ---------------------------------------------------------------
-
-  #inFlight(): number {
-    return this.#lanes[0]!.inFlight + this.#lanes[1]!.inFlight;
-  }
-
-  #dispatch(): void {
-    if (this.#paused) return;
-    for (const lane of this.#lanes) {
-      while (lane.ready.length > 0 && !this.state.error) {
-        const top = lane.ready[lane.ready.length - 1]!;
-        const need = top.delayed.task.resources;
-        const verdict = need && this.#resources.verdict(need);
-        if (verdict !== undefined && verdict !== 'ok') {
-          lane.ready.pop();
-          if (verdict === 'busy') this.#parked.push(top);
-          else this.#refuse(top, taskFailure(top, verdict, undefined));
-          continue;
-        }
-        const executor = lane.executor(top);
-        const free = executor.slots - lane.inFlight;
-        const queueable = nextIsShort(lane.ready) && this.#timeoutOf(lane.ready[lane.ready.length - 1]!) === undefined;
-        if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && queueable)) break;
-        const batch = this.#withCurrentCode(lane, takeBatch(lane.ready, Math.max(1, free), lane === this.#lanes[0], this.#travelsAlone));
-        if (batch.length === 0) continue;
-        for (const node of batch) if (node.delayed.task.resources) this.#resources.take(node.delayed.task.resources);
-        const positions = new Map<TaskNode, number>();
-        const tasks = batch.map((node, i) => {
-          positions.set(node, i);
-          return this.#executable(node, i, positions);
-        });
-        lane.inFlight++;
-        const onProgress = this.#options.events?.active ? this.#progressOf(batch) : undefined;
-        executor.run(tasks, this.#abort.signal, onProgress).then(
-          (outcomes) => this.#events.push({ kind: 'outcomes', lane, batch, outcomes }),
-          (error: unknown) => this.#events.push({ kind: 'lane-broken', lane, batch, error }),
-        );
-      }
-    }
-  }
-
-  /**
-   * The batch without tasks whose function is no longer what its identity
-   * describes (checked once per run and function): a module function whose
-   * files changed on disk since this process loaded them fails with
-   * CodeChangedError, as the process would run old code under the new code's
-   * identity; a function whose environment variables changed since `delayed()`
-   * fails with CaptureChangedError, as workers share this process's environment.
-   */
-  #withCurrentCode(lane: Lane, batch: TaskNode[]): TaskNode[] {
-    let stale: TaskNode[] | undefined;
-    for (const node of batch) {
-      const task = node.delayed.task;
-      if (task.placement.kind === 'main') continue; // the inline executor checks its captures, environment included
-      if (!this.#codeChecked.has(task)) this.#codeChecked.set(task, staleness(task));
-      if (this.#codeChecked.get(task) !== undefined) (stale ??= []).push(node);
-    }
-    if (stale === undefined) return batch;
-    const failed = stale;
-    const outcomes = failed.map((node, id): Outcome => {
-      setState(this.state, node, 'running');
-      this.stats.started(node);
-      const error = this.#codeChecked.get(node.delayed.task)!(node);
-      return { id, ok: false, error, durationMs: 0 };
-    });
-    lane.inFlight++;
-    this.#events.push({ kind: 'outcomes', lane, batch: failed, outcomes });
-    return batch.filter((node) => !failed.includes(node));
-  }
-
-  /** `positions`: where the batch's earlier tasks are, for inputs a fused batch computes itself. */
-  #executable(node: TaskNode, index: number, positions: ReadonlyMap<TaskNode, number>): ExecutableTask {
-    setState(this.state, node, 'running');
-    this.stats.started(node);
-    const { delayed } = node;
-    const links = delayed.links;
-    return {
-      id: index,
-      cid: delayed.cid,
-      task: delayed.task,
-      args: templateOf(delayed.args, links.map((link) => link.path)),
-      inputs: links.map((link): TaskInput => {
-        const dep = this.state.nodes.get((link.node as Delayed<unknown>).cid)!;
-        return dep.result ? { path: link.path, result: dep.result } : { path: link.path, fromTask: positions.get(dep)! };
-      }),
-      stored: this.#store !== undefined && delayed.task.cache,
-      timeoutMs: this.#timeoutOf(node),
-    };
-  }
-
-  #handle(event: Event): void {
+  #handle(event: LoopEvent): void {
     switch (event.kind) {
       case 'outcomes':
         event.lane.inFlight--;
-        for (const outcome of event.outcomes) this.#complete(event.batch[outcome.id]!, outcome);
+        for (const outcome of event.outcomes) complete(this.#context, event.batch[outcome.id]!, outcome);
         return;
       case 'lane-broken':
         event.lane.inFlight--;
-        for (const node of event.batch) {
-          this.#giveBack(node);
-          this.stats.stopped(node);
-          this.#failNode(node, executorFailure(node, event.error));
-        }
+        executorBroke(this.#context, event.batch, event.error);
         return;
       case 'loaded':
-        this.#pending--;
-        this.#loaded(event.node, event.bytes);
+        this.#context.pending--;
+        loaded(this.#context, event.node, event.bytes);
         return;
       case 'looked-up':
-        this.#pending--;
-        event.nodes.forEach((node, i) => this.#lookedUp(node, event.records[i]));
+        this.#context.pending--;
+        event.nodes.forEach((node, i) => lookedUp(this.#context, node, event.records[i]));
         return;
       case 'joined':
-        this.#pending--;
-        this.#joined(event.node, event.settlement);
+        this.#context.pending--;
+        joined(this.#context, event.node, event.settlement);
         return;
       case 'explored':
-        this.#pending--;
+        this.#context.pending--;
         if (event.error) throw event.error;
         return;
       case 'reinstated':
-        this.#pending--;
-        if (event.result) this.#servedFromCache(event.node, event.result);
-        else this.#forgetStored(event.node);
+        this.#context.pending--;
+        if (event.result) servedFromCache(this.#context, event.node, event.result);
+        else forgetStored(this.#context, event.node);
         return;
       case 'retry':
-        this.#pending--;
+        this.#context.pending--;
         if (event.node.state === 'waiting' && !this.state.error) makeReadyAgain(this.state, event.node);
         return;
       case 'rebuilt':
-        this.#pending--;
-        this.#rebuilt(event);
+        this.#context.pending--;
+        rebuilt(this.#context, event);
         return;
       case 'released':
-        this.#pending--;
-        this.#holders.done(event.node);
-        if (!this.#stopped && event.node.state === 'waiting') this.#exploreLater([event.node], true);
+        this.#context.pending--;
+        released(this.#context, event.node);
         return;
       case 'wake':
         return;
     }
-  }
-
-  #complete(node: TaskNode, outcome: Outcome): void {
-    this.#giveBack(node);
-    this.stats.stopped(node);
-    if (!outcome.ok && outcome.error === undefined) {
-      unrun(this.state, node);
-      // After the run has stopped nobody will start it again: let waiters have it.
-      if (this.#stopped) this.#settle(node, { kind: 'abandoned' });
-      return;
-    }
-    // Only a success says what a call of this function costs: a call that fails at once
-    // (a bad parameter) would make the rest look tiny and pile them into one batch.
-    if (outcome.ok) recordDuration(node.delayed.task.durations, outcome.durationMs);
-    if (!outcome.ok) {
-      const { workerId, durationMs, startedAt } = outcome;
-      const ran = workerId === undefined ? undefined : { workerId, durationMs, startedAt };
-      this.#failNode(node, outcome.error, ran);
-      return;
-    }
-    if (outcome.returned) {
-      this.#graphReturned(node, outcome);
-      return;
-    }
-    const { result } = outcome;
-    const store = node.delayed.task.cache ? this.#store : undefined;
-    const needsBytes = store !== undefined || node.dependents.some((d) => d.delayed.task.placement.kind !== 'main');
-    if (needsBytes) {
-      try {
-        result.bytes();
-      } catch (error) {
-        this.#failNode(node, unstorable(node, error));
-        return;
-      }
-    }
-    if (store && !this.#storeResult(store, node, result, outcome.durationMs, VALUE_ENCODING)) return;
-    this.state.counts.executed++;
-    this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
-    if (this.#store) this.#ranAnyway(node);
-    this.#emitIf(() => ({
-      type: 'finished',
-      cid: node.delayed.cid,
-      name: node.delayed.task.name,
-      at: Date.now(),
-      durationMs: outcome.durationMs,
-      startedAt: outcome.startedAt,
-      workerId: outcome.workerId,
-      heapUsedBytes: outcome.heapUsedBytes,
-      shared: false,
-    }));
-    finish(this.state, node, result, 'done');
-    this.#settle(node, { kind: 'done', result });
-  }
-
-  /**
-   * Store what a task gave (its value, or the graph it returned): false when the node
-   * failed instead (an input file changed while it ran, its output files are missing).
-   */
-  #storeResult(store: Store, node: TaskNode, result: TaskResult, durationMs: number, encoding: RecordEncoding): boolean {
-    const refused = storeResult(store, node, result, durationMs, encoding, this.#checks, (n) => this.#valueKeyOf(n));
-    if (refused === undefined) return true;
-    if (refused.retry) this.#failNode(node, refused.error);
-    else this.#refuse(node, refused.error);
-    return false;
-  }
-
-  // ---- returned graphs ---------------------------------------------------------
-
-  /** The task returned a graph: store it as the task's result, and compute it (graph/returned-graph.ts). */
-  #graphReturned(node: TaskNode, outcome: Extract<Outcome, { returned: object }>): void {
-    const { structure } = outcome.returned;
-    const store = node.delayed.task.cache ? this.#store : undefined;
-    // A main-thread graph is described only to be stored; one that calls main-thread functions cannot be, and is not.
-    let description = outcome.returned.description;
-    if (store && structure !== undefined) {
-      const described = describableGraph(structure);
-      description = described && TaskResult.fromValue(described);
-    }
-    if (store && description) {
-      try {
-        description.bytes();
-      } catch (error) {
-        this.#failNode(node, unstorable(node, error));
-        return;
-      }
-      if (!this.#storeResult(store, node, description, outcome.durationMs, GRAPH_ENCODING)) return;
-    }
-    this.state.counts.executed++;
-    this.stats.executed(node, outcome.durationMs, outcome.heapUsedBytes);
-    if (this.#store) this.#ranAnyway(node);
-    const { durationMs, startedAt, workerId, heapUsedBytes } = outcome;
-    const returned: ReturnedCall = { how: 'done', durationMs, startedAt, workerId, heapUsedBytes, below: node.record?.below };
-    if (structure !== undefined) this.#follow(node, structure, returned);
-    else this.#rebuild(node, description!, returned);
-  }
-
-  /** Build the nodes of a graph from its description (a worker's, or the store's): imports modules, so it waits. */
-  #rebuild(node: TaskNode, description: TaskResult, returned: ReturnedCall): void {
-    this.#pending++;
-    Promise.resolve()
-      .then(() => rebuildGraph(description.value()))
-      .then(
-        (graph) => this.#events.push({ kind: 'rebuilt', node, returned, graph }),
-        (error: unknown) => this.#events.push({ kind: 'rebuilt', node, returned, error }),
-      );
-  }
-
-  #rebuilt(event: Extract<Event, { kind: 'rebuilt' }>): void {
-    const { node, returned, graph } = event;
-    if (this.#stopped || (node.state !== 'waiting' && node.state !== 'running')) return;
-    if (returned.how === 'cached') {
-      // A stored graph that no longer builds, or takes a file that changed since, is a miss: the task runs again.
-      const stale = graph === undefined || graph.nodes.some((call) => call.watched.length > 0 && this.#checks.beforeRun(call) !== undefined);
-      if (stale) this.#forgetStored(node);
-      else this.#follow(node, graph.structure, returned);
-      return;
-    }
-    if (graph !== undefined) {
-      this.#follow(node, graph.structure, returned);
-      return;
-    }
-    const message = event.error instanceof Error ? event.error.message : String(event.error);
-    this.#refuse(node, taskFailure(node, `the graph it returned cannot be built in the main thread: ${message}`, event.error));
-  }
-
-  /** The node's value is that of the graph its task returned: wait for the graph's final node, exploring it if new. */
-  #follow(node: TaskNode, structure: unknown, returned: ReturnedCall): void {
-    let final: Delayed<unknown>;
-    try {
-      final = finalNode(structure);
-    } catch (error) {
-      this.#refuse(node, taskFailure(node, `the structure it returned cannot be computed: ${(error as Error).message}`, error));
-      return;
-    }
-    const { node: target, isNew } = nodeFor(this.state, final);
-    if (target === node) {
-      this.#refuse(node, taskFailure(node, 'it returned a call of itself, whose value would wait for itself for ever', undefined));
-      return;
-    }
-    if (!isNew && target.result === undefined && (target.state === 'done' || target.state === 'cached') && !target.record) {
-      this.#refuse(node, taskFailure(node, `it returned ${target.delayed}, whose result this run has let go already (it keeps results only with a cache)`, undefined));
-      return;
-    }
-    follow(this.state, node, target, returned);
-    this.#emitIf(() => ({ type: 'expanded', ...this.#about(node), into: target.delayed.cid }));
-    if (isNew) this.#exploreLater([target], true);
-    else if (target.result === undefined && (target.state === 'done' || target.state === 'cached')) this.#load(target);
-  }
-
-  /** Nodes whose returned graph has its value: they take it. False if there were none. */
-  #finishForwarded(): boolean {
-    const forwarded = this.state.forwarded;
-    if (forwarded.length === 0) return false;
-    for (const node of forwarded.splice(0)) {
-      if (node.state !== 'waiting') continue;
-      const final = node.deps[0]!;
-      const result = final.result!;
-      const returned = node.returned!;
-      // Its value is stored as the final node's: that is where to read it again.
-      node.record = final.record;
-      if (returned.how === 'cached') {
-        this.state.counts.cached++;
-        finish(this.state, node, result, 'cached');
-      } else {
-        const { durationMs, startedAt, workerId, heapUsedBytes } = returned;
-        this.#emitIf(() => ({ type: 'finished', ...this.#about(node), durationMs, startedAt, workerId, heapUsedBytes, shared: false }));
-        finish(this.state, node, result, 'done');
-      }
-      this.#settle(node, { kind: 'done', result });
-    }
-    return true;
-  }
-
-  /**
-   * Nothing runs and nothing is awaited, yet the run is not over: only a cycle through
-   * returned graphs does that (a task returned a graph that needs the task's own value).
-   * Those tasks fail; false if there are none.
-   */
-  #failCycles(): boolean {
-    let found = false;
-    for (const node of this.state.nodes.values()) {
-      if (node.returned === undefined || node.state !== 'waiting') continue;
-      found = true;
-      this.#refuse(node, taskFailure(node, `the graph it returned (${node.deps[0]!.delayed}) needs this task's own value: a cycle`, undefined));
-    }
-    return found;
-  }
-
-  /** `ran`: where the failed attempt ran and for how long, when its thread said so. */
-  #failNode(node: TaskNode, error: TaskError, ran?: { workerId: number; durationMs: number; startedAt?: number }): void {
-    node.attempts++;
-    const retry = node.delayed.task.retry ?? this.#options.retry;
-    if (!this.#stopped && shouldRetry(retry, node.attempts, error)) {
-      // Its inputs stay held (it has not finished), so it can simply run again.
-      setState(this.state, node, 'waiting');
-      this.state.counts.retried++;
-      this.#pending++;
-      const delayMs = retryDelay(retry!, node.attempts);
-      this.#emitIf(() => ({ type: 'retried', ...this.#about(node), ...ran, attempt: node.attempts, delayMs, error }));
-      setTimeout(() => this.#events.push({ kind: 'retry', node }), delayMs);
-      return;
-    }
-    this.#emitIf(() => ({ type: 'failed', ...this.#about(node), ...ran, error }));
-    fail(this.state, node, error);
-    this.#settle(node, { kind: 'failed', error });
-  }
-
-  /** Fail without retrying: trying again cannot help (an argument changed since the call was made). */
-  #refuse(node: TaskNode, error: TaskError): void {
-    this.#emitIf(() => ({ type: 'failed', ...this.#about(node), error }));
-    fail(this.state, node, error);
-    this.#settle(node, { kind: 'failed', error });
-  }
-
-  /** Progress the tasks of a batch report, as events (batch ids are positions in the batch). */
-  #progressOf(batch: readonly TaskNode[]): ProgressListener {
-    return (id, fraction, message) => {
-      const node = batch[id];
-      if (node === undefined || node.state !== 'running') return;
-      this.#emitIf(() => ({ type: 'progress', ...this.#about(node), fraction, ...(message === undefined ? {} : { message }) }));
-    };
-  }
-
-  /** Build and send an event only if someone listens: `make` is not called otherwise. */
-  #emitIf(make: () => RunEvent): void {
-    const sink = this.#options.events;
-    if (!sink?.active) return;
-    const event = make();
-    if (this.#held) this.#held.push(event);
-    else sink.emit(event);
-  }
-
-  #about(node: TaskNode): { cid: string; name: string; at: number } {
-    return { cid: node.delayed.cid, name: node.delayed.task.name, at: Date.now() };
-  }
-
-  #timeoutOf(node: TaskNode): number | undefined {
-    return node.delayed.task.timeoutMs ?? this.#options.timeoutMs;
-  }
-
-  /**
-   * A task with a time limit travels alone: stopping it must not stop others. So
-   * does one with a memory limit, which runs on a pool of workers with that limit.
-   */
-  readonly #travelsAlone = (node: TaskNode): boolean =>
-    this.#timeoutOf(node) !== undefined || node.delayed.task.memoryLimitMb !== undefined || node.delayed.task.resources !== undefined;
-
-  /** A task that held resources is over: give them back, and let the parked nodes try again. */
-  #giveBack(node: TaskNode): void {
-    const need = node.delayed.task.resources;
-    if (need === undefined) return;
-    this.#resources.give(need);
-    for (const parked of this.#parked.splice(0)) {
-      pushReady(parked.delayed.task.placement.kind === 'main' ? this.state.readyOnMain : this.state.readyOnWorkers, parked);
-    }
-  }
-
-  #settle(node: TaskNode, settlement: Settlement): void {
-    if (node.boardClaimed) {
-      node.boardClaimed = false;
-      this.#store?.claims?.release([node.delayed.cid]);
-    }
-    if (!node.claimed) return;
-    node.claimed = false;
-    settleFuture(node.delayed.cid, settlement);
-  }
-
-  #loaded(node: TaskNode, bytes: Uint8Array | undefined): void {
-    if (bytes) {
-      const result = TaskResult.fromBytes(bytes, node.record!.resultCid);
-      if (node.state === 'done' || node.state === 'cached') {
-        restore(this.state, node, result);
-        return;
-      }
-      const reinstate = node.delayed.task.onCacheHit;
-      const outputs = node.record!.outputs;
-      const store = this.#store!;
-      if (!reinstate && !outputs) {
-        this.#servedFromCache(node, result);
-        return;
-      }
-      // The task has effects outside its value (files it wrote): put them back first.
-      this.#pending++;
-      Promise.resolve()
-        .then(async () => {
-          if (outputs && !(await restoreDeclared(store, outputs))) throw new Error('stored output bytes are missing');
-          await reinstate?.(result.value());
-        })
-        .then(
-          () => this.#events.push({ kind: 'reinstated', node, result }),
-          () => this.#events.push({ kind: 'reinstated', node, result: undefined }),
-        );
-      return;
-    }
-    this.#forgetStored(node);
-  }
-
-  #servedFromCache(node: TaskNode, result: TaskResult): void {
-    // A node found after it expanded was found by its value key.
-    const byValue = node.expanded;
-    this.#store?.markUsed?.(byValue ? node.valueKey! : node.delayed.cid);
-    if (byValue && !node.delayed.volatile && this.#store) {
-      // Its call CID names this result now (its inputs are what their CIDs say): the next run finds it at once.
-      const lineage = lineageOf(node.delayed);
-      const { byValue: _, ...record } = node.record!;
-      this.#store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, result.bytes());
-    }
-    if (node.record) {
-      this.#spared.served(node.delayed.cid, node.record);
-      this.#countSaved();
-    }
-    if (node.record?.encoding === GRAPH_ENCODING) {
-      // The task returned a graph: rebuild it, and take its value (as cached) when it has one.
-      this.#rebuild(node, result, { how: 'cached', durationMs: node.record.durationMs, below: node.record.below });
-      return;
-    }
-    this.state.counts.cached++;
-    finish(this.state, node, result, 'cached');
-    this.#settle(node, { kind: 'done', result });
-  }
-
-  #ranAnyway(node: TaskNode): void {
-    this.#spared.ran(node.delayed.cid);
-    this.#countSaved();
-  }
-
-  #countSaved(): void {
-    this.state.counts.savedMs = this.#spared.ms;
-    this.state.counts.savedExact = this.#spared.exact;
-  }
-
-  /** The record points at bytes that are missing or corrupt (or effects that cannot be put back): compute. */
-  #forgetStored(node: TaskNode): void {
-    if (node.expanded) {
-      // Found by its value key, with its inputs at hand: run it.
-      if (node.valueKey === undefined || node.state !== 'waiting') throw new Error(`internal: stored result of ${node.delayed} vanished while in use`);
-      void this.#store?.deleteRecord(node.valueKey).catch(() => undefined);
-      node.record = undefined;
-      readyAfterLookup(this.state, node);
-      return;
-    }
-    void this.#store?.deleteRecord(node.delayed.cid).catch(() => undefined);
-    node.record = undefined;
-    this.#reclassify(node);
-  }
-
-  #joined(node: TaskNode, settlement: Settlement): void {
-    if (settlement.kind === 'done') {
-      this.#emitIf(() => ({ type: 'finished', ...this.#about(node), durationMs: 0, shared: true }));
-      finish(this.state, node, settlement.result, 'done');
-    }
-    else if (settlement.kind === 'failed') fail(this.state, node, settlement.error);
-    else {
-      setState(this.state, node, 'waiting');
-      this.#reclassify(node);
-    }
-  }
-
-  /** Classify `node` again, without the store, and explore whatever inputs that reveals. */
-  #reclassify(node: TaskNode): void {
-    const discovered: TaskNode[] = [];
-    const unclaimed: TaskNode[] = [];
-    this.#classify(node, undefined, discovered, unclaimed);
-    if (discovered.length > 0 || unclaimed.length > 0) this.#exploreLater(discovered, true, unclaimed);
   }
 
   // ---- stopping --------------------------------------------------------------
@@ -948,41 +261,25 @@ export class RunLoop {
    * tasks still running are awaited in the background so their results are stored.
    */
   #stop(): void {
-    this.#stopped = true;
+    this.#context.stopped = true;
     for (const node of this.state.nodes.values()) {
       if (node.state !== 'running' && node.boardClaimed) {
         node.boardClaimed = false;
-        this.#store?.claims?.release([node.delayed.cid]);
+        this.#context.store?.claims?.release([node.delayed.cid]);
       }
       if (node.claimed && node.state !== 'running') {
         node.claimed = false;
         settleFuture(node.delayed.cid, { kind: 'abandoned' });
       }
     }
-    this.#holders.stop();
+    this.#context.holders.stop();
     this.#drained = this.#drain();
   }
 
   async #drain(): Promise<void> {
-    while (this.#inFlight() > 0) {
-      const event = await this.#events.next();
+    while (inFlight(this.#context) > 0) {
+      const event = await this.#context.events.next();
       if (event.kind === 'outcomes' || event.kind === 'lane-broken') this.#handle(event);
     }
   }
-}
-
-/** Whether a stored result may be served for `node` (its function's expiresAfterMs and validate); a validate that throws says no. */
-function isFresh(node: TaskNode, record: ResultRecord): boolean {
-  const fresh = node.delayed.task.fresh;
-  if (fresh === undefined) return true;
-  try {
-    return fresh(record);
-  } catch {
-    return false;
-  }
-}
-
-/** Whether the store's record under `node`'s call CID, if any, is its result. */
-function byCall(node: TaskNode): boolean {
-  return node.delayed.task.cache && !node.delayed.volatile;
 }

@@ -17,7 +17,8 @@
  * it is a target; a 100,000-step chain holds one or two results at a time.
  *
  * These functions do no I/O and know nothing of executors, the store or the
- * futures table: the loop (loop.ts) does the effects and calls them.
+ * futures table: the loop does the effects and calls them (loop.ts, and the parts
+ * it wires: explore.ts, dispatch.ts, complete.ts, returned-graphs.ts, failing.ts).
  *
  * A node that must run may still be in the store under its *value key*: its
  * function and its inputs' results (graph/value-key.ts). Such a node (`byValue`)

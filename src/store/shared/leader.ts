@@ -51,7 +51,7 @@ export class Leader implements ClaimBoard {
 
   claim(callCids: readonly string[], again = false): ClaimAnswer[] {
     // No lookup: this process's runs looked in the store in the same synchronous stretch
-    // (loop.ts #explore), and nothing lands in between.
+    // (scheduler/explore.ts, `explore`), and nothing lands in between.
     const answers = this.#table.claim(this.#owner, callCids, undefined, (cid) => this.#settled.wake(cid), again);
     return answers.map((answer, i) => toClaimAnswer(answer, () => this.#settled.for(callCids[i]!)));
   }
