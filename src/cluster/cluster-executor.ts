@@ -71,17 +71,20 @@ export class ClusterExecutor implements Executor {
   }
 
   async #send(message: BatchMessage, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
-    const job = await this.#queue.add('batch', packJob(message, timeoutMs), {
-      removeOnComplete: { age: KEEP_FINISHED_S },
-      removeOnFail: { age: KEEP_FINISHED_S },
-    });
+    // Adding waits for Redis as long as waiting for the reply does: both end when Redis is lost.
     let lost!: (error: Error) => void;
     const gone = new Promise<never>((_, reject) => (lost = reject));
+    gone.catch(() => undefined);
     this.#waiting.add(lost);
-    const finished = Promise.race([job.waitUntilFinished(this.#events) as Promise<string>, gone]);
     let onAbort: (() => void) | undefined;
     const aborted = signal && new Promise<Delivery>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve({ kind: 'aborted' })), { once: true }));
     try {
+      const added = this.#queue.add('batch', packJob(message, timeoutMs), {
+        removeOnComplete: { age: KEEP_FINISHED_S },
+        removeOnFail: { age: KEEP_FINISHED_S },
+      });
+      const job = await Promise.race([added, gone]);
+      const finished = Promise.race([job.waitUntilFinished(this.#events) as Promise<string>, gone]);
       const reply = finished.then(unpackDelivery);
       return await (aborted ? Promise.race([reply, aborted]) : reply);
     } catch (error) {
@@ -95,7 +98,10 @@ export class ClusterExecutor implements Executor {
   }
 
   #start(): Promise<unknown> {
-    this.#ready ??= Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady(), this.#countSlots()]).catch((error: unknown) => {
+    this.#ready ??= Promise.race([
+      Promise.all([this.#queue.waitUntilReady(), this.#events.waitUntilReady(), this.#countSlots()]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${LOST_AFTER_MS / 1000} s`)), LOST_AFTER_MS).unref()),
+    ]).catch((error: unknown) => {
       this.#ready = undefined;
       throw new MemographError('MEMOGRAPH_STORE_FAILED', `Cannot reach the cluster's Redis at ${this.#shown}: ${(error as Error).message}`, { cause: error });
     });
