@@ -160,9 +160,9 @@ export class CodeChangedError extends TaskError {
   /** The changed file, as given to the analysis (project-relative or absolute). */
   readonly file: string;
 
-  constructor(failure: { taskName: string; cid?: string; file: string; detail?: string }, options?: { cause?: unknown }) {
+  constructor(failure: { taskName: string; cid?: string; file: string; detail?: string; advice?: string }, options?: { cause?: unknown }) {
     const what = failure.detail ?? 'changed after this process loaded it, and the process still runs the old code';
-    const originalMessage = `${failure.file} ${what}. Restart the process to run the new code`;
+    const originalMessage = `${failure.file} ${what}. ${failure.advice ?? 'Restart the process to run the new code'}`;
     super({ taskName: failure.taskName, cid: failure.cid ?? '', originalMessage }, { ...options, code: 'MEMOGRAPH_CODE_CHANGED' });
     this.file = failure.file;
     if (!failure.cid) this.message = `Function "${failure.taskName}" cannot be identified: ${originalMessage}`;

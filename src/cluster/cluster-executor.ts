@@ -8,7 +8,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MemographError } from '../errors.js';
-import { notRun, outcomesOf, refuseUnsendable, toMessage, type Delivery } from '../executors/batch-codec.js';
+import { notRun, outcomesOf, refuseUnsendable, toMessage, type CodeChangeWords, type Delivery } from '../executors/batch-codec.js';
 import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
 import type { BatchMessage } from '../executors/protocol.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueConnection } from './cluster-names.js';
@@ -19,6 +19,11 @@ import { liveWorkers } from './worker-registry.js';
 const SLOTS_REFRESH_MS = 1_000;
 /** Slots assumed before any worker is seen: batches wait in the queue until one starts. */
 const SLOTS_BEFORE_ANY = 2;
+/** Said of a module whose file a worker's machine holds other code in. */
+const CHANGED_ON_WORKER: CodeChangeWords = {
+  detail: "differs on the worker's machine: the worker imported other code at this path than the one this process identified",
+  advice: 'Every worker needs the same code at the same path: update its checkout (or restart this process, if its copy is the stale one)',
+};
 /** A Redis that has not answered for this long is lost: the batches waiting on it fail the run. */
 const LOST_AFTER_MS = 10_000;
 /** Finished jobs kept this long for their replies, then dropped (Redis must not grow with every batch ever run). */
@@ -67,7 +72,7 @@ export class ClusterExecutor implements Executor {
     }
     const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
     const delivery = await this.#send(message, timeoutMs, signal);
-    return outcomesOf(tasks, delivery, timeoutMs, (task) => this.run([task], signal));
+    return outcomesOf(tasks, delivery, timeoutMs, (task) => this.run([task], signal), CHANGED_ON_WORKER);
   }
 
   async #send(message: BatchMessage, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Delivery> {

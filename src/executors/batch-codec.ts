@@ -119,7 +119,14 @@ function functionRef(task: TaskFunction, sources: Record<string, string>): Funct
   return { kind: 'source', key: task.key, name: task.fn.name || functionNameOf(task), ...(placement.origin ? { origin: placement.origin } : {}) };
 }
 
-export function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome: BatchOutcome): Outcome[] {
+/** What a CodeChangedError from a thread says happened to the file, and what to do. */
+export interface CodeChangeWords {
+  readonly detail: string;
+  readonly advice?: string;
+}
+const CHANGED_HERE: CodeChangeWords = { detail: 'changed on disk: the worker thread imported other code than the one this process identified' };
+
+export function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, outcome: BatchOutcome, changed = CHANGED_HERE): Outcome[] {
   const { results, threadId: workerId, heapUsedBytes } = reply;
   const failures = new Map(outcome.failures.map((failure) => [failure.index, failure]));
   let offset = 0;
@@ -141,7 +148,7 @@ export function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, 
         taskName: task.task.name,
         cid: task.cid,
         file: failure.file,
-        detail: 'changed on disk: the worker thread imported other code than the one this process identified',
+        ...changed,
       });
       return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
     }
@@ -207,10 +214,11 @@ export function outcomesOf(
   delivery: Delivery,
   timeoutMs: number | undefined,
   alone: (task: ExecutableTask) => Promise<Outcome[]>,
+  changed?: CodeChangeWords,
 ): Outcome[] | Promise<Outcome[]> {
   switch (delivery.kind) {
     case 'reply':
-      return toOutcomes(tasks, delivery.reply, unpackValue(delivery.reply.outcome) as BatchOutcome);
+      return toOutcomes(tasks, delivery.reply, unpackValue(delivery.reply.outcome) as BatchOutcome, changed);
     case 'aborted':
       return tasks.map(notRun);
     case 'timeout':

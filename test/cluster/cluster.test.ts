@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
@@ -20,6 +20,7 @@ const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 let redis: TestRedis;
 let databases = 0;
 const workers: ChildProcess[] = [];
+const dirs: { remove: () => void }[] = [];
 
 beforeAll(async () => {
   if (haveRedis) redis = await startRedis();
@@ -30,6 +31,7 @@ afterEach(async () => {
 afterAll(async () => {
   await redis?.stop();
   dir.remove();
+  for (const made of dirs) made.remove();
 });
 
 /** A fresh database for each test: its own queue, store and worker list. */
@@ -122,6 +124,27 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     expect(runners(log).has(survivor.pid!)).toBe(true);
   });
 
+  it('a worker frozen past its lock loses its batches; when it wakes, its late replies change nothing', async () => {
+    const url = freshUrl();
+    const frozen = await startWorker(url, 2, 1500);
+    const log = join(dir.path, 'frozen.log');
+    const coordinator = start(`cluster:${url}`, log, 0, 16, 300);
+    await waitFor(() => executions(log).size >= 2, 'the first worker to run two leaves');
+    frozen.kill('SIGSTOP');
+    const other = await startWorker(url, 2, 1500);
+    const result = await coordinator.done;
+    frozen.kill('SIGCONT');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report!.reports[0]!.value).toBe(sumOfSquares(0, 16));
+    expect(runners(log).has(other.pid!)).toBe(true);
+    // Woken, it may finish what it had begun; a second coordinator still finds every result as stored.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const again = await start(`cluster:${url}`, log, 0, 16, 300).done;
+    expect(again.report!.reports[0]!.value).toBe(sumOfSquares(0, 16));
+    expect(again.report!.reports[0]!.counts).toMatchObject({ executed: 0, cached: 1 });
+    expect([...executions(log).values()].every((count) => count <= 2), JSON.stringify([...executions(log)])).toBe(true);
+  });
+
   it('a task that kills its thread fails alone, and the others of its batch are computed', async () => {
     const url = freshUrl();
     await startWorker(url);
@@ -146,6 +169,44 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     await stopWorker(worker);
     expect(worker.signalCode).toBeNull();
     await own.stop();
+  });
+
+  it('a module function whose file differs on the worker\'s machine fails, naming the file; the same file runs', async () => {
+    // The worker gets a mount namespace of its own, where another file is bound over the module: its "machine" has other code at that path.
+    const probe = await exec('unshare', ['--mount', '--propagation', 'private', 'true']).then(() => true, () => false);
+    if (!probe) {
+      console.warn('unshare --mount is not allowed here: the test of a module that differs on a worker is skipped');
+      return;
+    }
+    const url = freshUrl();
+    const modules = tempDir('memograph-cluster-module-');
+    dirs.push(modules);
+    const index = new URL('../../src/index.ts', import.meta.url).pathname;
+    const source = (factor: number) => `import { delayed } from '${index}';\nexport function tripled(x: number): number {\n  return x * ${factor};\n}\nexport const triple = delayed(tripled, { module: import.meta.url });\n`;
+    const file = join(modules.path, 'tasks.ts');
+    writeFileSync(join(modules.path, 'package.json'), '{ "type": "module" }');
+    writeFileSync(file, source(3));
+    writeFileSync(join(modules.path, 'other.ts'), source(4));
+    const coordinator = new URL('../fixtures/cluster-module-coordinator.ts', import.meta.url).pathname;
+
+    const same = await startWorker(url);
+    const agreed = JSON.parse((await exec(process.execPath, ['--import', 'tsx', coordinator, file, url])).stdout) as { values: number[]; failures: unknown[] };
+    expect(agreed).toEqual({ values: [3, 6], failures: [] });
+    await stopWorker(same);
+
+    const url2 = freshUrl();
+    const bound = `mount --bind ${join(modules.path, 'other.ts')} ${file} && exec ${process.execPath} --import tsx ${cli} worker --redis '${url2}' --concurrency 1 --lock-ms 1500`;
+    const elsewhere = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', bound], { stdio: ['ignore', 'pipe', 'pipe'] });
+    workers.push(elsewhere);
+    let said = '';
+    elsewhere.stderr!.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
+    await waitFor(() => said.includes('taking batches from'), 'the worker with other code to start', () => said);
+    const refused = JSON.parse((await exec(process.execPath, ['--import', 'tsx', coordinator, file, url2])).stdout) as { values: unknown[]; failures: { code: string; message: string }[] };
+    expect(refused.failures).toHaveLength(2);
+    for (const failure of refused.failures) {
+      expect(failure.code).toBe('MEMOGRAPH_CODE_CHANGED');
+      expect(failure.message).toContain(`${file} differs on the worker's machine`);
+    }
   });
 
   it('a worker refuses a Redis on another machine without a password, and says why', async () => {
