@@ -23,10 +23,12 @@ export interface TestRedis {
   kill(): Promise<void>;
 }
 
-export async function startRedis(options: { password?: string } = {}): Promise<TestRedis> {
+/** `tcp`: also listen on this address and port (a test that gives "machines" network namespaces of their own). */
+export async function startRedis(options: { password?: string; tcp?: { host: string; port: number } } = {}): Promise<TestRedis> {
   const dir = tempDir('memograph-redis-');
   const socket = join(dir.path, 'redis.sock');
-  const args = ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir.path];
+  const listen = options.tcp ? ['--port', String(options.tcp.port), '--bind', options.tcp.host, '--protected-mode', 'no'] : ['--port', '0'];
+  const args = [...listen, '--unixsocket', socket, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir.path];
   args.push('--maxmemory-policy', 'noeviction');
   if (options.password) args.push('--requirepass', options.password);
   const child: ChildProcess = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
