@@ -24,6 +24,8 @@ const CHANGED_ON_WORKER: CodeChangeWords = {
   detail: "differs on the worker's machine: the worker imported other code at this path than the one this process identified",
   advice: 'Every worker needs the same code at the same path: update its checkout (or restart this process, if its copy is the stale one)',
 };
+/** Remote threads are numbered from here, clear of this machine's own thread ids. */
+const REMOTE_THREADS_FROM = 10_000;
 /** A Redis that has not answered for this long is lost: the batches waiting on it fail the run. */
 const LOST_AFTER_MS = 10_000;
 /** Finished jobs kept this long for their replies, then dropped (Redis must not grow with every batch ever run). */
@@ -40,6 +42,8 @@ export class ClusterExecutor implements Executor {
   #nextBatchId = 0;
   /** Since when counting the slots has failed; undefined while Redis answers. */
   #failingSince: number | undefined;
+  /** A number for each (worker, thread) pair that replied. */
+  readonly #threads = new Map<string, number>();
   /** Batches waiting for a reply: told when Redis is lost. */
   readonly #waiting = new Set<(error: Error) => void>();
 
@@ -90,7 +94,7 @@ export class ClusterExecutor implements Executor {
       });
       const job = await Promise.race([added, gone]);
       const finished = Promise.race([job.waitUntilFinished(this.#events) as Promise<string>, gone]);
-      const reply = finished.then(unpackDelivery);
+      const reply = finished.then((text) => this.#numbered(unpackDelivery(text)));
       return await (aborted ? Promise.race([reply, aborted]) : reply);
     } catch (error) {
       if (error instanceof MemographError) throw error; // Redis is lost: the run fails, naming it
@@ -100,6 +104,18 @@ export class ClusterExecutor implements Executor {
       this.#waiting.delete(lost);
       if (onAbort) signal!.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * A reply whose thread is named as this process names threads: thread ids repeat from
+   * machine to machine, so each (worker, thread) pair gets a number of its own.
+   */
+  #numbered({ delivery, by }: { delivery: Delivery; by: string }): Delivery {
+    if (delivery.kind !== 'reply') return delivery;
+    const key = `${by}:${delivery.reply.threadId}`;
+    let number = this.#threads.get(key);
+    if (number === undefined) this.#threads.set(key, (number = REMOTE_THREADS_FROM + this.#threads.size));
+    return { kind: 'reply', reply: { ...delivery.reply, threadId: number } };
   }
 
   #start(): Promise<unknown> {

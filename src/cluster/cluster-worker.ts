@@ -80,7 +80,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       const delivery = await pool.runMessage(message, timeoutMs);
       me.batches++;
       me.busyMs += performance.now() - started;
-      return packDelivery(delivery);
+      return packDelivery(delivery, me.id);
     },
     { connection, prefix: QUEUE_PREFIX, concurrency: options.slots, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
   );

@@ -34,21 +34,22 @@ interface CrashShape {
   readonly code?: string;
 }
 
-export function packDelivery(delivery: Delivery): string {
+/** `by`: the worker that ran it (its id), so that threads of different machines are told apart. */
+export function packDelivery(delivery: Delivery, by: string): string {
   const plain =
     delivery.kind === 'crashed'
       ? { kind: 'crashed', crash: crashShape(delivery.crash) }
       : delivery;
-  return Buffer.from(packr.pack(plain)).toString('base64');
+  return Buffer.from(packr.pack({ ...plain, by })).toString('base64');
 }
 
-export function unpackDelivery(text: string): Delivery {
-  const delivery = packr.unpack(Buffer.from(text, 'base64')) as Delivery;
-  if (delivery.kind === 'reply') return { kind: 'reply', reply: { ...delivery.reply, outcome: own(delivery.reply.outcome), results: own(delivery.reply.results) } };
-  if (delivery.kind !== 'crashed') return delivery;
+export function unpackDelivery(text: string): { delivery: Delivery; by: string } {
+  const { by, ...delivery } = packr.unpack(Buffer.from(text, 'base64')) as Delivery & { by: string };
+  if (delivery.kind === 'reply') return { by, delivery: { kind: 'reply', reply: { ...delivery.reply, outcome: own(delivery.reply.outcome), results: own(delivery.reply.results) } } };
+  if (delivery.kind !== 'crashed') return { by, delivery };
   const { name, message, code } = delivery.crash as CrashShape;
   const crash = Object.assign(new Error(message), { name }, code === undefined ? {} : { code });
-  return { kind: 'crashed', crash };
+  return { by, delivery: { kind: 'crashed', crash } };
 }
 
 function crashShape(crash: unknown): CrashShape {

@@ -173,14 +173,16 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
 
   it('a module function whose file differs on the worker\'s machine fails, naming the file; the same file runs', async () => {
     // The worker gets a mount namespace of its own, where another file is bound over the module: its "machine" has other code at that path.
-    const probe = await exec('unshare', ['--mount', '--propagation', 'private', 'true']).then(() => true, () => false);
-    if (!probe) {
-      console.warn('unshare --mount is not allowed here: the test of a module that differs on a worker is skipped');
+    const modules = tempDir('memograph-cluster-module-');
+    dirs.push(modules);
+    writeFileSync(join(modules.path, 'a'), 'a');
+    writeFileSync(join(modules.path, 'b'), 'b');
+    const probe = `mount --bind ${join(modules.path, 'a')} ${join(modules.path, 'b')}`;
+    if (!(await exec('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', probe]).then(() => true, () => false))) {
+      console.warn('unshare --mount with a bind mount is not allowed here (it needs root): the test of a module that differs on a worker is skipped');
       return;
     }
     const url = freshUrl();
-    const modules = tempDir('memograph-cluster-module-');
-    dirs.push(modules);
     const index = new URL('../../src/index.ts', import.meta.url).pathname;
     const source = (factor: number) => `import { delayed } from '${index}';\nexport function tripled(x: number): number {\n  return x * ${factor};\n}\nexport const triple = delayed(tripled, { module: import.meta.url });\n`;
     const file = join(modules.path, 'tasks.ts');
