@@ -5,8 +5,9 @@
  * another machine's threads.
  */
 import { errorFrom } from './error-shape.js';
-import { CodeChangedError, LateTaskError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
+import { CaptureChangedError, CodeChangedError, LateTaskError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { closureOf } from '../identity/stale-code.js';
+import { environmentEntries } from '../identity/environment.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import { encoderModules } from '../hash/type-registry.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
@@ -109,14 +110,16 @@ export async function refuseUnsendable(
 function functionRef(task: TaskFunction, sources: Record<string, string>): FunctionRef {
   const placement = task.placement;
   if (placement.kind === 'main') throw new Error(`internal: main-thread task ${task.name} sent to a worker`);
+  const seen = environmentEntries(task.identity.code);
+  const env = seen.length > 0 ? { env: seen } : {};
   if (placement.kind === 'module') {
     const closure = closureOf(task.identity.code);
-    return { kind: 'module', url: placement.url, exportName: placement.exportName, ...(closure ? { closure } : {}) };
+    return { kind: 'module', url: placement.url, exportName: placement.exportName, ...(closure ? { closure } : {}), ...env };
   }
   sources[task.key] = placement.expression;
   // The name the function has here, so that one that reads its own name sees the same on a worker; an
   // anonymous one (which cannot name itself) is shown in stack frames by its function's name.
-  return { kind: 'source', key: task.key, name: task.fn.name || functionNameOf(task), ...(placement.origin ? { origin: placement.origin } : {}) };
+  return { kind: 'source', key: task.key, name: task.fn.name || functionNameOf(task), ...(placement.origin ? { origin: placement.origin } : {}), ...env };
 }
 
 /** What a CodeChangedError from a thread says happened to the file, and what to do. */
@@ -151,6 +154,10 @@ export function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, 
         ...changed,
       });
       return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
+    }
+    if (failure.code === 'MEMOGRAPH_CAPTURE_CHANGED' && failure.variable !== undefined) {
+      const originalMessage = `${failure.message}; it did not run, since its address describes the value its identity was built with`;
+      return { id: task.id, ok: false, error: new CaptureChangedError({ taskName: task.task.name, cid: task.cid, originalMessage }), durationMs, startedAt, workerId };
     }
     if (failure.code === 'MEMOGRAPH_LATE_ERROR') {
       const originalMessage = `it left an ${failure.late ?? 'uncaught exception'} on worker thread ${workerId} (thrown outside its call, e.g. from a timer): ${failure.message}`;

@@ -16,8 +16,16 @@ import type { Path } from '../graph/fill-inputs.js';
 
 export type { Path };
 
-/** How a worker finds a task's function. */
-export type FunctionRef =
+/**
+ * The environment variables a function's identity names, each with the hash of its value
+ * (identity/environment.ts) as the main thread saw it. A thread of this process shares
+ * its environment; a worker on another machine has its own, which must say the same, or
+ * the task would compute with values its address does not describe.
+ */
+export type EnvironmentSeen = readonly (readonly [name: string, hash: string])[];
+
+/** How a worker finds a task's function (`env`: see EnvironmentSeen, absent when it names none). */
+export type FunctionRef = (
   /** Self-contained source, compiled once per worker and cached by `key`. */
   | {
       readonly kind: 'source';
@@ -41,7 +49,8 @@ export type FunctionRef =
        * imported other code than the function's identity names.
        */
       readonly closure?: { readonly digest: string; readonly files: readonly (readonly [string, string])[] };
-    };
+    }
+) & { readonly env?: EnvironmentSeen };
 
 /** The tasks of a batch, column by column; task `i` is the i-th entry of each per-task column. */
 export interface BatchPayload {
@@ -104,6 +113,8 @@ export interface FailureReport {
   readonly code?: string;
   /** For MEMOGRAPH_CODE_CHANGED: the changed file. */
   readonly file?: string;
+  /** For MEMOGRAPH_CAPTURE_CHANGED: the environment variable whose value differs. */
+  readonly variable?: string;
   /** For MEMOGRAPH_LATE_ERROR: what surfaced outside the call ('uncaught exception', 'unhandled rejection'). */
   readonly late?: string;
   /** The thrown Error whole (class name, fields, causes), to be rebuilt as the TaskError's cause. */

@@ -17,6 +17,7 @@ import { joinBytes } from './join-bytes.js';
 import { asTask, beginBatch, endBatch, type LateError } from './late-errors.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
 import { withoutWorkerFrames } from './task-frames.js';
+import { differingVariable } from '../identity/environment.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -62,6 +63,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
   const startedAtMs: number[] = [];
   const resultCids: (string | null)[] | null = batch.hashResults ? [] : null;
   const failures: FailureReport[] = [];
+  const environmentChecked = new Map<number, string | undefined>();
   const graphs: number[] = [];
   // Encoded results of this batch's tasks, for fused tasks that take them. Each
   // consumer decodes its own copy, as it would have without fusion, so one task
@@ -81,7 +83,9 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
       continue;
     }
     try {
-      let fn = resolveFunction(payload.functions[payload.functionOf[index]!]!, batch.sources);
+      const functionIndex = payload.functionOf[index]!;
+      checkEnvironment(payload.functions[functionIndex]!, functionIndex, environmentChecked);
+      let fn = resolveFunction(payload.functions[functionIndex]!, batch.sources);
       if (fn instanceof Promise) fn = await fn;
       const args = payload.args[index]!;
       for (; input < inputsEnd; input++) {
@@ -203,6 +207,7 @@ function encodeResult(value: unknown, index: number, graphs: number[]): Uint8Arr
 
 function report(index: number, error: unknown): FailureReport {
   if (error instanceof CodeChanged) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file };
+  if (error instanceof EnvironmentDiffers) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CAPTURE_CHANGED', variable: error.variable };
   if (error instanceof Error) {
     const stack = withoutWorkerFrames(error.stack);
     const shape = shapeOf(error);
@@ -259,6 +264,25 @@ function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): An
     verified.set(ref.url, closure.digest);
     return loaded;
   });
+}
+
+class EnvironmentDiffers extends Error {
+  constructor(readonly variable: string) {
+    super(`environment variable ${variable} has another value in this worker than the one the function's identity was built with`);
+    this.name = 'CaptureChangedError';
+  }
+}
+
+/**
+ * A function's environment variables against the values its identity was built with:
+ * checked once per function per batch (`checked`: function index → the differing
+ * variable, or undefined), since a worker on another machine has an environment of its own.
+ */
+function checkEnvironment(ref: FunctionRef, functionIndex: number, checked: Map<number, string | undefined>): void {
+  if (ref.env === undefined) return;
+  let differs = checked.get(functionIndex);
+  if (!checked.has(functionIndex)) checked.set(functionIndex, (differs = differingVariable(ref.env)));
+  if (differs !== undefined) throw new EnvironmentDiffers(differs);
 }
 
 /** Module URL → digest of the closure last found as the main thread saw it. */

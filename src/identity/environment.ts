@@ -18,8 +18,24 @@ export function environmentHash(name: string): string {
  * the call's address still described the old value.
  */
 export function changedEnvironment(manifest: CodeManifest | undefined): string | undefined {
-  for (const [kind, , name, hash] of manifest?.entries ?? []) {
-    if (kind === 'env' && environmentHash(name) !== hash) return name;
+  return differingVariable(environmentEntries(manifest));
+}
+
+const seen = new WeakMap<CodeManifest, readonly (readonly [string, string])[]>();
+
+/** The environment variables `manifest` names, with their hashes (worked out once per manifest). */
+export function environmentEntries(manifest: CodeManifest | undefined): readonly (readonly [string, string])[] {
+  if (!manifest) return [];
+  let entries = seen.get(manifest);
+  if (!entries) {
+    entries = manifest.entries.filter(([kind]) => kind === 'env').map(([, , name, hash]) => [name, hash] as const);
+    seen.set(manifest, entries);
   }
+  return entries;
+}
+
+/** The first of `entries` whose value here differs from the hash given, or undefined. */
+export function differingVariable(entries: readonly (readonly [string, string])[]): string | undefined {
+  for (const [name, hash] of entries) if (environmentHash(name) !== hash) return name;
   return undefined;
 }

@@ -40,9 +40,10 @@ function freshUrl(): string {
 }
 
 /** `memograph worker` on `url`, once it says it takes batches. */
-async function startWorker(url: string, slots = 2, lockMs = 1500): Promise<ChildProcess> {
+async function startWorker(url: string, slots = 2, lockMs = 1500, env: Record<string, string> = {}): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'worker', '--redis', url, '--concurrency', String(slots), '--lock-ms', String(lockMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   workers.push(child);
   let said = '';
@@ -209,6 +210,26 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
       expect(failure.code).toBe('MEMOGRAPH_CODE_CHANGED');
       expect(failure.message).toContain(`${file} differs on the worker's machine`);
     }
+  });
+
+  it('a task whose environment variable has another value on the worker fails there instead of computing under the wrong address', async () => {
+    const script = new URL('../fixtures/cluster-env.ts', import.meta.url).pathname;
+    const coordinate = async (url: string) =>
+      JSON.parse((await exec(process.execPath, ['--import', 'tsx', script, url], { env: { ...process.env, MEMOGRAPH_TEST_SETTING: 'here' } })).stdout) as {
+        values: unknown[];
+        failures: { code: string; message: string }[];
+      };
+    const same = freshUrl();
+    const agreeing = await startWorker(same, 1, 1500, { MEMOGRAPH_TEST_SETTING: 'here' });
+    expect(await coordinate(same)).toEqual({ values: ['seen: here'], failures: [] });
+    await stopWorker(agreeing);
+
+    const other = freshUrl();
+    await startWorker(other, 1, 1500, { MEMOGRAPH_TEST_SETTING: 'there' });
+    const refused = await coordinate(other);
+    expect(refused.failures).toEqual([
+      { code: 'MEMOGRAPH_CAPTURE_CHANGED', message: expect.stringMatching(/environment variable MEMOGRAPH_TEST_SETTING has another value in this worker/) },
+    ]);
   });
 
   it('a worker refuses a Redis on another machine without a password, and says why', async () => {
