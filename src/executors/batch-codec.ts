@@ -8,6 +8,7 @@ import { errorFrom } from './error-shape.js';
 import { CaptureChangedError, CodeChangedError, LateTaskError, ResourceLimitError, TaskError, TimeoutError, WorkerCrashedError } from '../errors.js';
 import { closureOf } from '../identity/stale-code.js';
 import { environmentEntries } from '../identity/environment.js';
+import { packageEntries } from '../identity/packages.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import { encoderModules } from '../hash/type-registry.js';
 import { packValue, unpackValue } from '../store/value-codec.js';
@@ -114,7 +115,15 @@ function functionRef(task: TaskFunction, sources: Record<string, string>): Funct
   const env = seen.length > 0 ? { env: seen } : {};
   if (placement.kind === 'module') {
     const closure = closureOf(task.identity.code);
-    return { kind: 'module', url: placement.url, exportName: placement.exportName, ...(closure ? { closure } : {}), ...env };
+    const packages = packageEntries(task.identity.code);
+    return {
+      kind: 'module',
+      url: placement.url,
+      exportName: placement.exportName,
+      ...(closure ? { closure } : {}),
+      ...(packages.length > 0 ? { packages } : {}),
+      ...env,
+    };
   }
   sources[task.key] = placement.expression;
   // The name the function has here, so that one that reads its own name sees the same on a worker; an
@@ -152,6 +161,7 @@ export function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, 
         cid: task.cid,
         file: failure.file,
         ...changed,
+        ...(failure.detail !== undefined && { detail: failure.detail }),
       });
       return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
     }

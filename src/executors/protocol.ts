@@ -24,6 +24,13 @@ export type { Path };
  */
 export type EnvironmentSeen = readonly (readonly [name: string, hash: string])[];
 
+/**
+ * The packages a module function's identity names, each with the version it was identified
+ * with: the worker checks the version it finds from the module's directory, since a
+ * thread (or another machine) may import another install than the one identified.
+ */
+export type PackagesSeen = readonly (readonly [name: string, version: string])[];
+
 /** How a worker finds a task's function (`env`: see EnvironmentSeen, absent when it names none). */
 export type FunctionRef = (
   /** Self-contained source, compiled once per worker and cached by `key`. */
@@ -49,6 +56,7 @@ export type FunctionRef = (
        * imported other code than the function's identity names.
        */
       readonly closure?: { readonly digest: string; readonly files: readonly (readonly [string, string])[] };
+      readonly packages?: PackagesSeen;
     }
 ) & { readonly env?: EnvironmentSeen };
 
@@ -111,8 +119,10 @@ export interface FailureReport {
   readonly stack?: string;
   /** A memograph error code the failure carries across the thread (MEMOGRAPH_CODE_CHANGED). */
   readonly code?: string;
-  /** For MEMOGRAPH_CODE_CHANGED: the changed file. */
+  /** For MEMOGRAPH_CODE_CHANGED: the changed file (or package). */
   readonly file?: string;
+  /** For MEMOGRAPH_CODE_CHANGED: what differs, when the thread can say better than "changed on disk". */
+  readonly detail?: string;
   /** For MEMOGRAPH_CAPTURE_CHANGED: the environment variable whose value differs. */
   readonly variable?: string;
   /** For MEMOGRAPH_LATE_ERROR: what surfaced outside the call ('uncaught exception', 'unhandled rejection'). */

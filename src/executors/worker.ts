@@ -3,7 +3,9 @@
  * It knows only the message types of protocol.ts.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { describeGraph } from '../graph/graph-description.js';
@@ -206,7 +208,9 @@ function encodeResult(value: unknown, index: number, graphs: number[]): Uint8Arr
 }
 
 function report(index: number, error: unknown): FailureReport {
-  if (error instanceof CodeChanged) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file };
+  if (error instanceof CodeChanged) {
+    return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CODE_CHANGED', file: error.file, ...(error.detail !== undefined && { detail: error.detail }) };
+  }
   if (error instanceof EnvironmentDiffers) return { index, name: error.name, message: error.message, code: 'MEMOGRAPH_CAPTURE_CHANGED', variable: error.variable };
   if (error instanceof Error) {
     const stack = withoutWorkerFrames(error.stack);
@@ -258,12 +262,45 @@ function resolveFunction(ref: FunctionRef, sources: BatchMessage['sources']): An
     fn.catch(() => imported.delete(id));
   }
   const closure = ref.closure;
-  if (closure === undefined || verified.get(ref.url) === closure.digest) return fn;
+  const packages = ref.packages;
+  const key = `${closure?.digest ?? ''}\u0000${packages?.map(([name, version]) => `${name}@${version}`).join(',') ?? ''}`;
+  if ((closure === undefined && packages === undefined) || verified.get(ref.url) === key) return fn;
   return fn.then((loaded) => {
-    verifyClosure(closure.files);
-    verified.set(ref.url, closure.digest);
+    if (closure) verifyClosure(closure.files);
+    if (packages && ref.url.startsWith('file:')) verifyPackages(ref.url, packages);
+    verified.set(ref.url, key);
     return loaded;
   });
+}
+
+/**
+ * Each package against the version the function's identity names, as Node would find it
+ * from the module's directory: an install changed under this thread, or another machine's
+ * node_modules, would otherwise run other package code under the same address. A package
+ * not found from there (imported only from elsewhere in the closure) is left to the
+ * lockfile the identity read.
+ */
+function verifyPackages(url: string, packages: readonly (readonly [string, string])[]): void {
+  const from = dirname(fileURLToPath(url));
+  for (const [name, version] of packages) {
+    const manifest = findPackageJson(name, from);
+    if (manifest === undefined) continue;
+    let found: unknown;
+    try {
+      found = (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: unknown }).version;
+    } catch {
+      found = undefined;
+    }
+    if (found !== version) throw new CodeChanged(name, `is ${typeof found === 'string' ? `version ${found}` : 'unreadable'} in this worker (${manifest}), where the function's identity names version ${version}`);
+  }
+}
+
+function findPackageJson(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 class EnvironmentDiffers extends Error {
@@ -289,8 +326,11 @@ function checkEnvironment(ref: FunctionRef, functionIndex: number, checked: Map<
 const verified = new Map<string, string>();
 
 class CodeChanged extends Error {
-  constructor(readonly file: string) {
-    super(`${file} changed on disk: this worker thread imported other code than the one the main thread identified`);
+  constructor(
+    readonly file: string,
+    readonly detail?: string,
+  ) {
+    super(`${file} ${detail ?? 'changed on disk: this worker thread imported other code than the one the main thread identified'}`);
     this.name = 'CodeChangedError';
   }
 }

@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileState } from './file-state.js';
 import { OWN_NAME, ownCodeDigest, ownPackageDir } from './own-code.js';
 import { markDirty, persistent } from './persistent-cache.js';
+import type { CodeManifest } from './manifest.js';
 
 const BUILTINS = new Set(builtinModules);
 
@@ -95,4 +96,20 @@ function readLockfile(path: string, dir: string): Lockfile | undefined {
   const lock = { dir, integrities };
   lockfiles.set(key, lock);
   return lock;
+}
+
+const packagesSeen = new WeakMap<CodeManifest, readonly (readonly [string, string])[]>();
+
+/**
+ * The packages `manifest` names with a version, memograph itself left out (its code is the
+ * worker's own, not the module's import).
+ */
+export function packageEntries(manifest: CodeManifest | undefined): readonly (readonly [string, string])[] {
+  if (!manifest) return [];
+  let entries = packagesSeen.get(manifest);
+  if (!entries) {
+    entries = manifest.entries.filter(([kind, name, version]) => kind === 'package' && version !== '' && name !== OWN_NAME).map(([, name, version]) => [name, version] as const);
+    packagesSeen.set(manifest, entries);
+  }
+  return entries;
 }
