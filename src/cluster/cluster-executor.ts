@@ -70,7 +70,8 @@ export class ClusterExecutor implements Executor {
     await this.#start();
     let message: BatchMessage;
     try {
-      message = toMessage(tasks, this.#nextBatchId++);
+      // Files are this machine's; a worker's may differ, so it checks them.
+      message = { ...toMessage(tasks, this.#nextBatchId++), checkFiles: true };
     } catch (error) {
       return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal));
     }

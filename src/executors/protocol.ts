@@ -108,6 +108,12 @@ export interface BatchMessage {
   readonly inputs: Uint8Array;
   /** Whether the store will want each result's CID (hashing is skipped otherwise). */
   readonly hashResults: boolean;
+  /**
+   * Check each file and directory value among a task's arguments against the disk before
+   * running it: set for a cluster's workers, whose machine has files of its own (a local
+   * thread shares this process's disk, which the scheduler checks).
+   */
+  readonly checkFiles?: boolean;
 }
 
 /** A task that threw, as the worker saw it. */

@@ -20,6 +20,7 @@ import { asTask, beginBatch, endBatch, type LateError } from './late-errors.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
 import { withoutWorkerFrames } from './task-frames.js';
 import { differingVariable } from '../identity/environment.js';
+import { changedOnDisk } from '../files/file-value.js';
 
 type AnyFunction = (...args: unknown[]) => unknown;
 
@@ -100,6 +101,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
         }
         setAtPath(args, payload.inputPaths[input]!, value);
       }
+      if (batch.checkFiles) checkFileArguments(args);
       // `this` is undefined (a sloppy-mode function sees globalThis, by the language's rules).
       let value = asTask(batch.batchId, index, () => Reflect.apply(fn, undefined, args));
       if (isThenable(value) && !isDelayed(value)) value = await value;
@@ -300,6 +302,24 @@ function findPackageJson(name: string, fromDir: string): string | undefined {
     const candidate = join(dir, 'node_modules', name, 'package.json');
     if (existsSync(candidate)) return candidate;
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * A task's file and directory arguments against this machine's disk: a relative path is
+ * this worker's, and its bytes may not be the coordinator's, which the call's address
+ * describes. Refused rather than run.
+ */
+function checkFileArguments(args: unknown[]): void {
+  const stack: unknown[] = [args];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    const why = changedOnDisk(value);
+    if (why !== undefined) throw new Error(`${why}, on this worker's machine: a cluster's workers need the same files at the same paths (relative to the directory each worker runs in)`);
+    // One at a time: spreading a long array into push would overflow the call stack.
+    if (Array.isArray(value)) for (const item of value) stack.push(item);
+    else if (Object.getPrototypeOf(value) === Object.prototype) for (const item of Object.values(value)) stack.push(item);
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +19,8 @@ const exec = promisify(execFile);
 if (!haveRedis) console.warn(noRedisMessage);
 const dir = tempDir('memograph-cluster-');
 const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+// By URL: a worker or coordinator started in a directory of its own finds tsx from there otherwise.
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 let redis: TestRedis;
 let databases = 0;
 const workers: ChildProcess[] = [];
@@ -40,10 +44,11 @@ function freshUrl(): string {
 }
 
 /** `memograph worker` on `url`, once it says it takes batches. */
-async function startWorker(url: string, slots = 2, lockMs = 1500, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'worker', '--redis', url, '--concurrency', String(slots), '--lock-ms', String(lockMs)], {
+async function startWorker(url: string, slots = 2, lockMs = 1500, env: Record<string, string> = {}, cwd?: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', tsx, cli, 'worker', '--redis', url, '--concurrency', String(slots), '--lock-ms', String(lockMs)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
+    ...(cwd && { cwd }),
   });
   workers.push(child);
   let said = '';
@@ -230,6 +235,29 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     expect(refused.failures).toEqual([
       { code: 'MEMOGRAPH_CAPTURE_CHANGED', message: expect.stringMatching(/environment variable MEMOGRAPH_TEST_SETTING has another value in this worker/) },
     ]);
+  });
+
+  it('a task whose file argument has other bytes on the worker\'s machine fails there instead of reading them', async () => {
+    const script = new URL('../fixtures/cluster-file.ts', import.meta.url).pathname;
+    const here = tempDir('memograph-cluster-here-');
+    const there = tempDir('memograph-cluster-there-');
+    dirs.push(here, there);
+    writeFileSync(join(here.path, 'data.txt'), 'as the coordinator has it');
+    const coordinate = async (url: string) =>
+      JSON.parse((await exec(process.execPath, ['--import', tsx, script, url], { cwd: here.path })).stdout) as { values: unknown[]; failures: { code: string; message: string }[] };
+
+    const same = freshUrl();
+    writeFileSync(join(there.path, 'data.txt'), 'as the coordinator has it');
+    const agreeing = await startWorker(same, 1, 1500, {}, there.path);
+    expect(await coordinate(same)).toEqual({ values: ['as the coordinator has it'], failures: [] });
+    await stopWorker(agreeing);
+
+    const other = freshUrl();
+    writeFileSync(join(there.path, 'data.txt'), 'as the worker has it');
+    await startWorker(other, 1, 1500, {}, there.path);
+    const refused = await coordinate(other);
+    expect(refused.values).toEqual([null]);
+    expect(refused.failures).toEqual([{ code: 'MEMOGRAPH_TASK_FAILED', message: expect.stringMatching(/file data\.txt changed after the graph was built .*, on this worker's machine/) }]);
   });
 
   it('a worker refuses a Redis on another machine without a password, and says why', async () => {
