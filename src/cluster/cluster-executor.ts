@@ -12,7 +12,7 @@ import { notRun, outcomesOf, refuseUnsendable, toMessage, type CodeChangeWords, 
 import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
 import type { BatchMessage } from '../executors/protocol.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueConnection } from './cluster-names.js';
-import { packJob, unpackDelivery } from './job-codec.js';
+import { packJob, unpackDelivery, type JobLimits } from './job-codec.js';
 import { liveWorkers } from './worker-registry.js';
 
 /** How often the coordinator counts the workers' slots. */
@@ -75,12 +75,14 @@ export class ClusterExecutor implements Executor {
     } catch (error) {
       return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal));
     }
+    // Limits are per task: a task with one travels alone (scheduler/dispatch.ts).
     const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
-    const delivery = await this.#send(message, timeoutMs, signal);
+    const memoryLimitMb = tasks.length === 1 ? tasks[0]!.task.memoryLimitMb : undefined;
+    const delivery = await this.#send(message, { timeoutMs, memoryLimitMb }, signal);
     return outcomesOf(tasks, delivery, timeoutMs, (task) => this.run([task], signal), CHANGED_ON_WORKER);
   }
 
-  async #send(message: BatchMessage, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
+  async #send(message: BatchMessage, limits: JobLimits, signal: AbortSignal | undefined): Promise<Delivery> {
     // Adding waits for Redis as long as waiting for the reply does: both end when Redis is lost.
     let lost!: (error: Error) => void;
     const gone = new Promise<never>((_, reject) => (lost = reject));
@@ -89,7 +91,7 @@ export class ClusterExecutor implements Executor {
     let onAbort: (() => void) | undefined;
     const aborted = signal && new Promise<Delivery>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve({ kind: 'aborted' })), { once: true }));
     try {
-      const added = this.#queue.add('batch', packJob(message, timeoutMs), {
+      const added = this.#queue.add('batch', packJob(message, limits), {
         removeOnComplete: { age: KEEP_FINISHED_S },
         removeOnFail: { age: KEEP_FINISHED_S },
       });

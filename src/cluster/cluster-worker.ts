@@ -76,8 +76,10 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     QUEUE_NAME,
     async (job) => {
       const started = performance.now();
-      const { message, timeoutMs } = unpackJob(job.data as JobData);
-      const delivery = await pool.runMessage(message, timeoutMs);
+      const { message, timeoutMs, memoryLimitMb } = unpackJob(job.data as JobData);
+      // As locally (run.ts): a task with a memory limit runs on a pool whose threads have that heap, started when needed.
+      const runner = memoryLimitMb === undefined ? pool : sharedPool(options.slots, { maxOldGenerationSizeMb: memoryLimitMb }, 0);
+      const delivery = await runner.runMessage(message, timeoutMs);
       me.batches++;
       me.busyMs += performance.now() - started;
       return packDelivery(delivery, me.id);

@@ -260,6 +260,17 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     expect(refused.failures).toEqual([{ code: 'MEMOGRAPH_TASK_FAILED', message: expect.stringMatching(/file data\.txt changed after the graph was built .*, on this worker's machine/) }]);
   });
 
+  it('a task with a memory limit runs on a worker thread with that heap, and fails alone over it', async () => {
+    const script = new URL('../fixtures/cluster-memory.ts', import.meta.url).pathname;
+    const url = freshUrl();
+    await startWorker(url, 2);
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', script, url]);
+    const outcome = JSON.parse(stdout) as { values: unknown[]; failures: { code: string; message: string }[] };
+    // 400 MiB fits a worker's own heap: only the task's limit stops it.
+    expect(outcome.values).toEqual([4, null]);
+    expect(outcome.failures).toEqual([{ code: 'MEMOGRAPH_RESOURCE_LIMIT', message: expect.stringMatching(/Task "hog" .*memory limit/) }]);
+  });
+
   it('a worker refuses a Redis on another machine without a password, and says why', async () => {
     const refused = await runCli(['worker', '--redis', 'redis://192.0.2.7:6379']);
     expect(refused.code).toBe(2);
