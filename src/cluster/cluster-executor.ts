@@ -30,6 +30,8 @@ const REMOTE_THREADS_FROM = 10_000;
 const LOST_AFTER_MS = 10_000;
 /** Finished jobs kept this long for their replies, then dropped (Redis must not grow with every batch ever run). */
 const KEEP_FINISHED_S = 300;
+/** How long closing waits for BullMQ to close its connections gracefully. */
+const CLOSE_MS = 2_000;
 
 export class ClusterExecutor implements Executor {
   readonly #queue: Queue;
@@ -148,7 +150,14 @@ export class ClusterExecutor implements Executor {
 
   async close(): Promise<void> {
     clearInterval(this.#counting);
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    const closed = Promise.allSettled([this.#events.close(), this.#queue.close()]).then(() => true);
+    // With Redis gone, BullMQ's close waits for a reconnection that never comes (and keeps the process alive): past a bound, cut the connections.
+    const bound = new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_MS).unref());
+    if (!(await Promise.race([closed, bound]))) {
+      // Not awaited: they too wait for the connection to come back before they resolve.
+      this.#events.disconnect().catch(() => undefined);
+      this.#queue.disconnect().catch(() => undefined);
+    }
     this.#redis.disconnect();
   }
 }

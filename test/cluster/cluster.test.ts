@@ -177,6 +177,19 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     await own.stop();
   });
 
+  it('a coordinator that lost its Redis shuts down and exits by itself', async () => {
+    const own = await startRedis();
+    await startWorker(own.url);
+    const log = join(dir.path, 'lost-exit.log');
+    const coordinator = exec(process.execPath, ['--import', 'tsx', new URL('../fixtures/cluster-lost.ts', import.meta.url).pathname, own.url, log]);
+    await waitFor(() => executions(log).size >= 2, 'the worker to run two leaves');
+    await own.kill();
+    // BullMQ's connections wait for ever for a Redis to come back; shutdown() must not.
+    const { stdout } = await coordinator;
+    expect(JSON.parse(stdout)).toEqual({ failure: expect.stringContaining(`Lost the cluster's Redis at ${own.url}`) });
+    await own.stop();
+  });
+
   it('a module function whose file differs on the worker\'s machine fails, naming the file; the same file runs', async () => {
     // The worker gets a mount namespace of its own, where another file is bound over the module: its "machine" has other code at that path.
     const modules = tempDir('memograph-cluster-module-');
