@@ -284,6 +284,19 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     expect(outcome.failures).toEqual([{ code: 'MEMOGRAPH_RESOURCE_LIMIT', message: expect.stringMatching(/Task "hog" .*memory limit/) }]);
   });
 
+  it('progress a task reports on a worker reaches the coordinator as progress events, the latest of each moment', async () => {
+    const url = freshUrl();
+    await startWorker(url, 1);
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', new URL('../fixtures/cluster-progress.ts', import.meta.url).pathname, url]);
+    const { value, heard } = JSON.parse(stdout) as { value: number; heard: { fraction: number; message?: string }[] };
+    expect(value).toBe(40);
+    // 40 reports 5 ms apart, coalesced: fewer events than reports, in order, ending with the last report.
+    expect(heard.length).toBeGreaterThan(0);
+    expect(heard.length).toBeLessThan(40);
+    expect(heard.map((h) => h.fraction)).toEqual([...heard.map((h) => h.fraction)].sort((a, b) => a - b));
+    expect(heard.at(-1)).toEqual({ fraction: 1, message: 'step 40/40' });
+  });
+
   it('a worker refuses a Redis on another machine without a password, and says why', async () => {
     const refused = await runCli(['worker', '--redis', 'redis://192.0.2.7:6379']);
     expect(refused.code).toBe(2);
