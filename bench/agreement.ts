@@ -82,6 +82,16 @@ export function expectedAnswers<S extends ScenarioName>(
       const executed = Object.fromEntries(OWN_COUNTS.map((processes) => [`own${processes}Executed`, processes * nodes]));
       return both({ ...values, ...executed }, {});
     }
+    case 'cluster': {
+      const c = params as ScenarioParams['cluster'];
+      const spins = (iters: unknown) => (typeof iters === 'number' ? cpuSeeds(c.cpuTasks).reduce((sum, seed) => sum + spin(seed, iters), 0) : NaN);
+      const mg = spins(info.memograph?.iters);
+      const dk = spins(info.dask?.iters);
+      return both(
+        { wide: sumOfIncs(c.wide), tree: sumOfIncs(c.leaves), chain: c.chain, cpuOne: mg, cpuAll: mg },
+        { wide: sumOfIncs(c.daskWide), tree: sumOfIncs(c.daskLeaves), chain: c.chain, cpuSync: dk, cpuAll: dk },
+      );
+    }
     case 'dynamic': {
       // Every variant sums inc(i) for i < n, however its graph was made or found.
       const total = sumOfIncs(p.n!);

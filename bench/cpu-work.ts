@@ -14,3 +14,15 @@ export function spin(seed: number, iters: number): number {
   }
   return x;
 }
+
+/** Iterations of spin that take about `ms` here, timed on this thread. */
+export function calibrate(ms: number): number {
+  let iters = 1 << 16;
+  for (;;) {
+    const started = performance.now();
+    spin(1, iters);
+    const took = performance.now() - started;
+    if (took >= 50) return Math.max(1, Math.round((iters * ms) / took));
+    iters *= 2;
+  }
+}

@@ -264,6 +264,74 @@ def big_scenario(c, p):
     c.info["peakBytes"] = peak
 
 
+def held(log, trial, ms):
+    """cluster-tasks.ts's held: note the process and the time, then hold the thread."""
+    with open(log, "a") as f:
+        f.write(f"{os.getpid()} {time.time() * 1000:.0f}\n")
+    time.sleep(ms / 1000)
+    return trial
+
+
+def log_lines(log, count):
+    while True:
+        lines = open(log).read().split() if os.path.exists(log) else []
+        if len(lines) >= 2 * count:
+            return [(int(lines[i]), float(lines[i + 1])) for i in range(0, len(lines), 2)]
+        time.sleep(0.005)
+
+
+def cluster_scenario(c, p, repeat):
+    """Two one-thread worker processes of a LocalCluster, as memograph's two one-slot workers."""
+    import signal
+    from dask.distributed import Client, LocalCluster
+    import distributed
+
+    c.info["distributed"] = distributed.__version__
+    iters = calibrate(p["cpuMs"])
+    c.info["iters"] = iters
+    d_spin = delayed(spin, pure=True)
+    spins = lambda: [d_spin(seed, iters) for seed in range(1, p["cpuTasks"] + 1)]
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(cluster)
+    try:
+        def on_cluster(target):
+            started = now_ms()
+            (value,) = dask.compute(target, scheduler=client)
+            return now_ms() - started, value, {}
+
+        def cpu(scheduler):
+            started = now_ms()
+            values = dask.compute(*spins(), scheduler=scheduler)
+            return now_ms() - started, sum(values), {}
+
+        c.repeat(repeat, {
+            "wide": lambda: on_cluster(wide(p["daskWide"])),
+            "tree": lambda: on_cluster(tree(p["daskLeaves"])),
+            "chain": lambda: on_cluster(chain(p["chain"])),
+            "cpuSync": lambda: cpu("sync"),
+            "cpuAll": lambda: cpu(client),
+        })
+        # As memograph's: one task, killed with its worker process; the nanny starts a new one.
+        scratch = tempfile.mkdtemp(prefix="memograph-bench-dask-cluster-")
+        try:
+            for trial in range(repeat["runs"]):
+                log = os.path.join(scratch, f"held-{trial}.log")
+                future = client.submit(held, log, trial, 1000, pure=False)
+                (pid, _), = log_lines(log, 1)
+                killed_at = time.time() * 1000
+                os.kill(pid, signal.SIGKILL)
+                again = log_lines(log, 2)[1]
+                if future.result() != trial or again[0] == pid:
+                    raise SystemExit("cluster: the recovery task did not start again elsewhere")
+                c.add("recovery", again[1] - killed_at)
+                client.wait_for_workers(2)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+    finally:
+        client.close()
+        cluster.close()
+
+
 def main():
     job = json.loads(sys.argv[1])
     scenario, p, repeat = job["scenario"], job["params"], job["repeat"]
@@ -286,6 +354,8 @@ def main():
         build_scenario(c, p, repeat)
     elif scenario == "big":
         big_scenario(c, p)
+    elif scenario == "cluster":
+        cluster_scenario(c, p, repeat)
     else:
         raise SystemExit(f"unknown scenario {scenario!r}")
     c.info["dask"] = dask.__version__

@@ -94,6 +94,14 @@ export function notes(report: Report): string[] {
         'and over a cache: false input, where every node is looked up by its inputs\u2019 values.',
     );
   }
+  if (report.scenarios.some((s) => s.scenario === 'cluster')) {
+    out.push(
+      'cluster: two `memograph worker` processes of one slot each over a loopback Redis, against Dask distributed\u2019s LocalCluster of two one-thread worker ' +
+        'processes (its figures in the Dask threads column; Dask runs smaller wide and tree graphs, compared per task); cpu: the same tasks on one local thread, ' +
+        'or Dask sync, against the cluster; recovery: from kill -9 of the worker running a task (the other idle) to the task starting on the other; ' +
+        'duplicates: tasks the workers report running beyond those the coordinator counted, over every run without a fault.',
+    );
+  }
   if (report.daskMissing) out.push(`Dask columns are missing: ${report.daskMissing}.`);
   for (const s of report.scenarios) {
     for (const side of [s.memograph, s.dask]) if (isFailure(side)) out.push(`${side.side} ${s.scenario} failed: ${side.error}`);

@@ -18,10 +18,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compute, delayed, shutdown, startRun, type ComputeOptions } from '../src/index.js';
 import { BareThreads } from './bare-threads.js';
-import { spin } from './cpu-work.js';
+import { calibrate, spin } from './cpu-work.js';
 import { chain, dedup, onMain, onWorkers, tree, wide, type Built, type Ops } from './graphs.js';
 import { dynamicVariants, rerunVariants } from './dynamic-graphs.js';
 import { RESULT_PREFIX } from './child.js';
+import { measureCluster } from './cluster-side.js';
 import type { Repeat, ScenarioName, ScenarioParams } from './scenarios.js';
 import { cpuSeeds, hashElements, treeNodes } from './shapes.js';
 import { runTogether } from './shared-processes.js';
@@ -186,6 +187,13 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
       return identity(job.repeat, c);
     case 'shared':
       return shared(p.leaves!, job.repeat, c);
+    case 'cluster': {
+      const figures = await measureCluster(job.params as ScenarioParams['cluster'], (variants) => c.repeat(job.repeat, variants), job.repeat);
+      for (const ms of figures.recoveryMs) c.add('recovery', ms);
+      c.add('duplicates', figures.duplicates);
+      info.iters = figures.iters;
+      return c;
+    }
     case 'dynamic': {
       await c.repeat(job.repeat, dynamicVariants(p.n!));
       const rerun = await rerunVariants(p.n!);
@@ -342,18 +350,6 @@ function withoutExtra(trial: Trial, ...keys: string[]): Trial {
   const extra = { ...trial.extra };
   for (const key of keys) delete extra[key];
   return { ...trial, extra };
-}
-
-/** Iterations of spin that take about `ms` here, timed on this thread. */
-function calibrate(ms: number): number {
-  let iters = 1 << 16;
-  for (;;) {
-    const started = performance.now();
-    spin(1, iters);
-    const took = performance.now() - started;
-    if (took >= 50) return Math.max(1, Math.round((iters * ms) / took));
-    iters *= 2;
-  }
 }
 
 const job = JSON.parse(process.argv[2] ?? '') as MemographJob;

@@ -202,6 +202,8 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
       return sharedRows(treeNodes(p.leaves!));
     case 'dynamic':
       return dynamicRows(p.n!);
+    case 'cluster':
+      return clusterRows(params as ScenarioParams['cluster']);
   }
   throw new RangeError(`unknown scenario ${String(scenario)}`);
 }
@@ -349,6 +351,40 @@ function extraPerNode(more: string, less: string, nodes: number): (r: SideResult
     const b = at(r, less);
     return a && b ? pairwise(a, b, (x, y) => ((x - y) * 1000) / nodes) : undefined;
   };
+}
+
+/**
+ * cluster: two worker processes each side, memograph's over Redis, Dask's a
+ * LocalCluster; Dask distributed's figures sit in the threads column (the ratio
+ * names it). Recovery and duplicates have no Dask counterpart in the targets.
+ */
+function clusterRows(p: ScenarioParams['cluster']): RowSpec[] {
+  const vsDistributed = { baseline: 'daskThreads', baselineName: 'distributed' } as const;
+  const both = (pick: Pick) => ({ memograph: pick, daskThreads: pick });
+  const seconds: Pick = (r) => at(r, 'recovery') && scaled(at(r, 'recovery')!, 1 / 1000);
+  return [
+    { id: 'cluster/wide', label: 'cluster · wide, 2 worker processes, µs/task', unit: 'µs/task', lowerIsBetter: true, memograph: perNode('wide', p.wide + 1), daskThreads: perNode('wide', p.daskWide + 1), ...vsDistributed },
+    { id: 'cluster/tree', label: 'cluster · tree, 2 worker processes, µs/task', unit: 'µs/task', lowerIsBetter: true, memograph: perNode('tree', treeNodes(p.leaves)), daskThreads: perNode('tree', treeNodes(p.daskLeaves)), ...vsDistributed },
+    {
+      id: 'cluster/chain',
+      label: 'cluster · chain, ms/step',
+      unit: 'ms/step',
+      lowerIsBetter: true,
+      ...both((r) => at(r, 'chain') && scaled(at(r, 'chain')!, 1 / p.chain)),
+      ...vsDistributed,
+    },
+    {
+      id: 'cluster/cpu',
+      label: 'cluster · cpu speedup, 2 worker processes vs one thread',
+      unit: '×',
+      lowerIsBetter: false,
+      memograph: (r) => speedup(r, 'cpuOne', 'cpuAll'),
+      daskThreads: (r) => speedup(r, 'cpuSync', 'cpuAll'),
+      ...vsDistributed,
+    },
+    { id: 'cluster/recovery', label: 'cluster · killed worker: its task starts again elsewhere after, s', unit: 's', lowerIsBetter: true, ...both(seconds), ...vsDistributed },
+    { id: 'cluster/duplicates', label: 'cluster · tasks executed twice, without faults', unit: 'tasks', lowerIsBetter: true, memograph: (r) => at(r, 'duplicates') },
+  ];
 }
 
 function speedup(r: SideResult, oneCore: string, allCores: string): number[] | undefined {

@@ -44,7 +44,8 @@ export const CPU_EFFICIENCY = 0.95;
 /** The cost per task that sharing a cache may add, as times a single process's. */
 export const SHARED_COST = 1.5;
 
-export function targets(params: Pick<ScenarioParams, 'cpu'>, cores: number): Target[] {
+export function targets(params: Pick<ScenarioParams, 'cpu' | 'cluster'>, cores: number): Target[] {
+  const recoveryS = params.cluster.lockMs / 1000 + 2;
   const cpu = CPU_EFFICIENCY * idealSpeedup(params.cpu.tasks, cores);
   const ideal = idealSpeedup(params.cpu.tasks, cores);
   return [
@@ -71,6 +72,18 @@ export function targets(params: Pick<ScenarioParams, 'cpu'>, cores: number): Tar
     { rowId: 'identity/warm', on: 'memograph', atMost: 10, short: '≤ 10 µs', text: 'identity: the same function again in the same process' },
     { rowId: 'identity/edited', on: 'memograph', atMost: 10, short: '≤ 10 ms', text: 'identity: first use after editing one file of the closure' },
     { rowId: 'big/rss', on: 'memograph', atMost: 1024, short: '≤ 1024 B', text: 'big: peak RSS at most 1 KiB per node above the process baseline' },
+    { rowId: 'cluster/wide', on: 'memograph', atMost: 50, short: '≤ 50 µs', text: 'cluster: wide on 2 worker processes, at most 50 µs per task' },
+    { rowId: 'cluster/tree', on: 'memograph', atMost: 50, short: '≤ 50 µs', text: 'cluster: tree on 2 worker processes, at most 50 µs per task' },
+    { rowId: 'cluster/chain', on: 'memograph', atMost: 0.1, short: '≤ 0.1 ms', text: 'cluster: a chain of tiny tasks, at most 0.1 ms per step' },
+    { rowId: 'cluster/cpu', on: 'memograph', atLeast: 1.8, short: '≥ 1.8×', text: 'cluster: cpu speedup at least 1.8× on 2 worker processes' },
+    {
+      rowId: 'cluster/recovery',
+      on: 'memograph',
+      atMost: recoveryS,
+      short: `≤ ${recoveryS} s`,
+      text: `cluster: a killed worker's task starts elsewhere within the lock (${params.cluster.lockMs / 1000} s) + 2 s`,
+    },
+    { rowId: 'cluster/duplicates', on: 'memograph', atMost: 0, short: '= 0', text: 'cluster: no task executed twice without a fault' },
     ...OWN_COUNTS.filter((processes) => processes > 1).map(
       (processes): Target => ({
         rowId: `shared/ratio-${processes}`,

@@ -5,14 +5,16 @@
  * job's lock; BullMQ gives the job to another worker, and a late reply from the first is
  * refused by BullMQ, so each batch has one outcome.
  */
+import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MemographError } from '../errors.js';
 import { notRun, outcomesOf, refuseUnsendable, toMessage, type CodeChangeWords, type Delivery } from '../executors/batch-codec.js';
-import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
+import type { ExecutableTask, Executor, Outcome, ProgressListener } from '../executors/executor.js';
 import type { BatchMessage } from '../executors/protocol.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueConnection } from './cluster-names.js';
-import { packJob, unpackDelivery } from './job-codec.js';
+import { packJob, unpackDelivery, type JobLimits } from './job-codec.js';
+import { readReports } from './progress-relay.js';
 import { liveWorkers } from './worker-registry.js';
 
 /** How often the coordinator counts the workers' slots. */
@@ -30,6 +32,8 @@ const REMOTE_THREADS_FROM = 10_000;
 const LOST_AFTER_MS = 10_000;
 /** Finished jobs kept this long for their replies, then dropped (Redis must not grow with every batch ever run). */
 const KEEP_FINISHED_S = 300;
+/** How long closing waits for BullMQ to close its connections gracefully. */
+const CLOSE_MS = 2_000;
 
 export class ClusterExecutor implements Executor {
   readonly #queue: Queue;
@@ -44,6 +48,10 @@ export class ClusterExecutor implements Executor {
   #failingSince: number | undefined;
   /** A number for each (worker, thread) pair that replied. */
   readonly #threads = new Map<string, number>();
+  /** Names this coordinator's jobs apart from every other's (batch numbers start at 0 in each). */
+  readonly #id = randomUUID();
+  /** Batches whose run listens to their tasks' progress: job id → listener by task index. */
+  readonly #listening = new Map<string, (index: number, fraction: number, message: string | undefined) => void>();
   /** Batches waiting for a reply: told when Redis is lost. */
   readonly #waiting = new Set<(error: Error) => void>();
 
@@ -57,6 +65,10 @@ export class ClusterExecutor implements Executor {
     // Errors reach the calls that meet them; unheard, an emitter's 'error' would end the process.
     this.#queue.on('error', () => undefined);
     this.#events.on('error', () => undefined);
+    this.#events.on('progress', ({ jobId, data }) => {
+      const hear = this.#listening.get(jobId);
+      if (hear) for (const report of readReports(data)) hear(report.i, report.f, report.m);
+    });
     this.#redis.on('error', () => undefined);
   }
 
@@ -65,7 +77,7 @@ export class ClusterExecutor implements Executor {
     return this.#slots;
   }
 
-  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
+  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal, onProgress?: ProgressListener): Promise<Outcome[]> {
     if (signal?.aborted) return tasks.map(notRun);
     await this.#start();
     let message: BatchMessage;
@@ -73,14 +85,23 @@ export class ClusterExecutor implements Executor {
       // Files are this machine's; a worker's may differ, so it checks them.
       message = { ...toMessage(tasks, this.#nextBatchId++), checkFiles: true };
     } catch (error) {
-      return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal));
+      return refuseUnsendable(tasks, error, signal, (rest) => this.run(rest, signal, onProgress));
     }
+    // Limits are per task: a task with one travels alone (scheduler/dispatch.ts).
     const timeoutMs = tasks.length === 1 ? tasks[0]!.timeoutMs : undefined;
-    const delivery = await this.#send(message, timeoutMs, signal);
-    return outcomesOf(tasks, delivery, timeoutMs, (task) => this.run([task], signal), CHANGED_ON_WORKER);
+    const memoryLimitMb = tasks.length === 1 ? tasks[0]!.task.memoryLimitMb : undefined;
+    // The job is named before it is added, so that no report can come before its listener.
+    const jobId = `${this.#id}-${message.batchId}`;
+    if (onProgress) this.#listening.set(jobId, (index, fraction, said) => tasks[index] && onProgress(tasks[index].id, fraction, said));
+    try {
+      const delivery = await this.#send(jobId, message, { timeoutMs, memoryLimitMb }, signal);
+      return outcomesOf(tasks, delivery, timeoutMs, (task) => this.run([task], signal, onProgress), CHANGED_ON_WORKER);
+    } finally {
+      this.#listening.delete(jobId);
+    }
   }
 
-  async #send(message: BatchMessage, timeoutMs: number | undefined, signal: AbortSignal | undefined): Promise<Delivery> {
+  async #send(jobId: string, message: BatchMessage, limits: JobLimits, signal: AbortSignal | undefined): Promise<Delivery> {
     // Adding waits for Redis as long as waiting for the reply does: both end when Redis is lost.
     let lost!: (error: Error) => void;
     const gone = new Promise<never>((_, reject) => (lost = reject));
@@ -89,7 +110,8 @@ export class ClusterExecutor implements Executor {
     let onAbort: (() => void) | undefined;
     const aborted = signal && new Promise<Delivery>((resolve) => signal.addEventListener('abort', (onAbort = () => resolve({ kind: 'aborted' })), { once: true }));
     try {
-      const added = this.#queue.add('batch', packJob(message, timeoutMs), {
+      const added = this.#queue.add('batch', packJob(message, limits), {
+        jobId,
         removeOnComplete: { age: KEEP_FINISHED_S },
         removeOnFail: { age: KEEP_FINISHED_S },
       });
@@ -146,7 +168,14 @@ export class ClusterExecutor implements Executor {
 
   async close(): Promise<void> {
     clearInterval(this.#counting);
-    await Promise.allSettled([this.#events.close(), this.#queue.close()]);
+    const closed = Promise.allSettled([this.#events.close(), this.#queue.close()]).then(() => true);
+    // With Redis gone, BullMQ's close waits for a reconnection that never comes (and keeps the process alive): past a bound, cut the connections.
+    const bound = new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_MS).unref());
+    if (!(await Promise.race([closed, bound]))) {
+      // Not awaited: they too wait for the connection to come back before they resolve.
+      this.#events.disconnect().catch(() => undefined);
+      this.#queue.disconnect().catch(() => undefined);
+    }
     this.#redis.disconnect();
   }
 }

@@ -14,6 +14,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { closePools, sharedPool } from '../executors/pools.js';
 import { HEARTBEAT_MS, QUEUE_NAME, QUEUE_PREFIX, queueConnection, type WorkerBeat } from './cluster-names.js';
 import { packDelivery, unpackJob, type JobData } from './job-codec.js';
+import { progressRelay } from './progress-relay.js';
 import { beat, forget } from './worker-registry.js';
 
 export interface ClusterWorkerOptions {
@@ -76,8 +77,12 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     QUEUE_NAME,
     async (job) => {
       const started = performance.now();
-      const { message, timeoutMs } = unpackJob(job.data as JobData);
-      const delivery = await pool.runMessage(message, timeoutMs);
+      const { message, timeoutMs, memoryLimitMb } = unpackJob(job.data as JobData);
+      // As locally (run.ts): a task with a memory limit runs on a pool whose threads have that heap, started when needed.
+      const runner = memoryLimitMb === undefined ? pool : sharedPool(options.slots, { maxOldGenerationSizeMb: memoryLimitMb }, 0);
+      const relay = progressRelay((reports) => job.updateProgress(reports));
+      const delivery = await runner.runForeign(message, timeoutMs, relay.hear);
+      relay.close();
       me.batches++;
       me.busyMs += performance.now() - started;
       return packDelivery(delivery, me.id);

@@ -14,17 +14,29 @@ export interface JobData {
   readonly m: string;
   /** Its single task's time limit, when it has one. */
   readonly t?: number;
+  /** Its single task's memory limit in MiB, when it has one: the worker runs it on a thread with that heap. */
+  readonly l?: number;
 }
 
-export function packJob(message: BatchMessage, timeoutMs: number | undefined): JobData {
+/** What travels beside the message: the limits of a task that travels alone. */
+export interface JobLimits {
+  readonly timeoutMs: number | undefined;
+  readonly memoryLimitMb: number | undefined;
+}
+
+export function packJob(message: BatchMessage, limits: JobLimits): JobData {
   const m = Buffer.from(packr.pack(message)).toString('base64');
-  return timeoutMs === undefined ? { m } : { m, t: timeoutMs };
+  return {
+    m,
+    ...(limits.timeoutMs === undefined ? {} : { t: limits.timeoutMs }),
+    ...(limits.memoryLimitMb === undefined ? {} : { l: limits.memoryLimitMb }),
+  };
 }
 
-export function unpackJob(data: JobData): { message: BatchMessage; timeoutMs: number | undefined } {
+export function unpackJob(data: JobData): { message: BatchMessage } & JobLimits {
   const message = packr.unpack(Buffer.from(data.m, 'base64')) as BatchMessage;
   // Typed arrays the pool transfers to its thread must own their buffers.
-  return { message: { ...message, payload: own(message.payload), inputs: own(message.inputs) }, timeoutMs: data.t };
+  return { message: { ...message, payload: own(message.payload), inputs: own(message.inputs) }, timeoutMs: data.t, memoryLimitMb: data.l };
 }
 
 /** A thread's death as the coordinator can hear of it: an Error's name, message and code. */

@@ -28,6 +28,9 @@ const workerFile = new URL(runningFromSource ? './worker-from-source.mjs' : './w
  */
 const REMEMBERED_BATCHES = 1024;
 
+/** Hears the progress of a foreign batch's tasks, by their index in the batch. */
+export type ForeignProgress = (index: number, fraction: number, message: string | undefined) => void;
+
 interface TaskLabel {
   readonly taskName: string;
   readonly cid: string;
@@ -110,7 +113,22 @@ export class PoolExecutor implements Executor {
     return outcomesOf(tasks, delivery, timeoutMs, (task) => this.run([task], signal, onProgress));
   }
 
-  /** Run one message on a thread of this pool: what the cluster's workers do with a batch another machine sent. */
+  /**
+   * Run a batch another machine sent (cluster/cluster-worker.ts). It is renumbered:
+   * every coordinator numbers its batches from 0, and the number is what this pool
+   * knows a batch's progress reports by.
+   */
+  async runForeign(message: BatchMessage, timeoutMs: number | undefined, onProgress?: ForeignProgress): Promise<Delivery> {
+    const batchId = this.#nextBatchId++;
+    if (onProgress) this.#listening.set(batchId, onProgress);
+    try {
+      return await this.runMessage({ ...message, batchId }, timeoutMs);
+    } finally {
+      this.#listening.delete(batchId);
+    }
+  }
+
+  /** Run one message on a thread of this pool. */
   async runMessage(message: BatchMessage, timeoutMs?: number, signal?: AbortSignal): Promise<Delivery> {
     const timer = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     const signals = [signal, timer].filter((s): s is AbortSignal => s !== undefined);

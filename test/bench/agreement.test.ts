@@ -90,6 +90,15 @@ describe('agreement of the two sides', () => {
     expect(agreement.problems[0]).toMatch(/^dask cpu: `sync` is/);
   });
 
+  it('expects each cluster side to answer its own graphs and its own spin count', () => {
+    const params = { wide: 20, leaves: 10, daskWide: 5, daskLeaves: 4, chain: 7, cpuTasks: 2, cpuMs: 1, lockMs: 1_000 };
+    const at = (iters: number) => spin(1, iters) + spin(2, iters);
+    expect(expectedAnswers('cluster', params, { memograph: { iters: 50 }, dask: { iters: 3 } })).toEqual({
+      memograph: { wide: sumOfIncs(20), tree: sumOfIncs(10), chain: 7, cpuOne: at(50), cpuAll: at(50) },
+      dask: { wide: sumOfIncs(5), tree: sumOfIncs(4), chain: 7, cpuSync: at(3), cpuAll: at(3) },
+    });
+  });
+
   it('expects every watch run to answer wide’s sum and execute every call, and nothing of Dask', () => {
     const total = sumOfIncs(10);
     const answers = { plain: total, events: total, progress: total, dashboard: total, executed: 11 };

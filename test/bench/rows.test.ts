@@ -167,6 +167,40 @@ describe('result rows', () => {
   });
 });
 
+describe('cluster rows', () => {
+  it('take each side per task of its own graph, recovery in seconds, and ratios against Dask distributed', () => {
+    const params = { wide: 999, leaves: 500, daskWide: 99, daskLeaves: 50, chain: 100, cpuTasks: 8, cpuMs: 10, lockMs: 2_000 };
+    const rows = buildRows('cluster', params, {
+      // 1,000 and 999 tasks at 10 µs; Dask's 100 and 99 at 1,000 µs.
+      memograph: side('memograph', 'cluster', { wide: [10], tree: [9.99], chain: [10], cpuOne: [100], cpuAll: [50], recovery: [2_500], duplicates: [0] }),
+      dask: side('dask', 'cluster', { wide: [100], tree: [99], chain: [200], cpuSync: [100], cpuAll: [80], recovery: [40] }),
+    });
+    const median = (id: string, on: 'memograph' | 'daskThreads' = 'memograph') => (row(rows, id)[on] as { median: number }).median;
+    expect(median('cluster/wide')).toBeCloseTo(10);
+    expect(median('cluster/wide', 'daskThreads')).toBeCloseTo(1_000);
+    expect(row(rows, 'cluster/wide')).toMatchObject({ baseline: 'daskThreads', baselineName: 'distributed' });
+    expect(row(rows, 'cluster/tree').ratio).toBeCloseTo(100);
+    expect(median('cluster/chain')).toBeCloseTo(0.1);
+    expect(row(rows, 'cluster/chain').ratio).toBeCloseTo(20);
+    expect(median('cluster/cpu')).toBe(2);
+    expect(median('cluster/cpu', 'daskThreads')).toBe(1.25);
+    expect(median('cluster/recovery')).toBe(2.5);
+    expect(median('cluster/recovery', 'daskThreads')).toBe(0.04);
+    expect(row(rows, 'cluster/duplicates')).toMatchObject({ memograph: { median: 0 }, daskThreads: 'n/a' });
+    const results = evaluateTargets(targets({ ...DEFAULT_PARAMS, cluster: params }, 2), rows);
+    expect(Object.fromEntries(results.map((r) => [r.rowId, r.status]))).toEqual({
+      'cluster/wide': 'met',
+      'cluster/tree': 'met',
+      'cluster/chain': 'met',
+      'cluster/cpu': 'met',
+      // The lock (2 s) + 2 s.
+      'cluster/recovery': 'met',
+      'cluster/duplicates': 'met',
+    });
+    expect(results.find((r) => r.rowId === 'cluster/recovery')!.atMost).toBe(4);
+  });
+});
+
 describe('targets', () => {
   const all = targets(DEFAULT_PARAMS, 2);
   const target = (rowId: string, on: 'ratio' | 'memograph') => all.find((t) => t.rowId === rowId && t.on === on)!;
@@ -190,6 +224,12 @@ describe('targets', () => {
       'identity/warm:memograph',
       'identity/edited:memograph',
       'big/rss:memograph',
+      'cluster/wide:memograph',
+      'cluster/tree:memograph',
+      'cluster/chain:memograph',
+      'cluster/cpu:memograph',
+      'cluster/recovery:memograph',
+      'cluster/duplicates:memograph',
       'shared/ratio-2:memograph',
       'shared/ratio-4:memograph',
       'shared/same-2-duplicates:memograph',

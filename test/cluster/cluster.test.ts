@@ -177,6 +177,19 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     await own.stop();
   });
 
+  it('a coordinator that lost its Redis shuts down and exits by itself', async () => {
+    const own = await startRedis();
+    await startWorker(own.url);
+    const log = join(dir.path, 'lost-exit.log');
+    const coordinator = exec(process.execPath, ['--import', 'tsx', new URL('../fixtures/cluster-lost.ts', import.meta.url).pathname, own.url, log]);
+    await waitFor(() => executions(log).size >= 2, 'the worker to run two leaves');
+    await own.kill();
+    // BullMQ's connections wait for ever for a Redis to come back; shutdown() must not.
+    const { stdout } = await coordinator;
+    expect(JSON.parse(stdout)).toEqual({ failure: expect.stringContaining(`Lost the cluster's Redis at ${own.url}`) });
+    await own.stop();
+  });
+
   it('a module function whose file differs on the worker\'s machine fails, naming the file; the same file runs', async () => {
     // The worker gets a mount namespace of its own, where another file is bound over the module: its "machine" has other code at that path.
     const modules = tempDir('memograph-cluster-module-');
@@ -258,6 +271,30 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     const refused = await coordinate(other);
     expect(refused.values).toEqual([null]);
     expect(refused.failures).toEqual([{ code: 'MEMOGRAPH_TASK_FAILED', message: expect.stringMatching(/file data\.txt changed after the graph was built .*, on this worker's machine/) }]);
+  });
+
+  it('a task with a memory limit runs on a worker thread with that heap, and fails alone over it', async () => {
+    const script = new URL('../fixtures/cluster-memory.ts', import.meta.url).pathname;
+    const url = freshUrl();
+    await startWorker(url, 2);
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', script, url]);
+    const outcome = JSON.parse(stdout) as { values: unknown[]; failures: { code: string; message: string }[] };
+    // 400 MiB fits a worker's own heap: only the task's limit stops it.
+    expect(outcome.values).toEqual([4, null]);
+    expect(outcome.failures).toEqual([{ code: 'MEMOGRAPH_RESOURCE_LIMIT', message: expect.stringMatching(/Task "hog" .*memory limit/) }]);
+  });
+
+  it('progress a task reports on a worker reaches the coordinator as progress events, the latest of each moment', async () => {
+    const url = freshUrl();
+    await startWorker(url, 1);
+    const { stdout } = await exec(process.execPath, ['--import', 'tsx', new URL('../fixtures/cluster-progress.ts', import.meta.url).pathname, url]);
+    const { value, heard } = JSON.parse(stdout) as { value: number; heard: { fraction: number; message?: string }[] };
+    expect(value).toBe(40);
+    // 40 reports 5 ms apart, coalesced: fewer events than reports, in order, ending with the last report.
+    expect(heard.length).toBeGreaterThan(0);
+    expect(heard.length).toBeLessThan(40);
+    expect(heard.map((h) => h.fraction)).toEqual([...heard.map((h) => h.fraction)].sort((a, b) => a - b));
+    expect(heard.at(-1)).toEqual({ fraction: 1, message: 'step 40/40' });
   });
 
   it('a worker refuses a Redis on another machine without a password, and says why', async () => {
