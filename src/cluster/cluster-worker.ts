@@ -66,6 +66,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     slots: options.slots,
     startedAt: Date.now(),
     batches: 0,
+    tasks: 0,
     busyMs: 0,
   };
   const redis = new Redis({ ...connection, maxRetriesPerRequest: 2 });
@@ -79,6 +80,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       const { message, timeoutMs } = unpackJob(job.data as JobData);
       const delivery = await pool.runMessage(message, timeoutMs);
       me.batches++;
+      me.tasks += message.count;
       me.busyMs += performance.now() - started;
       return packDelivery(delivery, me.id);
     },
