@@ -13,6 +13,7 @@ import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js
 import type { BatchMessage } from '../executors/protocol.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueConnection } from './cluster-names.js';
 import { packJob, unpackDelivery } from './job-codec.js';
+import type { WorkerBeat } from './cluster-names.js';
 import { liveWorkers } from './worker-registry.js';
 
 /** How often the coordinator counts the workers' slots. */
@@ -44,6 +45,10 @@ export class ClusterExecutor implements Executor {
   #failingSince: number | undefined;
   /** A number for each (worker, thread) pair that replied. */
   readonly #threads = new Map<string, number>();
+  /** The worker each of those numbers is a thread of. */
+  readonly #owners = new Map<number, string>();
+  /** Told the live workers each time they are counted (run-workers.ts). */
+  readonly #watchers = new Set<(workers: readonly WorkerBeat[]) => void>();
   /** Batches waiting for a reply: told when Redis is lost. */
   readonly #waiting = new Set<(error: Error) => void>();
 
@@ -115,7 +120,10 @@ export class ClusterExecutor implements Executor {
     if (delivery.kind !== 'reply') return delivery;
     const key = `${by}:${delivery.reply.threadId}`;
     let number = this.#threads.get(key);
-    if (number === undefined) this.#threads.set(key, (number = REMOTE_THREADS_FROM + this.#threads.size));
+    if (number === undefined) {
+      this.#threads.set(key, (number = REMOTE_THREADS_FROM + this.#threads.size));
+      this.#owners.set(number, by);
+    }
     return { kind: 'reply', reply: { ...delivery.reply, threadId: number } };
   }
 
@@ -142,6 +150,18 @@ export class ClusterExecutor implements Executor {
   async #countSlots(): Promise<void> {
     const workers = await liveWorkers(this.#redis);
     if (workers.length > 0) this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+    for (const watcher of this.#watchers) watcher(workers);
+  }
+
+  /** The id of the worker whose thread replies name `threadId`; undefined for a thread of this machine. */
+  ownerOf(threadId: number): string | undefined {
+    return this.#owners.get(threadId);
+  }
+
+  /** Hear of the live workers each time they are counted (every second while batches are sent); returns a function that stops it. */
+  watch(watcher: (workers: readonly WorkerBeat[]) => void): () => void {
+    this.#watchers.add(watcher);
+    return () => this.#watchers.delete(watcher);
   }
 
   async close(): Promise<void> {

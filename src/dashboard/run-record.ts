@@ -183,7 +183,7 @@ export class RunRecord {
   hear(event: RunEvent): void {
     if (event.type === 'expanded') this.graph.expanded();
     if (event.type === 'progress') this.#progress.set(event.cid, { fraction: event.fraction, ...(event.message === undefined ? {} : { message: event.message }) });
-    else if (event.type !== 'graph' && event.type !== 'started' && event.type !== 'queued') this.#progress.delete(event.cid);
+    else if (event.type !== 'graph' && event.type !== 'cluster' && event.type !== 'started' && event.type !== 'queued') this.#progress.delete(event.cid);
     if (event.type === 'finished' && !event.shared) {
       this.#ran(event, event.workerId ?? 0, this.graph.functionOf(event.cid) ?? event.name, event.heapUsedBytes);
     }
