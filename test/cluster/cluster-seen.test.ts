@@ -1,11 +1,12 @@
 /**
- * What a cluster run shows of its workers: the `cluster` event, against a real
- * redis-server and real `memograph worker` processes, with this test's process as the
- * coordinator.
+ * What a cluster run shows of its workers: the `cluster` event and the progress line,
+ * against a real redis-server and real `memograph worker` processes, with this test's
+ * process as the coordinator.
  */
 import { hostname } from 'node:os';
+import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { compute, delayed, shutdown, type ClusterWorker, type RunEvent } from '../../src/index.js';
+import { compute, delayed, shutdown, startRun, type ClusterWorker, type RunEvent } from '../../src/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { haveRedis, noRedisMessage, startRedis, type TestRedis } from '../redis-server.js';
 import { startWorker, stopWorkers } from './worker-processes.js';
@@ -83,5 +84,22 @@ describe.skipIf(!haveRedis)("what a cluster run shows of its workers", () => {
       expect(beat.tasks).toBe(w.thisRun.tasks);
       expect(w.tasks).toBeLessThanOrEqual(beat.tasks);
     }
+  });
+
+  it('names the workers on the progress line', async () => {
+    const url = freshUrl();
+    await startWorker(url, 2);
+    await startWorker(url, 2);
+    const stream = Object.assign(new PassThrough(), { isTTY: false });
+    let text = '';
+    stream.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    const leaves = Array.from({ length: 12 }, (_, i) => spin(i, 'progress'));
+    const run = startRun([gather(...leaves)], { cluster: { redis: url }, progress: { stream, interactive: false, plainIntervalSeconds: 60 } });
+    await run.result;
+    await new Promise((resolve) => setImmediate(resolve));
+    const lines = text.trim().split('\n');
+    // The last lines say how the run ended, and where its tasks ran.
+    expect(lines.at(-1)).toMatch(/^\[memograph\] 13\/13 done \(100%\)/);
+    expect(lines).toContain(`[memograph] cluster: 2 workers (${hostname()} 4 slots), 13 tasks of this run on them`);
   });
 });
