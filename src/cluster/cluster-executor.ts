@@ -47,6 +47,10 @@ export class ClusterExecutor implements Executor {
   readonly #threads = new Map<string, number>();
   /** The worker each of those numbers is a thread of. */
   readonly #owners = new Map<number, string>();
+  /** The live workers as last counted; undefined before the first count. */
+  #counted: readonly WorkerBeat[] | undefined;
+  /** Each worker's beat as its latest reply carried it: fresher than its heartbeat. */
+  readonly #replied = new Map<string, WorkerBeat>();
   /** Told the live workers each time they are counted (run-workers.ts). */
   readonly #watchers = new Set<(workers: readonly WorkerBeat[]) => void>();
   /** Batches waiting for a reply: told when Redis is lost. */
@@ -116,7 +120,8 @@ export class ClusterExecutor implements Executor {
    * A reply whose thread is named as this process names threads: thread ids repeat from
    * machine to machine, so each (worker, thread) pair gets a number of its own.
    */
-  #numbered({ delivery, by }: { delivery: Delivery; by: string }): Delivery {
+  #numbered({ delivery, by, beat }: ReturnType<typeof unpackDelivery>): Delivery {
+    if (beat) this.#replied.set(by, beat);
     if (delivery.kind !== 'reply') return delivery;
     const key = `${by}:${delivery.reply.threadId}`;
     let number = this.#threads.get(key);
@@ -150,6 +155,7 @@ export class ClusterExecutor implements Executor {
   async #countSlots(): Promise<void> {
     const workers = await liveWorkers(this.#redis);
     if (workers.length > 0) this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+    this.#counted = workers;
     for (const watcher of this.#watchers) watcher(workers);
   }
 
@@ -158,9 +164,18 @@ export class ClusterExecutor implements Executor {
     return this.#owners.get(threadId);
   }
 
-  /** Hear of the live workers each time they are counted (every second while batches are sent); returns a function that stops it. */
+  /** Worker `id`'s beat as its latest reply carried it, if it has replied. */
+  repliedBeat(id: string): WorkerBeat | undefined {
+    return this.#replied.get(id);
+  }
+
+  /**
+   * Hear of the live workers each time they are counted (every second while batches are
+   * sent), and at once of the last count, if there was one; returns a function that stops it.
+   */
   watch(watcher: (workers: readonly WorkerBeat[]) => void): () => void {
     this.#watchers.add(watcher);
+    if (this.#counted) watcher(this.#counted);
     return () => this.#watchers.delete(watcher);
   }
 

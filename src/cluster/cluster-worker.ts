@@ -82,7 +82,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       me.batches++;
       me.tasks += message.count;
       me.busyMs += performance.now() - started;
-      return packDelivery(delivery, me.id);
+      return packDelivery(delivery, me.id, me);
     },
     { connection, prefix: QUEUE_PREFIX, concurrency: options.slots, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
   );

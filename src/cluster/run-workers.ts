@@ -2,10 +2,10 @@
  * The cluster as one run sees it: the shared executor of a Redis (cluster-executor.ts)
  * serves every run of the process, so each run's worker lane is a view of its own that
  * counts which workers ran this run's tasks (from the threads its replies name) beside
- * what their heartbeats say of them. It tells its listener when the workers are first
- * counted, when a worker replies to this run for the first time (before the outcomes
- * that name its threads), and on later counts (once a second) when anything changed:
- * never once per batch.
+ * what their heartbeats say of them (or a reply, which carries its worker's beat and is
+ * fresher). It tells its listener when the workers are first counted, when a worker
+ * replies to this run for the first time (before the outcomes that name its threads),
+ * and on later counts (once a second) when anything changed: never once per batch.
  */
 import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
 import type { ClusterExecutor } from './cluster-executor.js';
@@ -20,7 +20,7 @@ export interface ClusterWorker {
   readonly pid: number;
   /** Batches it runs at once (its `--concurrency`). */
   readonly slots: number;
-  /** Tasks it has run since it started, for every coordinator, and the time it spent running batches. */
+  /** Tasks it has run since it started, for every coordinator, and the time it spent running batches: as its latest heartbeat or reply said. */
   readonly tasks: number;
   readonly busyMs: number;
   /** False once its heartbeat has lapsed (it stopped, or was cut off): kept because it ran some of this run's tasks. */
@@ -59,6 +59,8 @@ export class ClusterRunView implements Executor {
   constructor(executor: ClusterExecutor, listener: ClusterListener) {
     this.#executor = executor;
     this.#listener = listener;
+    // Told at once of the executor's last count, if another run made one: a run that
+    // starts later knows the workers before its first reply, as the first run does.
     this.#stop = executor.watch((beats) => this.#heard(beats));
   }
 
@@ -75,6 +77,12 @@ export class ClusterRunView implements Executor {
       if (by === undefined) continue;
       let tally = this.#ran.get(by);
       if (!tally) this.#ran.set(by, (tally = { tasks: 0, busyMs: 0, threads: new Set() }));
+      const beat = this.#executor.repliedBeat(by);
+      if (beat) {
+        this.#keep(beat);
+        // It replied since the last count: alive, whether that count knew it yet or not.
+        this.#live.add(by);
+      }
       tally.tasks++;
       tally.busyMs += outcome.durationMs;
       if (!tally.threads.has(outcome.workerId)) {
@@ -123,9 +131,15 @@ export class ClusterRunView implements Executor {
     this.#stop();
   }
 
+  /** The fresher of what a heartbeat and a reply said of a worker: the one that counts more batches. */
+  #keep(beat: WorkerBeat): void {
+    const known = this.#beats.get(beat.id);
+    if (!known || beat.batches >= known.batches) this.#beats.set(beat.id, beat);
+  }
+
   #heard(beats: readonly WorkerBeat[]): void {
     this.#live = new Set(beats.map((beat) => beat.id));
-    for (const beat of beats) this.#beats.set(beat.id, beat);
+    for (const beat of beats) this.#keep(beat);
     // Lapsed workers that did nothing for this run are let go: a long run must not keep every worker ever seen.
     for (const id of this.#beats.keys()) if (!this.#live.has(id) && !this.#ran.has(id)) this.#beats.delete(id);
     this.#counted = true;
