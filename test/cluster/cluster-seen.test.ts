@@ -1,13 +1,16 @@
 /**
- * What a cluster run shows of its workers: the `cluster` event and the progress line,
- * against a real redis-server and real `memograph worker` processes, with this test's
- * process as the coordinator.
+ * What a cluster run shows of its workers: the `cluster` event, the progress line and the
+ * dashboard (in headless Chromium), against a real redis-server and real `memograph
+ * worker` processes, with this test's process as the coordinator. A screenshot of the
+ * dashboard is saved in test-artifacts/.
  */
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compute, delayed, shutdown, startRun, type ClusterWorker, type RunEvent } from '../../src/index.js';
 import { runCli } from '../cli/run-cli.js';
+import { launchChromium } from '../dashboard/browser.js';
 import { haveRedis, noRedisMessage, startRedis, type TestRedis } from '../redis-server.js';
 import { startWorker, stopWorkers } from './worker-processes.js';
 
@@ -104,5 +107,44 @@ describe.skipIf(!haveRedis)("what a cluster run shows of its workers", () => {
     // The last lines say how the run ended, and where its tasks ran.
     expect(lines.at(-1)).toMatch(/^\[memograph\] 13\/13 done \(100%\)/);
     expect(lines).toContain(`[memograph] cluster: 2 workers (${hostname()} 4 slots), 13 tasks of this run on them`);
+  });
+  it('shows the workers on the dashboard: machine, pid, slots, and the tasks and busy time of this run on each', async () => {
+    const url = freshUrl();
+    const [a, b] = [await startWorker(url, 1), await startWorker(url, 2)];
+    const leaves = Array.from({ length: 16 }, (_, i) => spin(i, 'dashboard'));
+    const run = startRun([gather(...leaves)], { cluster: { redis: url }, dashboard: { port: 0, updateIntervalMs: 100 } });
+    const address = await run.dashboardUrl!;
+    await run.result;
+
+    // What the page is sent: the run's workers, with this run's tasks on each.
+    const state = (await (await fetch(`${address}api/state`)).json()) as { cluster?: ClusterWorker[]; workers: { id: number; machine?: string }[] };
+    expect(state.cluster?.map((w) => w.pid).sort()).toEqual([a.pid!, b.pid!].sort());
+    expect(state.cluster!.reduce((sum, w) => sum + w.thisRun.tasks, 0)).toBe(17);
+    expect(state.workers.filter((w) => w.id !== 0).every((w) => /^\S+ pid \d+$/.test(w.machine ?? ''))).toBe(true);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(address);
+      await expect.poll(() => page.textContent('#status'), { timeout: 30_000 }).toBe('finished');
+      expect(await page.isVisible('#cluster')).toBe(true);
+      const rows = page.locator('#cluster-workers tbody tr');
+      expect(await rows.count()).toBe(2);
+      for (const worker of state.cluster!) {
+        const cells = await page.locator(`#cluster-workers tr[data-id="${worker.id}"] td`).allTextContents();
+        expect(cells.slice(0, 4)).toEqual([hostname(), String(worker.pid), String(worker.slots), String(worker.thisRun.tasks)]);
+        expect(cells[4]).toMatch(/^\d+(\.\d)? m?s$/);
+        expect(cells[5]).toMatch(new RegExp(`^${worker.tasks} tasks, busy `));
+      }
+      expect(await page.textContent('#cluster-note')).toBe('2 live, 3 slots');
+      // Each thread in the workers table is named with its machine and pid.
+      const threads = await page.locator('#workers tbody td:first-child').allTextContents();
+      expect(threads.length).toBeGreaterThan(0);
+      expect(threads.every((label) => new RegExp(`^worker \\d+ · ${hostname()} pid (${a.pid}|${b.pid})$`).test(label)), threads.join('; ')).toBe(true);
+      mkdirSync('test-artifacts', { recursive: true });
+      await page.screenshot({ path: 'test-artifacts/dashboard-cluster.png', fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });
