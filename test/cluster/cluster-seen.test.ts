@@ -90,6 +90,17 @@ describe.skipIf(!haveRedis)("what a cluster run shows of its workers", () => {
       // A batch's tasks run one after another on one thread: the batches took at least as long as their tasks.
       expect(w.thisRun.busyMs).toBeLessThanOrEqual(w.busyMs);
     }
+
+    // A later run on the same cluster knows the workers from its first event, and counts only its own tasks.
+    const later: RunEvent[] = [];
+    await compute(gather(...Array.from({ length: 6 }, (_, i) => spin(i, 'events again'))), { cluster: { redis: url }, onEvent: (event) => later.push(event) });
+    const laterTold = later.filter((event): event is Extract<RunEvent, { type: 'cluster' }> => event.type === 'cluster');
+    expect(laterTold[0]!.workers.map((w) => w.pid).sort()).toEqual([a.pid!, b.pid!].sort());
+    expect(laterTold.at(-1)!.workers.reduce((sum, w) => sum + w.thisRun.tasks, 0)).toBe(7);
+    for (const event of later.filter((e) => e.type === 'finished')) {
+      const before = laterTold.filter((t) => later.indexOf(t) < later.indexOf(event)).at(-1);
+      expect(before?.workers.some((w) => w.threads.includes(event.workerId!)), `thread ${event.workerId}`).toBe(true);
+    }
   });
 
   it('names the workers on the progress line', async () => {
