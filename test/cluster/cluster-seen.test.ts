@@ -42,7 +42,7 @@ const gather = delayed(function gather(...values: string[]) {
   return values.length;
 });
 
-type Beat = { id: string; pid: number; tasks: number };
+type Beat = { id: string; pid: number; slots: number; tasks: number; batches: number };
 
 /** The workers' own heartbeats, once they count `total` tasks between them (beats are 2 s apart). */
 async function beatsCounting(url: string, total: number): Promise<Beat[]> {
@@ -83,6 +83,8 @@ describe.skipIf(!haveRedis)("what a cluster run shows of its workers", () => {
     // What the run counts on each worker is what the worker counted itself (nobody else used
     // them): in its heartbeat, and in the beat its last reply carried, which the event gives.
     const beats = await beatsCounting(url, 31);
+    const table = await runCli(['workers', '--redis', url]);
+    for (const w of beats) expect(table.stdout).toContain(`pid ${w.pid}  ${w.slots} slots  ${w.tasks} tasks in ${w.batches} batches`);
     for (const w of last) {
       const beat = beats.find((other) => other.id === w.id)!;
       expect(beat.tasks).toBe(w.thisRun.tasks);
