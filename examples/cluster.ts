@@ -27,6 +27,17 @@ const report = delayed(function report(...trials: { rate: number; observed: numb
 
 const points = [0.1, 0.25, 0.5, 0.75].flatMap((rate) => [1, 2, 3].map((seed) => trial(seed, rate)));
 const run = startRun([report(...points)], { cluster: { redis } });
+// Where each task ran: a `cluster` event names each worker's threads before the task events that give them.
+const where = new Map<number, string>();
+const tasksOn = new Map<string, number>();
+run.onEvent((event) => {
+  if (event.type === 'cluster') for (const w of event.workers) for (const thread of w.threads) where.set(thread, `${w.host} pid ${w.pid}`);
+  if (event.type === 'finished' && event.workerId !== undefined) {
+    const machine = where.get(event.workerId) ?? 'this process';
+    tasksOn.set(machine, (tasksOn.get(machine) ?? 0) + 1);
+  }
+});
 const [summary] = await run.result;
 console.log(`${summary} (${run.counts.executed} executed here and there, ${run.counts.cached} from the cache)`);
+console.log(`tasks by machine: ${[...tasksOn].map(([machine, n]) => `${machine} ${n}`).join(', ') || 'none ran'}`);
 await shutdown();

@@ -16,6 +16,7 @@ export type { DashboardOptions } from './dashboard/dashboard-server.js';
 export type { VisualizeFormat, VisualizeOptions } from './visualize/visualize.js';
 export type { FunctionStatus, RunOutcome, StatusReport, Values } from './run.js';
 export type { RunEvent, RunEventType, RunHooks } from './scheduler/events.js';
+export type { ClusterWorker } from './cluster/run-workers.js';
 export type { RetryOptions, TaskPolicies } from './graph/policies.js';
 export type { ComputeOptions } from './options.js';
 export type { RunSnapshot, NodeView, RunStatus } from './scheduler/snapshots.js';

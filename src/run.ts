@@ -2,6 +2,7 @@ import { AbortError, InvalidArgumentError, StoreCorruptError, type TaskError } f
 import { InlineExecutor } from './executors/inline.js';
 import { closePools, sharedPool } from './executors/pools.js';
 import { closeClusters, clusterExecutor, clusterStore } from './cluster/cluster-connections.js';
+import { ClusterRunView, type ClusterListener } from './cluster/run-workers.js';
 import { Delayed } from './graph/delayed.js';
 import { resolveOptions, type ComputeOptions, type ResolvedOptions } from './options.js';
 import type { RunEvent, RunHooks } from './scheduler/events.js';
@@ -90,6 +91,8 @@ export class Run<V extends unknown[]> {
   readonly #eventListeners = new Set<(event: RunEvent) => void>();
   readonly #sink: EventSink = sinkOf(this.#eventListeners);
   #timer: NodeJS.Timeout | undefined;
+  /** A cluster run's worker lane, made when its first worker task is: it tells of the workers (the `cluster` event). */
+  #cluster: ClusterRunView | undefined;
 
   /** @internal Use {@link startRun}. */
   constructor(targets: readonly Delayed<unknown>[], options: ResolvedOptions) {
@@ -97,7 +100,7 @@ export class Run<V extends unknown[]> {
     this.#loop = new RunLoop({
       workers: (memoryLimitMb) =>
         options.cluster
-          ? clusterExecutor(options.cluster)
+          ? (this.#cluster ??= new ClusterRunView(clusterExecutor(options.cluster), clusterListener(this.#sink)))
           : memoryLimitMb === undefined
           ? sharedPool(options.workers, options.workerResourceLimits)
           : sharedPool(options.workers, { ...options.workerResourceLimits, maxOldGenerationSizeMb: memoryLimitMb }, 0),
@@ -126,7 +129,7 @@ export class Run<V extends unknown[]> {
     // A caller may read only `settled`: a rejected `result` nobody awaits must not
     // crash the process as an unhandled rejection. Awaiting it still rejects.
     this.result.catch(() => undefined);
-    track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained));
+    track(this.settled.then(() => this.#loop.drained, () => this.#loop.drained).finally(() => this.#cluster?.close()));
     trackRun(() => this.counts, this.settled);
   }
 
@@ -316,6 +319,8 @@ export class Run<V extends unknown[]> {
         release = undefined;
       }
       const available = results.map((result) => result !== undefined);
+      // Listeners hear of the last batches' workers before the run settles.
+      this.#cluster?.flush();
       this.#end(available.every(Boolean) && !state.error ? 'succeeded' : 'failed');
       const { done, cached } = state.counts.states;
       return {
@@ -364,6 +369,15 @@ function sinkOf(listeners: ReadonlySet<(event: RunEvent) => void>): EventSink {
         }
       }
     },
+  };
+}
+
+function clusterListener(sink: EventSink): ClusterListener {
+  return {
+    get active() {
+      return sink.active;
+    },
+    heard: (workers) => sink.emit({ type: 'cluster', workers, at: Date.now() }),
   };
 }
 

@@ -110,7 +110,7 @@ program
 
 program
   .command('workers')
-  .description("the live workers of a cluster: machine, pid, slots, batches, busy time")
+  .description("the live workers of a cluster: machine, pid, slots, tasks, batches, busy time")
   .requiredOption('--redis <url>', "the cluster's Redis")
   .option('--json', 'print JSON for scripts')
   .action(async (options: { redis: string; json?: boolean }) => {

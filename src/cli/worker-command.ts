@@ -58,7 +58,7 @@ export async function listWorkers(redis: string, json: boolean): Promise<string>
     const now = Date.now();
     return [
       `${workers.length} live worker${workers.length === 1 ? '' : 's'} at ${address.shown}, ${workers.reduce((sum, w) => sum + w.slots, 0)} slots:`,
-      ...workers.map((w) => `  ${w.id}  ${w.host} pid ${w.pid}  ${w.slots} slots  ${w.batches} batches, busy ${formatDuration(w.busyMs)}  up ${formatDuration(now - w.startedAt)}`),
+      ...workers.map((w) => `  ${w.id}  ${w.host} pid ${w.pid}  ${w.slots} slots  ${w.tasks} tasks in ${w.batches} batches, busy ${formatDuration(w.busyMs)}  up ${formatDuration(now - w.startedAt)}`),
     ].join('\n');
   } finally {
     client.disconnect();

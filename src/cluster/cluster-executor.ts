@@ -13,6 +13,7 @@ import { notRun, outcomesOf, refuseUnsendable, toMessage, type CodeChangeWords, 
 import type { ExecutableTask, Executor, Outcome, ProgressListener } from '../executors/executor.js';
 import type { BatchMessage } from '../executors/protocol.js';
 import { QUEUE_NAME, QUEUE_PREFIX, queueConnection } from './cluster-names.js';
+import type { WorkerBeat } from './cluster-names.js';
 import { packJob, unpackDelivery, type JobLimits } from './job-codec.js';
 import { readReports } from './progress-relay.js';
 import { liveWorkers } from './worker-registry.js';
@@ -52,6 +53,14 @@ export class ClusterExecutor implements Executor {
   readonly #id = randomUUID();
   /** Batches whose run listens to their tasks' progress: job id → listener by task index. */
   readonly #listening = new Map<string, (index: number, fraction: number, message: string | undefined) => void>();
+  /** The worker each of those numbers is a thread of. */
+  readonly #owners = new Map<number, string>();
+  /** The live workers as last counted; undefined before the first count. */
+  #counted: readonly WorkerBeat[] | undefined;
+  /** Each worker's beat as its latest reply carried it: fresher than its heartbeat. */
+  readonly #replied = new Map<string, WorkerBeat>();
+  /** Told the live workers each time they are counted (run-workers.ts). */
+  readonly #watchers = new Set<(workers: readonly WorkerBeat[]) => void>();
   /** Batches waiting for a reply: told when Redis is lost. */
   readonly #waiting = new Set<(error: Error) => void>();
 
@@ -133,11 +142,15 @@ export class ClusterExecutor implements Executor {
    * A reply whose thread is named as this process names threads: thread ids repeat from
    * machine to machine, so each (worker, thread) pair gets a number of its own.
    */
-  #numbered({ delivery, by }: { delivery: Delivery; by: string }): Delivery {
+  #numbered({ delivery, by, beat }: ReturnType<typeof unpackDelivery>): Delivery {
+    if (beat) this.#replied.set(by, beat);
     if (delivery.kind !== 'reply') return delivery;
     const key = `${by}:${delivery.reply.threadId}`;
     let number = this.#threads.get(key);
-    if (number === undefined) this.#threads.set(key, (number = REMOTE_THREADS_FROM + this.#threads.size));
+    if (number === undefined) {
+      this.#threads.set(key, (number = REMOTE_THREADS_FROM + this.#threads.size));
+      this.#owners.set(number, by);
+    }
     return { kind: 'reply', reply: { ...delivery.reply, threadId: number } };
   }
 
@@ -164,6 +177,28 @@ export class ClusterExecutor implements Executor {
   async #countSlots(): Promise<void> {
     const workers = await liveWorkers(this.#redis);
     if (workers.length > 0) this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+    this.#counted = workers;
+    for (const watcher of this.#watchers) watcher(workers);
+  }
+
+  /** The id of the worker whose thread replies name `threadId`; undefined for a thread of this machine. */
+  ownerOf(threadId: number): string | undefined {
+    return this.#owners.get(threadId);
+  }
+
+  /** Worker `id`'s beat as its latest reply carried it, if it has replied. */
+  repliedBeat(id: string): WorkerBeat | undefined {
+    return this.#replied.get(id);
+  }
+
+  /**
+   * Hear of the live workers each time they are counted (every second while batches are
+   * sent), and at once of the last count, if there was one; returns a function that stops it.
+   */
+  watch(watcher: (workers: readonly WorkerBeat[]) => void): () => void {
+    this.#watchers.add(watcher);
+    if (this.#counted) watcher(this.#counted);
+    return () => this.#watchers.delete(watcher);
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,8 @@ export interface WorkerBeat {
   readonly slots: number;
   readonly startedAt: number;
   readonly batches: number;
+  /** Tasks in the batches it has run (a beat from a worker of before this field reads as 0). */
+  readonly tasks: number;
   readonly busyMs: number;
 }
 

@@ -67,6 +67,7 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
     slots: options.slots,
     startedAt: Date.now(),
     batches: 0,
+    tasks: 0,
     busyMs: 0,
   };
   const redis = new Redis({ ...connection, maxRetriesPerRequest: 2 });
@@ -84,8 +85,9 @@ export async function startClusterWorker(options: ClusterWorkerOptions): Promise
       const delivery = await runner.runForeign(message, timeoutMs, relay.hear);
       relay.close();
       me.batches++;
+      me.tasks += message.count;
       me.busyMs += performance.now() - started;
-      return packDelivery(delivery, me.id);
+      return packDelivery(delivery, me.id, me);
     },
     { connection, prefix: QUEUE_PREFIX, concurrency: options.slots, lockDuration: lockMs, stalledInterval: Math.max(500, lockMs / 2), maxStalledCount: 3 },
   );

@@ -6,6 +6,7 @@
 import { Packr } from 'msgpackr';
 import type { Delivery } from '../executors/batch-codec.js';
 import type { BatchMessage } from '../executors/protocol.js';
+import type { WorkerBeat } from './cluster-names.js';
 
 const packr = new Packr({ useRecords: false, moreTypes: false });
 
@@ -46,22 +47,27 @@ interface CrashShape {
   readonly code?: string;
 }
 
-/** `by`: the worker that ran it (its id), so that threads of different machines are told apart. */
-export function packDelivery(delivery: Delivery, by: string): string {
+/**
+ * `by`: the worker that ran it (its id), so that threads of different machines are told
+ * apart; `beat`: what its heartbeat would say now, this batch counted, so that the
+ * coordinator need not wait for the next heartbeat to know who ran it and how much.
+ */
+export function packDelivery(delivery: Delivery, by: string, beat: WorkerBeat): string {
   const plain =
     delivery.kind === 'crashed'
       ? { kind: 'crashed', crash: crashShape(delivery.crash) }
       : delivery;
-  return Buffer.from(packr.pack({ ...plain, by })).toString('base64');
+  return Buffer.from(packr.pack({ ...plain, by, beat })).toString('base64');
 }
 
-export function unpackDelivery(text: string): { delivery: Delivery; by: string } {
-  const { by, ...delivery } = packr.unpack(Buffer.from(text, 'base64')) as Delivery & { by: string };
-  if (delivery.kind === 'reply') return { by, delivery: { kind: 'reply', reply: { ...delivery.reply, outcome: own(delivery.reply.outcome), results: own(delivery.reply.results) } } };
-  if (delivery.kind !== 'crashed') return { by, delivery };
+/** `beat` is undefined from a worker of a version that sent none. */
+export function unpackDelivery(text: string): { delivery: Delivery; by: string; beat: WorkerBeat | undefined } {
+  const { by, beat, ...delivery } = packr.unpack(Buffer.from(text, 'base64')) as Delivery & { by: string; beat?: WorkerBeat };
+  if (delivery.kind === 'reply') return { by, beat, delivery: { kind: 'reply', reply: { ...delivery.reply, outcome: own(delivery.reply.outcome), results: own(delivery.reply.results) } } };
+  if (delivery.kind !== 'crashed') return { by, beat, delivery };
   const { name, message, code } = delivery.crash as CrashShape;
   const crash = Object.assign(new Error(message), { name }, code === undefined ? {} : { code });
-  return { by, delivery: { kind: 'crashed', crash } };
+  return { by, beat, delivery: { kind: 'crashed', crash } };
 }
 
 function crashShape(crash: unknown): CrashShape {

@@ -26,9 +26,14 @@ export async function liveWorkers(redis: Redis): Promise<WorkerBeat[]> {
   const values = await redis.mget(...keys);
   return values.flatMap((value) => {
     try {
-      return value ? [JSON.parse(value) as WorkerBeat] : [];
+      return value ? [readBeat(JSON.parse(value) as Partial<WorkerBeat>)] : [];
     } catch {
       return [];
     }
   });
+}
+
+/** A beat as this version reads it: a worker of an older version says nothing of its tasks. */
+function readBeat(beat: Partial<WorkerBeat>): WorkerBeat {
+  return { ...beat, tasks: typeof beat.tasks === 'number' ? beat.tasks : 0 } as WorkerBeat;
 }

@@ -1,6 +1,6 @@
 /**
- * What the dashboard keeps of one run: its task stream, failures, workers and,
- * once it has ended, its counts; its rows and graph colours are its GraphStates'.
+ * What the dashboard keeps of one run: its task stream, failures, workers (and a
+ * cluster run's `memograph worker`s) and, once it has ended, its counts; its rows and graph colours are its GraphStates'.
  * While the run goes on, counts and rows are read from the run when a message is
  * built; when it ends they are kept and the run is let go, so that a record
  * never keeps a run alive.
@@ -12,6 +12,7 @@
  * dropped), so a run of 100,000 quick tasks sends a page a few hundred bars per
  * update, not 100,000.
  */
+import type { ClusterWorker } from '../cluster/run-workers.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { Run } from '../run.js';
 import type { RunEvent } from '../scheduler/events.js';
@@ -67,6 +68,8 @@ export interface WorkerView {
   readonly utilisation: number;
   /** V8 heap in use after its latest batch of this run (worker threads only). */
   readonly heapBytes?: number;
+  /** On a cluster, the machine and pid of the `memograph worker` it is a thread of: `host-a pid 4711`. */
+  readonly machine?: string;
 }
 
 export type RunStatusName = 'running' | 'succeeded' | 'failed';
@@ -98,9 +101,13 @@ export interface RunView {
   readonly streamDropped: number;
   readonly failures: readonly FailureView[];
   readonly failuresTotal: number;
+  /** A cluster run's `memograph worker`s, as its latest `cluster` event told them; absent for a run on this machine. */
+  readonly cluster?: readonly ClusterWorker[];
 }
 
 interface WorkerTally {
+  /** The thread id its task events give it, which a cluster worker's entry lists. */
+  readonly threadId: number;
   tasks: number;
   busyMs: number;
   heapBytes?: number;
@@ -133,6 +140,8 @@ export class RunRecord {
   #failuresSent = 0;
   /** What running tasks last said of their progress, by CID. */
   readonly #progress = new Map<string, { fraction: number; message?: string }>();
+  /** A cluster run's workers (the latest `cluster` event), kept after the run ends. */
+  #cluster: readonly ClusterWorker[] | undefined;
 
   constructor(number: number, run: Run<unknown[]>, targets: readonly Delayed<unknown>[], workerNumber: (threadId: number) => number) {
     this.number = number;
@@ -181,6 +190,10 @@ export class RunRecord {
   }
 
   hear(event: RunEvent): void {
+    if (event.type === 'cluster') {
+      this.#cluster = event.workers;
+      return;
+    }
     if (event.type === 'expanded') this.graph.expanded();
     if (event.type === 'progress') this.#progress.set(event.cid, { fraction: event.fraction, ...(event.message === undefined ? {} : { message: event.message }) });
     else if (event.type !== 'graph' && event.type !== 'started' && event.type !== 'queued') this.#progress.delete(event.cid);
@@ -210,7 +223,7 @@ export class RunRecord {
     const start = event.startedAt ?? event.at - durationMs;
     const end = start + durationMs;
     let tally = this.#workers.get(worker);
-    if (!tally) this.#workers.set(worker, (tally = { tasks: 0, busyMs: 0, bySecond: new Map<number, number>() }));
+    if (!tally) this.#workers.set(worker, (tally = { threadId, tasks: 0, busyMs: 0, bySecond: new Map<number, number>() }));
     tally.tasks++;
     tally.busyMs += durationMs;
     if (heapBytes !== undefined) tally.heapBytes = heapBytes;
@@ -293,6 +306,7 @@ export class RunRecord {
       // Stacks are long: a page gets one when it asks after that task.
       failures: failures.map(({ stack: _, ...failure }) => failure),
       failuresTotal: this.#failuresTotal,
+      ...(this.#cluster && { cluster: this.#cluster }),
     };
   }
 
@@ -300,6 +314,8 @@ export class RunRecord {
   #workerViews(now: number): WorkerView[] {
     const current = Math.floor(now / 1000);
     const elapsedMs = Math.max(1, (this.#endedAt ?? now) - this.startedAt);
+    const machines = new Map<number, string>();
+    for (const worker of this.#cluster ?? []) for (const thread of worker.threads) machines.set(thread, `${worker.host} pid ${worker.pid}`);
     return [...this.#workers]
       .sort(([a], [b]) => a - b)
       .map(([id, tally]) => {
@@ -310,7 +326,15 @@ export class RunRecord {
         }
         const share = this.ended ? tally.busyMs / elapsedMs : recent / Math.min(elapsedMs, UTILISATION_SECONDS * 1000);
         const utilisation = Math.min(1, share);
-        return { id, tasks: tally.tasks, busyMs: tally.busyMs, utilisation, ...(tally.heapBytes !== undefined && { heapBytes: tally.heapBytes }) };
+        const machine = machines.get(tally.threadId);
+        return {
+          id,
+          tasks: tally.tasks,
+          busyMs: tally.busyMs,
+          utilisation,
+          ...(tally.heapBytes !== undefined && { heapBytes: tally.heapBytes }),
+          ...(machine !== undefined && { machine }),
+        };
       });
   }
 }

@@ -3,11 +3,15 @@
  * output goes above rather than through: a write to stdout or stderr while the line is
  * shown first clears it, and the line is drawn again below what was written. Without
  * that, a script's `console.log` (or the dashboard's address) lands in the middle of the
- * line, and a shorter redraw leaves the old line's tail behind.
+ * line, and a shorter redraw leaves the old line's tail behind. It may be a few lines (a
+ * cluster run's workers above the bar): each is cut to the terminal's width, so that
+ * going back up over them knows how many rows they took.
  */
 type Write = NodeJS.WritableStream['write'];
 
 const CLEAR_LINE = '\r\u001b[2K';
+/** Up one row, and clear it. */
+const CLEAR_ROW_ABOVE = '\u001b[1A\u001b[2K';
 
 export class BottomLine {
   readonly #stream: NodeJS.WritableStream & { columns?: number };
@@ -16,6 +20,8 @@ export class BottomLine {
   #ended = false;
   #text = '';
   #shown = false;
+  /** Rows the shown text takes. */
+  #rows = 1;
   /** Other output ended mid-line: drawing now would append to it, so wait for its newline. */
   #midLine = false;
 
@@ -24,10 +30,14 @@ export class BottomLine {
     for (const other of new Set([stream, ...others])) this.#intercept(other);
   }
 
-  /** Show `text` as the line (cut to the terminal's width). */
-  draw(text: string): void {
+  /** Show `text` as the line, or `lines` one above the other (each cut to the terminal's width). */
+  draw(text: string | readonly string[]): void {
     const width = this.#stream.columns;
-    this.#text = width !== undefined && width > 1 && text.length >= width ? `${text.slice(0, width - 2)}…` : text;
+    const cut = (line: string) => (width !== undefined && width > 1 && line.length >= width ? `${line.slice(0, width - 2)}…` : line);
+    const lines = typeof text === 'string' ? [text] : text;
+    if (this.#shown && lines.length !== this.#rows) this.#clear();
+    this.#text = lines.map(cut).join('\n');
+    this.#rows = lines.length;
     this.#render();
   }
 
@@ -48,8 +58,18 @@ export class BottomLine {
 
   #render(): void {
     if (this.#ended || this.#midLine || this.#text === '') return;
-    this.#raw(this.#stream, `${CLEAR_LINE}${this.#text}`);
+    this.#raw(this.#stream, `${this.#shown ? this.#clearing() : CLEAR_LINE}${this.#text}`);
     this.#shown = true;
+  }
+
+  /** Clear what is shown, leaving the cursor where it began. */
+  #clear(): void {
+    this.#raw(this.#stream, this.#clearing());
+    this.#shown = false;
+  }
+
+  #clearing(): string {
+    return CLEAR_LINE + CLEAR_ROW_ABOVE.repeat(this.#rows - 1);
   }
 
   #raw(stream: NodeJS.WritableStream, text: string): void {
@@ -63,10 +83,7 @@ export class BottomLine {
     const line = this;
     const wrapper = function (this: NodeJS.WritableStream, chunk: unknown, ...rest: unknown[]): boolean {
       if (line.#ended) return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-      if (line.#shown) {
-        line.#raw(line.#stream, CLEAR_LINE);
-        line.#shown = false;
-      }
+      if (line.#shown) line.#clear();
       const written = (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
       const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '';
       if (text.length > 0) line.#midLine = !text.endsWith('\n');

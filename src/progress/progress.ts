@@ -4,11 +4,14 @@
  * elapsed, and an estimate of what is left once there is one), which the process's other
  * output goes above (bottom-line.ts); in CI or when piped, a plain line every few
  * seconds, and always a last line when the run ends. Nothing is drawn before the run
- * knows how many nodes it has.
+ * knows how many nodes it has. A cluster run has a second line, above the bar, on its
+ * workers (cluster-line.ts); a plain log tells it when the workers change and at the end.
  */
 import type { Run } from '../run.js';
+import type { RunEvent } from '../scheduler/events.js';
 import type { RunCounts } from '../scheduler/state.js';
 import { BottomLine } from './bottom-line.js';
+import { clusterLine, clusterMembers } from './cluster-line.js';
 
 export interface ProgressOptions {
   /**
@@ -42,8 +45,11 @@ export function showProgress(run: Run<unknown[]>, options: ProgressOptions = {})
   const finished = (counts: RunCounts) => counts.states.done + counts.states.cached + counts.states.failed + counts.states.skipped;
   // What running tasks said of themselves (reportProgress).
   const reported = new Map<string, string>();
+  // A cluster run's workers, as its latest `cluster` event told them.
+  let cluster: Extract<RunEvent, { type: 'cluster' }>['workers'] | undefined;
   const stopHearing = run.onEvent((event) => {
-    if (event.type === 'progress') reported.set(event.cid, `${Math.round(event.fraction * 100)}%${event.message ? ` ${event.message}` : ''}`);
+    if (event.type === 'cluster') cluster = event.workers;
+    else if (event.type === 'progress') reported.set(event.cid, `${Math.round(event.fraction * 100)}%${event.message ? ` ${event.message}` : ''}`);
     else if (event.type === 'finished' || event.type === 'failed') reported.delete(event.cid);
   });
   const running = () => {
@@ -89,7 +95,8 @@ export function showProgress(run: Run<unknown[]>, options: ProgressOptions = {})
       bottom ??= new BottomLine(stream, others);
       const { fraction, text } = line(counts);
       const filled = Math.round(fraction * BAR_WIDTH);
-      bottom.draw(`${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)} ${text}`);
+      const bar = `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)} ${text}`;
+      bottom.draw(cluster ? [clusterLine(cluster), bar] : [bar]);
     };
     const stop = run.subscribe((snapshot) => draw(snapshot.counts as RunCounts));
     // Between snapshots the clock and the estimate still move.
@@ -104,8 +111,13 @@ export function showProgress(run: Run<unknown[]>, options: ProgressOptions = {})
     return;
   }
 
-  const plain = (counts: RunCounts) => {
+  let members: string | undefined;
+  const plain = (counts: RunCounts, last = false) => {
     if (counts.total === 0) return;
+    if (cluster && (last || clusterMembers(cluster) !== members)) {
+      members = clusterMembers(cluster);
+      stream.write(`[memograph] ${clusterLine(cluster)}\n`);
+    }
     const { text } = line(counts);
     stream.write(`[memograph] ${text.replace(/^(\d+\/\d+)/, '$1 done')}\n`);
   };
@@ -113,7 +125,7 @@ export function showProgress(run: Run<unknown[]>, options: ProgressOptions = {})
   timer.unref();
   whenSettled(() => {
     clearInterval(timer);
-    plain(run.counts);
+    plain(run.counts, true);
   });
 }
 

@@ -4,6 +4,7 @@
  * run nobody watches pays nothing for them.
  */
 import type { TaskError } from '../errors.js';
+import type { ClusterWorker } from '../cluster/run-workers.js';
 
 interface TaskEventBase {
   /** The task's call CID. */
@@ -63,7 +64,14 @@ export type RunEvent =
   /** It failed for good. */
   | (TaskEventBase & FailedAttempt & { readonly type: 'failed' })
   /** It will not run: an input failed. */
-  | (TaskEventBase & { readonly type: 'skipped' });
+  | (TaskEventBase & { readonly type: 'skipped' })
+  /**
+   * A run on a cluster: its `memograph worker`s, when they are first counted, when one
+   * replies to this run for the first time (before the task events that give its
+   * threads' `workerId`s), and then about once a second while anything about them
+   * changes, and as the run ends. Empty while no worker is alive.
+   */
+  | { readonly type: 'cluster'; readonly workers: readonly ClusterWorker[]; readonly at: number };
 
 export type RunEventType = RunEvent['type'];
 

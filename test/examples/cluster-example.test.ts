@@ -28,7 +28,12 @@ describe.skipIf(!haveRedis)('examples/cluster', () => {
     const run = async () => (await exec(process.execPath, ['--import', 'tsx', 'examples/cluster.ts'], { cwd: root, env: { ...process.env, MEMOGRAPH_EXAMPLE_REDIS: redis.url } })).stdout;
     const first = await run();
     expect(first).toMatch(/^12 trials on [12] worker process\(es\), largest error \d\.\d\de-\d+ \(13 executed here and there, 0 from the cache\)$/m);
+    // Every task ran on a worker, whose machine and pid the run's `cluster` events named.
+    const byMachine = /^tasks by machine: (.*)$/m.exec(first)![1]!.split(', ');
+    expect(byMachine.every((entry) => /^\S+ pid \d+ \d+$/.test(entry)), first).toBe(true);
+    expect(byMachine.reduce((sum, entry) => sum + Number(entry.split(' ').at(-1)), 0)).toBe(13);
     const second = await run();
     expect(second).toMatch(/\(0 executed here and there, 1 from the cache\)/);
+    expect(second).toContain('tasks by machine: none ran');
   });
 });

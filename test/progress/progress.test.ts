@@ -51,22 +51,27 @@ describe('progress', () => {
   });
 });
 
-/** What a terminal shows after `output`: carriage returns, line clears and newlines applied. */
+/** What a terminal shows after `output`: carriage returns, line clears, rows up and newlines applied. */
 function screen(output: string): string[] {
   const lines: string[] = [''];
+  let row = 0;
   let column = 0;
   const text = output.replace(/\u001b\[\?25[hl]/g, '').replace(/\r\n/g, '\n');
   for (let i = 0; i < text.length; i++) {
     if (text.startsWith('\u001b[2K', i)) {
-      lines[lines.length - 1] = '';
+      lines[row] = '';
+      i += 3;
+    } else if (text.startsWith('\u001b[1A', i)) {
+      row = Math.max(0, row - 1);
       i += 3;
     } else if (text[i] === '\r') column = 0;
     else if (text[i] === '\n') {
-      lines.push('');
+      row++;
+      if (row === lines.length) lines.push('');
       column = 0;
     } else {
-      const line = lines[lines.length - 1]!;
-      lines[lines.length - 1] = line.slice(0, column) + text[i] + line.slice(column + 1);
+      const line = lines[row]!;
+      lines[row] = line.slice(0, column) + text[i] + line.slice(column + 1);
       column++;
     }
   }
@@ -118,5 +123,36 @@ describe('the bottom line', () => {
       await new Promise((resolve) => setImmediate(resolve));
       expect(text().slice(before), firstToEnd).toBe('after both\n');
     }
+  });
+
+  it('keeps a line of several rows together, below other output, redrawn in place', async () => {
+    const { BottomLine } = await import('../../src/progress/bottom-line.js');
+    const { stream, text } = capture(true);
+    const bottom = new BottomLine(stream, []);
+    bottom.draw(['cluster: 1 worker (host-a 2 slots), 0 tasks of this run on them', 'bar 1/3']);
+    bottom.draw(['cluster: 2 workers (host-a 4 slots), 1 task of this run on them', 'bar 2/3']);
+    stream.write('said by the script\n');
+    bottom.draw('bar alone 3/3');
+    bottom.draw(['cluster: 2 workers (host-a 4 slots), 3 tasks of this run on them', 'bar 3/3']);
+    bottom.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(screen(text())).toEqual(['said by the script', 'cluster: 2 workers (host-a 4 slots), 3 tasks of this run on them', 'bar 3/3', '']);
+  });
+});
+
+describe('the cluster line', () => {
+  const worker = (id: string, host: string, slots: number, thisRun: number, live = true) => ({
+    id, host, pid: 1, slots, tasks: thisRun, busyMs: 0, live, thisRun: { tasks: thisRun, busyMs: 0 }, threads: [],
+  });
+
+  it("names each machine once with its workers' slots added up, and the run's tasks on them", async () => {
+    const { clusterLine } = await import('../../src/progress/cluster-line.js');
+    expect(clusterLine([worker('a', 'host-a', 8, 100), worker('b', 'host-b', 8, 23)])).toBe('cluster: 2 workers (host-a 8 slots, host-b 8 slots), 123 tasks of this run on them');
+    expect(clusterLine([worker('a', 'host-a', 2, 1), worker('b', 'host-a', 2, 0), worker('c', 'host-b', 1, 4, false)])).toBe(
+      'cluster: 2 workers (host-a 4 slots; 1 gone), 5 tasks of this run on them',
+    );
+    const many = ['h1', 'h2', 'h3', 'h4', 'h5'].map((host) => worker(host, host, 1, 1));
+    expect(clusterLine(many)).toBe('cluster: 5 workers (h1 1 slot, h2 1 slot, h3 1 slot, +2 more), 5 tasks of this run on them');
+    expect(clusterLine([])).toBe('cluster: no live workers (batches wait for one)');
   });
 });

@@ -207,8 +207,12 @@ function drawStream(message) {
   const parts = [];
   lanes.forEach((lane, i) => {
     const y = AXIS_HEIGHT + i * LANE_HEIGHT;
-    parts.push(svgElement('text', { x: 4, y: y + 15 }));
-    parts.at(-1).textContent = lane === 0 ? 'main thread' : `worker ${lane}`;
+    const label = svgElement('text', { x: 4, y: y + 15 });
+    label.textContent = lane === 0 ? 'main thread' : `worker ${lane}`;
+    // A cluster worker's thread: its machine is said on hover (the lane's label has no room for it).
+    const machine = message.workers.find((w) => w.id === lane)?.machine;
+    if (machine) label.append(Object.assign(svgElement('title', {}), { textContent: machine }));
+    parts.push(label);
     parts.push(svgElement('line', { x1: LABEL_WIDTH, x2: width, y1: y + LANE_HEIGHT, y2: y + LANE_HEIGHT, stroke: '#eee' }));
   });
   for (let tick = 0; tick <= 4; tick++) {
@@ -268,7 +272,7 @@ function drawWorkers(message) {
     bar.append(seg);
     use.append(bar, element('span', `${Math.round(worker.utilisation * 100)}%`, 'note'));
     row.append(
-      element('td', worker.id === 0 ? 'main thread' : `worker ${worker.id}`),
+      element('td', worker.id === 0 ? 'main thread' : `worker ${worker.id}${worker.machine ? ` · ${worker.machine}` : ''}`),
       element('td', String(worker.tasks)),
       element('td', seconds(worker.busyMs)),
       use,
@@ -281,6 +285,33 @@ function drawWorkers(message) {
     `process: ${megabytes(memory.rssBytes)} resident, main heap ${megabytes(memory.heapUsedBytes)}; ` +
     `largest worker heap ${megabytes(memory.peakWorkerHeapBytes)}; running now: ` +
     (message.running.length === 0 ? 'nothing' : message.running.map(describeRunning).join(', '));
+}
+
+/**
+ * A cluster run's `memograph worker`s: tasks and busy time are this run's on each; "since
+ * it started" is the worker's own count over every coordinator, from its heartbeat.
+ */
+function drawCluster(message) {
+  const workers = message.cluster;
+  $('cluster').hidden = workers === undefined;
+  if (workers === undefined) return;
+  const live = workers.filter((worker) => worker.live);
+  $('cluster-note').textContent = `${live.length} live, ${live.reduce((sum, worker) => sum + worker.slots, 0)} slots`;
+  const body = $('cluster-workers').tBodies[0];
+  body.replaceChildren();
+  for (const worker of workers) {
+    const row = element('tr', undefined, worker.live ? undefined : 'gone');
+    row.dataset.id = worker.id;
+    row.append(
+      element('td', worker.live ? worker.host : `${worker.host} (gone)`),
+      element('td', String(worker.pid)),
+      element('td', String(worker.slots)),
+      element('td', String(worker.thisRun.tasks)),
+      element('td', seconds(worker.thisRun.busyMs)),
+      element('td', `${worker.tasks} tasks, busy ${seconds(worker.busyMs)}`, 'note'),
+    );
+    body.append(row);
+  }
 }
 
 /** A running task, with what it last said of its progress. */
@@ -414,6 +445,7 @@ function apply(message, full) {
   drawFunctions(message.functions);
   drawStream(message);
   drawWorkers(message);
+  drawCluster(message);
   drawFailures(message.failuresTotal);
   void drawGraph(message);
 }
