@@ -7,7 +7,7 @@
  * replies to this run for the first time (before the outcomes that name its threads),
  * and on later counts (once a second) when anything changed: never once per batch.
  */
-import type { ExecutableTask, Executor, Outcome } from '../executors/executor.js';
+import type { ExecutableTask, Executor, Outcome, ProgressListener } from '../executors/executor.js';
 import type { ClusterExecutor } from './cluster-executor.js';
 import type { WorkerBeat } from './cluster-names.js';
 
@@ -68,8 +68,8 @@ export class ClusterRunView implements Executor {
     return this.#executor.slots;
   }
 
-  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
-    const outcomes = await this.#executor.run(tasks, signal);
+  async run(tasks: readonly ExecutableTask[], signal?: AbortSignal, onProgress?: ProgressListener): Promise<Outcome[]> {
+    const outcomes = await this.#executor.run(tasks, signal, onProgress);
     let newThread = false;
     for (const outcome of outcomes) {
       if (!('workerId' in outcome) || outcome.workerId === undefined) continue;
