@@ -46,6 +46,8 @@ export class ClusterExecutor implements Executor {
   readonly #threads = new Map<string, number>();
   /** Batches waiting for a reply: told when Redis is lost. */
   readonly #waiting = new Set<(error: Error) => void>();
+  /** Told when the slots grow. */
+  readonly #onMoreSlots = new Set<() => void>();
 
   constructor(url: string) {
     const { address, connection } = queueConnection(url);
@@ -63,6 +65,11 @@ export class ClusterExecutor implements Executor {
   /** The free slots of every live worker, as last counted. */
   get slots(): number {
     return this.#slots;
+  }
+
+  onMoreSlots(listener: () => void): () => void {
+    this.#onMoreSlots.add(listener);
+    return () => this.#onMoreSlots.delete(listener);
   }
 
   async run(tasks: readonly ExecutableTask[], signal?: AbortSignal): Promise<Outcome[]> {
@@ -141,7 +148,10 @@ export class ClusterExecutor implements Executor {
 
   async #countSlots(): Promise<void> {
     const workers = await liveWorkers(this.#redis);
-    if (workers.length > 0) this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+    if (workers.length === 0) return;
+    const before = this.#slots;
+    this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+    if (this.#slots > before) for (const listener of this.#onMoreSlots) listener();
   }
 
   async close(): Promise<void> {
