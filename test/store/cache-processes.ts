@@ -23,8 +23,10 @@ export interface Started {
   stderr(): string;
 }
 
-export function start(cacheDir: string, log: string, from: number, to: number, ms: number, rounds = 1): Started {
-  return spawnScript([driver, cacheDir, log, String(from), String(to), String(ms), String(rounds)]);
+/** `gate`: leaves from `gate.from` on wait until the file `gate.path` exists. */
+export function start(cacheDir: string, log: string, from: number, to: number, ms: number, rounds = 1, gate?: { path: string; from: number }): Started {
+  const gated = gate ? [gate.path, String(gate.from)] : [];
+  return spawnScript([driver, cacheDir, log, String(from), String(to), String(ms), String(rounds), ...gated]);
 }
 
 /** `stdin`: a pipe to write requests to (a long-lived script); `limitMs`: killed after this long. */
