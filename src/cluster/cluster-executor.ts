@@ -63,6 +63,8 @@ export class ClusterExecutor implements Executor {
   readonly #watchers = new Set<(workers: readonly WorkerBeat[]) => void>();
   /** Batches waiting for a reply: told when Redis is lost. */
   readonly #waiting = new Set<(error: Error) => void>();
+  /** Told when the slots grow. */
+  readonly #onMoreSlots = new Set<() => void>();
 
   constructor(url: string) {
     const { address, connection } = queueConnection(url);
@@ -84,6 +86,11 @@ export class ClusterExecutor implements Executor {
   /** The free slots of every live worker, as last counted. */
   get slots(): number {
     return this.#slots;
+  }
+
+  onMoreSlots(listener: () => void): () => void {
+    this.#onMoreSlots.add(listener);
+    return () => this.#onMoreSlots.delete(listener);
   }
 
   async run(tasks: readonly ExecutableTask[], signal?: AbortSignal, onProgress?: ProgressListener): Promise<Outcome[]> {
@@ -176,7 +183,11 @@ export class ClusterExecutor implements Executor {
 
   async #countSlots(): Promise<void> {
     const workers = await liveWorkers(this.#redis);
-    if (workers.length > 0) this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+    if (workers.length > 0) {
+      const before = this.#slots;
+      this.#slots = workers.reduce((sum, worker) => sum + worker.slots, 0);
+      if (this.#slots > before) for (const listener of this.#onMoreSlots) listener();
+    }
     this.#counted = workers;
     for (const watcher of this.#watchers) watcher(workers);
   }

@@ -68,6 +68,10 @@ export class ClusterRunView implements Executor {
     return this.#executor.slots;
   }
 
+  onMoreSlots(listener: () => void): () => void {
+    return this.#executor.onMoreSlots(listener);
+  }
+
   async run(tasks: readonly ExecutableTask[], signal?: AbortSignal, onProgress?: ProgressListener): Promise<Outcome[]> {
     const outcomes = await this.#executor.run(tasks, signal, onProgress);
     let newThread = false;

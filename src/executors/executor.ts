@@ -82,6 +82,11 @@ export interface Executor {
   /** How many batches may be in flight at once. */
   readonly slots: number;
   /**
+   * For an executor whose slots change while it runs (a cluster, as workers join): calls
+   * `listener` when `slots` grows, until the returned function is called.
+   */
+  onMoreSlots?(listener: () => void): () => void;
+  /**
    * Run a batch. When `signal` aborts, running tasks are stopped where the
    * executor can stop them and come back not run (`skipped`).
    */

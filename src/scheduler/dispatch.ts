@@ -5,7 +5,7 @@
  * taken is parked until a task gives some back.
  */
 import type { Delayed } from '../graph/delayed.js';
-import type { ExecutableTask, Outcome, ProgressListener, TaskInput } from '../executors/executor.js';
+import type { ExecutableTask, Executor, Outcome, ProgressListener, TaskInput } from '../executors/executor.js';
 import { templateOf } from '../graph/fill-inputs.js';
 import { QUEUED_PER_SLOT, nextIsShort, takeBatch } from './batching.js';
 import { about, emitIf, type Lane, type LoopContext } from './loop-context.js';
@@ -30,6 +30,7 @@ export function dispatch(loop: LoopContext): void {
         continue;
       }
       const executor = lane.executor(top);
+      watchSlots(loop, executor);
       const free = executor.slots - lane.inFlight;
       const queueable = nextIsShort(lane.ready) && timeoutOf(loop, lane.ready[lane.ready.length - 1]!) === undefined;
       if (free <= 0 && !(lane.inFlight < executor.slots * (1 + QUEUED_PER_SLOT) && queueable)) break;
@@ -49,6 +50,16 @@ export function dispatch(loop: LoopContext): void {
       );
     }
   }
+}
+
+/**
+ * Slots that appear while every slot the loop knew of is taken (a cluster's count of its
+ * workers arriving after the first dispatch, a worker joining) wake the loop: otherwise
+ * the ready tasks would wait for a running one to finish, however long it runs.
+ */
+function watchSlots(loop: LoopContext, executor: Executor): void {
+  if (!executor.onMoreSlots || loop.slotWatches.has(executor)) return;
+  loop.slotWatches.set(executor, executor.onMoreSlots(() => loop.events.push({ kind: 'wake' })));
 }
 
 /**

@@ -80,6 +80,8 @@ export interface LoopContext {
   readonly abort: AbortController;
   /** What `takeBatch` asks of each node, made once rather than a closure per batch (dispatch.ts). */
   readonly travelsAlone: (node: TaskNode) => boolean;
+  /** Executors whose slots can grow, each with how to stop hearing of it (dispatch.ts). */
+  readonly slotWatches: Map<Executor, () => void>;
 }
 
 /** Build and send an event only if someone listens: `make` is not called otherwise. */

@@ -89,6 +89,7 @@ export class RunLoop {
       codeChecked: new Map(),
       abort: new AbortController(),
       travelsAlone: (node) => travelsAlone(context, node),
+      slotWatches: new Map(),
     };
     this.#context = context;
     const sink = options.events;
@@ -273,6 +274,8 @@ export class RunLoop {
       }
     }
     this.#context.holders.stop();
+    for (const stop of this.#context.slotWatches.values()) stop();
+    this.#context.slotWatches.clear();
     this.#drained = this.#drain();
   }
 

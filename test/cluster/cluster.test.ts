@@ -3,10 +3,8 @@
  * processes started by the command, and coordinators that are child processes too. Every
  * task execution leaves a line in a log naming the process that ran it.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,23 +12,20 @@ import { runCli } from '../cli/run-cli.js';
 import { tempDir } from '../helpers.js';
 import { haveRedis, noRedisMessage, startRedis, type TestRedis } from '../redis-server.js';
 import { executions, start, sumOfSquares, waitFor } from '../store/cache-processes.js';
+import { cli, startWorker, stopWorker, stopWorkers, tsx, workers } from './cluster-workers.js';
 
 const exec = promisify(execFile);
 if (!haveRedis) console.warn(noRedisMessage);
 const dir = tempDir('memograph-cluster-');
-const cli = new URL('../../src/cli/main.ts', import.meta.url).pathname;
-// By URL: a worker or coordinator started in a directory of its own finds tsx from there otherwise.
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 let redis: TestRedis;
 let databases = 0;
-const workers: ChildProcess[] = [];
 const dirs: { remove: () => void }[] = [];
 
 beforeAll(async () => {
   if (haveRedis) redis = await startRedis();
 });
 afterEach(async () => {
-  await Promise.all(workers.splice(0).map(stopWorker));
+  await stopWorkers();
 });
 afterAll(async () => {
   await redis?.stop();
@@ -41,29 +36,6 @@ afterAll(async () => {
 /** A fresh database for each test: its own queue, store and worker list. */
 function freshUrl(): string {
   return `${redis.url}?db=${databases++}`;
-}
-
-/** `memograph worker` on `url`, once it says it takes batches. */
-async function startWorker(url: string, slots = 2, lockMs = 1500, env: Record<string, string> = {}, cwd?: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', tsx, cli, 'worker', '--redis', url, '--concurrency', String(slots), '--lock-ms', String(lockMs)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-    ...(cwd && { cwd }),
-  });
-  workers.push(child);
-  let said = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (said += chunk));
-  await waitFor(() => said.includes('taking batches from'), 'the worker to start', () => said);
-  return child;
-}
-
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(force);
 }
 
 /** Which processes ran the leaves logged in `log`. */

@@ -23,12 +23,15 @@ export interface Started {
   stderr(): string;
 }
 
-export function start(cacheDir: string, log: string, from: number, to: number, ms: number, rounds = 1): Started {
-  return spawnScript([driver, cacheDir, log, String(from), String(to), String(ms), String(rounds)]);
+/** `gate`: leaves from `gate.from` on wait until the file `gate.path` exists. */
+export function start(cacheDir: string, log: string, from: number, to: number, ms: number, rounds = 1, gate?: { path: string; from: number }): Started {
+  const gated = gate ? [gate.path, String(gate.from)] : [];
+  return spawnScript([driver, cacheDir, log, String(from), String(to), String(ms), String(rounds), ...gated]);
 }
 
-export function spawnScript(args: string[]): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `stdin`: a pipe to write requests to (a long-lived script); `limitMs`: killed after this long. */
+export function spawnScript(args: string[], { stdin = false, limitMs = 120_000 } = {}): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let onStarted!: () => void;
@@ -38,7 +41,7 @@ export function spawnScript(args: string[]): Started {
     if (stdout.includes('started\n')) onStarted();
   });
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: Report; stderr: string }>((resolve) =>
     child.once('close', (code, signal) => {
       clearTimeout(timer);
