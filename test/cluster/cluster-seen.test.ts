@@ -12,7 +12,7 @@ import { compute, delayed, shutdown, startRun, type ClusterWorker, type RunEvent
 import { runCli } from '../cli/run-cli.js';
 import { launchChromium } from '../dashboard/browser.js';
 import { haveRedis, noRedisMessage, startRedis, type TestRedis } from '../redis-server.js';
-import { startWorker, stopWorkers } from './worker-processes.js';
+import { startWorker, stopWorkers } from './cluster-workers.js';
 
 if (!haveRedis) console.warn(noRedisMessage);
 let redis: TestRedis;
