@@ -88,7 +88,7 @@ export function expectedAnswers<S extends ScenarioName>(
       const mg = spins(info.memograph?.iters);
       const dk = spins(info.dask?.iters);
       return both(
-        { wide: sumOfIncs(c.wide), tree: sumOfIncs(c.leaves), chain: c.chain, cpuOne: mg, cpuAll: mg },
+        { wide: sumOfIncs(c.wide), tree: sumOfIncs(c.leaves), chain: c.chain, chainUnfused: c.chain, cpuOne: mg, cpuAll: mg },
         { wide: sumOfIncs(c.daskWide), tree: sumOfIncs(c.daskLeaves), chain: c.chain, cpuSync: dk, cpuAll: dk },
       );
     }

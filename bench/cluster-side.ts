@@ -3,7 +3,11 @@
  * slot each over a loopback Redis (cluster-processes.ts), the coordinator here, and
  * the shapes of the local scenarios run on them with `cache: false`:
  *
- *   wide, tree, chain   the graphs of graphs.ts, ms from startRun to the value
+ *   wide, tree, chain   the graphs of graphs.ts, ms from startRun to the value (once
+ *                       inc is known to be short, the scheduler fuses a chain's steps
+ *                       into batches: batching.ts)
+ *   chainUnfused        the chain of incs with a time limit, each of which travels in a
+ *                       batch of its own: one round trip through Redis a step
  *   cpuOne              the cpu tasks one after another on one local thread
  *   cpuAll              the same tasks on the cluster
  *   recovery            ms from `kill -9` of the worker running a task to the task's
@@ -39,6 +43,8 @@ export interface ClusterFigures {
 const WORKERS = 2;
 /** How long the recovery task holds its thread: long enough to be killed in, short beside the lock. */
 const HOLD_MS = 1_000;
+/** inc with a time limit (never reached): such a task travels alone (dispatch.ts), so each step is a batch of its own. */
+const aloneInc = delayed((x: number) => x + 1, { name: 'inc', timeoutMs: 60_000 });
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Lines of `log` ("pid epoch-ms"), once it has `count` of them. */
@@ -77,6 +83,7 @@ export async function measureCluster(
       wide: () => onCluster(wide(onWorkers, p.wide).target),
       tree: () => onCluster(tree(onWorkers, p.leaves).target),
       chain: () => onCluster(chain(onWorkers, p.chain).target),
+      chainUnfused: () => onCluster(chain({ ...onWorkers, inc: aloneInc }, p.chain).target),
       cpuOne: async () => {
         const started = performance.now();
         const values = await startRun(spins(), { cache: false, workers: 1 }).result;

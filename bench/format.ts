@@ -97,7 +97,7 @@ export function notes(report: Report): string[] {
   if (report.scenarios.some((s) => s.scenario === 'cluster')) {
     out.push(
       'cluster: two `memograph worker` processes of one slot each over a loopback Redis, against Dask distributed\u2019s LocalCluster of two one-thread worker ' +
-        'processes (its figures in the Dask threads column; Dask runs smaller wide and tree graphs, compared per task); cpu: the same tasks on one local thread, ' +
+        'processes (its figures in the Dask threads column; Dask runs smaller wide and tree graphs, compared per task); chain: once inc is known to be short the coordinator fuses steps into batches, and the unfused row is a chain of incs with a time limit, each of which travels alone: one batch per step; cpu: the same tasks on one local thread, ' +
         'or Dask sync, against the cluster; recovery: from kill -9 of the worker running a task (the other idle) to the task starting on the other; ' +
         'duplicates: tasks the workers report running beyond those the coordinator counted, over every run without a fault.',
     );

@@ -374,6 +374,13 @@ function clusterRows(p: ScenarioParams['cluster']): RowSpec[] {
       ...vsDistributed,
     },
     {
+      id: 'cluster/chain-unfused',
+      label: 'cluster · chain, one batch a step (unfused), ms/step',
+      unit: 'ms/step',
+      lowerIsBetter: true,
+      memograph: (r) => at(r, 'chainUnfused') && scaled(at(r, 'chainUnfused')!, 1 / p.chain),
+    },
+    {
       id: 'cluster/cpu',
       label: 'cluster · cpu speedup, 2 worker processes vs one thread',
       unit: '×',

@@ -94,7 +94,7 @@ describe('agreement of the two sides', () => {
     const params = { wide: 20, leaves: 10, daskWide: 5, daskLeaves: 4, chain: 7, cpuTasks: 2, cpuMs: 1, lockMs: 1_000 };
     const at = (iters: number) => spin(1, iters) + spin(2, iters);
     expect(expectedAnswers('cluster', params, { memograph: { iters: 50 }, dask: { iters: 3 } })).toEqual({
-      memograph: { wide: sumOfIncs(20), tree: sumOfIncs(10), chain: 7, cpuOne: at(50), cpuAll: at(50) },
+      memograph: { wide: sumOfIncs(20), tree: sumOfIncs(10), chain: 7, chainUnfused: 7, cpuOne: at(50), cpuAll: at(50) },
       dask: { wide: sumOfIncs(5), tree: sumOfIncs(4), chain: 7, cpuSync: at(3), cpuAll: at(3) },
     });
   });
