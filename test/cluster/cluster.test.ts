@@ -149,6 +149,38 @@ describe.skipIf(!haveRedis)('a cluster of `memograph worker`s on one Redis', () 
     await own.stop();
   });
 
+  it('a coordinator whose Redis freezes fails naming it; once it answers again, a re-run resumes from what was stored', async () => {
+    const own = await startRedis();
+    const stored = async () =>
+      (JSON.parse((await runCli(['cache', '--json', '--redis', own.url, 'stats'])).stdout) as { byFunction: Record<string, { entries: number }> }).byFunction.leaf?.entries ?? 0;
+    try {
+      await startWorker(own.url, 2);
+      const log = join(dir.path, 'frozen-redis.log');
+      const first = start(`cluster:${own.url}`, log, 0, 40, 200);
+      // Wait until some leaves are in the store, then freeze Redis with the rest to do.
+      let before = 0;
+      while ((before = await stored()) < 4) await new Promise((resolve) => setTimeout(resolve, 100));
+      process.kill(own.pid, 'SIGSTOP');
+      const failed = await first.done;
+      process.kill(own.pid, 'SIGCONT');
+      expect(failed.code).not.toBe(0);
+      expect(failed.stderr).toContain(`Lost the cluster's Redis at ${own.url}`);
+      const kept = await stored();
+      expect(kept).toBeGreaterThanOrEqual(before);
+      expect(kept).toBeLessThan(40);
+
+      const again = await start(`cluster:${own.url}`, log, 0, 40, 200).done;
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.report!.reports[0]!.value).toBe(sumOfSquares(0, 40));
+      // The stored leaves are served; only the others (and the total) run again.
+      expect(again.report!.reports[0]!.counts).toMatchObject({ cached: kept, executed: 40 - kept + 1 });
+      const verified = await runCli(['cache', 'verify', '--redis', own.url]);
+      expect(verified.stdout).toMatch(/ 0 bad/);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('a coordinator that lost its Redis shuts down and exits by itself', async () => {
     const own = await startRedis();
     await startWorker(own.url);
