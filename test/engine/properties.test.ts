@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compute, delayed, shutdown, startRun, type Delayed } from '../../src/index.js';
+import { evaluate } from '../fixtures/random-dag.js';
 import { tempDir } from '../helpers.js';
 
 const dir = tempDir();
@@ -29,24 +30,10 @@ const dagArb = fc
   .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => specArb(i))))
   .map((specs) => specs as Spec[]);
 
-function evaluateSpec(kind: Spec['kind'], constant: number, inputs: number[]): number {
-  const M = 1_000_003;
-  switch (kind) {
-    case 'lit':
-      return constant;
-    case 'add':
-      return inputs.reduce((a, b) => (a + b) % M, constant);
-    case 'mul':
-      return inputs.reduce((a, b) => (a * b) % M, constant || 1);
-    case 'neg':
-      return -(inputs[0] ?? constant);
-  }
-}
-
 /** Plain sequential reference: the value of every node. */
 function reference(specs: Spec[]): number[] {
   const values: number[] = [];
-  for (const spec of specs) values.push(evaluateSpec(spec.kind, spec.constant, spec.inputs.map((i) => values[i]!)));
+  for (const spec of specs) values.push(evaluate(spec.kind, spec.constant, spec.inputs.map((i) => values[i]!)));
   return values;
 }
 
