@@ -186,6 +186,26 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
           baseline: 'daskThreads',
           baselineName: 'threads',
         },
+        // The run as users run it: the cache on, a fresh directory (Dask has no cache to compare).
+        {
+          id: 'big/cached-rss',
+          label: 'big · cache on, peak RSS above baseline, B/node',
+          unit: 'B/node',
+          lowerIsBetter: true,
+          memograph: (r) => at(r, 'cachedRssBytes')?.map((bytes) => bytes / mgNodes),
+        },
+        { id: 'big/cached-time', label: 'big · cache on, build + run, µs/node', unit: 'µs/node', lowerIsBetter: true, memograph: perNode('cachedTotal', mgNodes) },
+        {
+          id: 'big/cached-ratio',
+          label: 'big · cache on, time × cache: false',
+          unit: '×',
+          lowerIsBetter: true,
+          memograph: (r) => {
+            const on = at(r, 'cachedTotal');
+            const off = at(r, 'total');
+            return on && off ? pairwise(on, off, (a, b) => a / b) : undefined;
+          },
+        },
       ];
     }
     case 'watch':

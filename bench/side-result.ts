@@ -58,7 +58,11 @@ export function mergeRuns(parts: readonly SideResult[]): SideResult {
   // Answers must agree run to run; a run that disagrees keeps its answer under a suffixed key, for the check to see.
   const answers: Record<string, number> = { ...first.answers };
   parts.forEach((part, i) => {
-    for (const [key, value] of Object.entries(part.answers)) if (answers[key] !== value) answers[`${key}#${i}`] = value;
+    for (const [key, value] of Object.entries(part.answers)) {
+      // A key the first run did not answer (another variant's run) is that run's own answer.
+      if (!(key in answers)) answers[key] = value;
+      else if (answers[key] !== value) answers[`${key}#${i}`] = value;
+    }
   });
   return { ...first, samples, answers, measuredAt: parts[parts.length - 1]!.measuredAt };
 }

@@ -41,7 +41,12 @@ async function processPerRun(repeat: Repeat, run: () => Promise<SideResult>): Pr
 
 export async function measureMemograph(scenario: ScenarioName, params: Params, repeat: Repeat): Promise<SideResult> {
   const once = { runs: 1, warmup: 0 };
-  if (scenario === 'big') return processPerRun(repeat, () => memographChild({ scenario, params, repeat: once }));
+  if (scenario === 'big') {
+    // The default run (cache on) and the same graph with `cache: false` take turns, each in a fresh process.
+    return processPerRun(repeat, async () =>
+      mergeRuns([await memographChild({ scenario, params, repeat: once }), await memographChild({ scenario, params, repeat: once, cached: true })]),
+    );
+  }
   if (scenario === 'rerun') {
     const cacheDir = mkdtempSync(join(tmpdir(), 'memograph-bench-rerun-'));
     let copies: ValueKeyCopies | undefined;

@@ -66,12 +66,20 @@ describe('agreement of the two sides', () => {
   });
 
   it('catches one run of several that disagreed', () => {
-    const run = (value: number) => side('memograph', 'big', { total: [1], rssBytes: [2] }, { value });
+    const run = (value: number) => side('memograph', 'big', { total: [1], rssBytes: [2] }, { value, cachedValue: 10 });
     const merged = mergeRuns([run(10), run(10), run(9)]);
     expect(merged.samples.total).toEqual([1, 1, 1]);
     expect(checkAgreement('big', { leaves: 4, daskLeaves: 2 }, { memograph: merged }).problems).toEqual([
       'memograph big: `value#2` is 9, expected 10',
     ]);
+  });
+
+  it('keeps an answer only a later run gives under its own name, as big\u2019s cache-on run gives one', () => {
+    const off = side('memograph', 'big', { total: [1] }, { value: 10 });
+    const on = side('memograph', 'big', { cachedTotal: [2] }, { cachedValue: 10 });
+    const merged = mergeRuns([mergeRuns([off, on]), mergeRuns([off, on])]);
+    expect(merged.answers).toEqual({ value: 10, cachedValue: 10 });
+    expect(checkAgreement('big', { leaves: 4, daskLeaves: 2 }, { memograph: merged }).problems).toEqual([]);
   });
 
   it('checks cpu answers against spin at each side’s own iteration count', () => {

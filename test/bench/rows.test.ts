@@ -67,6 +67,14 @@ describe('result rows', () => {
     expect(row(big, 'big/rss').daskThreads).toMatchObject({ median: 2048 });
     expect(row(big, 'big/rss').ratio).toBeCloseTo(4);
     expect(row(big, 'big/time').ratio).toBeCloseTo(100);
+
+    // With the cache on, paired run by run with cache: false: 1.5× and 2×.
+    const cached = buildRows('big', { leaves: 5000, daskLeaves: 500 }, {
+      memograph: side('memograph', 'big', { total: [9999, 9999], rssBytes: [1, 1], cachedTotal: [9999 * 1.5, 9999 * 2], cachedRssBytes: [9999 * 900, 9999 * 1100] }),
+    });
+    expect(row(cached, 'big/cached-rss').memograph).toMatchObject({ median: 1000, min: 900, max: 1100 });
+    expect(row(cached, 'big/cached-time').memograph).toMatchObject({ median: 1750 });
+    expect(row(cached, 'big/cached-ratio').memograph).toMatchObject({ median: 1.75, min: 1.5, max: 2 });
   });
 
   it('measures hash as throughput, higher is better', () => {
@@ -224,6 +232,8 @@ describe('targets', () => {
       'identity/warm:memograph',
       'identity/edited:memograph',
       'big/rss:memograph',
+      'big/cached-rss:memograph',
+      'big/cached-ratio:memograph',
       'cluster/wide:memograph',
       'cluster/tree:memograph',
       'cluster/chain:memograph',
