@@ -108,7 +108,7 @@ async function tasksOnWorkers(url: string): Promise<number> {
   const client = new Redis(url);
   try {
     const beats = await liveWorkers(client);
-    return beats.reduce((sum, beat) => sum + ((beat as { tasks?: number }).tasks ?? Number.NaN), 0);
+    return beats.reduce((sum, beat) => sum + beat.tasks, 0);
   } finally {
     client.disconnect();
   }
