@@ -103,11 +103,15 @@ export class RedisStore implements Store, StoreAdmin {
     }
     let found: string[] = [];
     for await (const page of this.#scan(`${keys.prefix}*`)) if ((found = page).length > 0) break;
-    if (found.length > 0) {
+    // Another process opening the same fresh prefix may have set the mark since it was read.
+    if (found.length > 0 && (await this.#redis.get(keys.mark)) !== STORE_MARK) {
       await this.#redis.quit().catch(() => undefined);
       throw new MemographError('MEMOGRAPH_STORE_FAILED', `${this.location}: there are keys under ${keys.prefix} (${found[0]}, …) but no ${keys.mark}: they are not a memograph store's, and memograph leaves them alone; give another prefix`);
     }
-    await this.#redis.set(keys.mark, STORE_MARK, 'NX');
+    if ((await this.#redis.set(keys.mark, STORE_MARK, 'NX')) === null && (await this.#redis.get(keys.mark)) !== STORE_MARK) {
+      await this.#redis.quit().catch(() => undefined);
+      throw new MemographError('MEMOGRAPH_STORE_FAILED', `${this.location}: ${keys.mark} was set by something else while this store opened; give another prefix`);
+    }
   }
 
   async getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]> {
