@@ -6,7 +6,7 @@ import { isDelayed, returnedGraph } from '../graph/returned-graph.js';
 import { taskContext, type TaskContext } from '../graph/task-context.js';
 import { describeThrown } from './describe-thrown.js';
 import { setAtPath } from '../graph/fill-inputs.js';
-import { TaskStop, withTaskStop } from './task-signal.js';
+import { TaskStop, applyWithTaskStop } from './task-signal.js';
 
 /** performance.now() + this is ms since the epoch, comparable across threads. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -118,11 +118,11 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: Task
       else if (source?.ok && source.result) setAtPath(args, path, source.result.value());
       else return { id: task.id, ok: false, skipped: true, durationMs: 0 };
     }
-    // Called with `this` undefined: never the task object it is reached through.
-    const call = () => withTaskStop(stop, () => Reflect.apply(task.task.fn as (...a: unknown[]) => unknown, undefined, args));
     // The context tells code the call starts that it is inside a task (its progress, a graph it returns).
-    const context: TaskContext = onProgress ? { report: (fraction, message) => onProgress(task.id, fraction, message) } : SILENT;
-    value = taskContext.run(context, call);
+    const context: TaskContext = onProgress ? new InlineContext(task.id, onProgress) : SILENT;
+    // Called with `this` undefined: never the task object it is reached through. No closure
+    // per call: every main-thread task passes here.
+    value = taskContext.run(context, applyWithTaskStop, stop, task.task.fn as (...a: unknown[]) => unknown, args);
   } catch (thrown) {
     return failed(task, thrown, started);
   }
@@ -138,6 +138,17 @@ function runInline(task: ExecutableTask, earlier: readonly Outcome[], stop: Task
 }
 
 const SILENT: TaskContext = { report: () => undefined };
+
+class InlineContext implements TaskContext {
+  constructor(
+    readonly taskId: number,
+    readonly listener: ProgressListener,
+  ) {}
+
+  report(fraction: number, message: string | undefined): void {
+    this.listener(this.taskId, fraction, message);
+  }
+}
 
 function succeeded(task: ExecutableTask, value: unknown, started: number): Outcome {
   const durationMs = performance.now() - started;

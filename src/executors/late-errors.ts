@@ -34,17 +34,23 @@ let running: { readonly batchId: number; readonly late: Map<number, LateError> }
 process.on('uncaughtException', (error) => caught('uncaught exception', error));
 process.on('unhandledRejection', (reason) => caught('unhandled rejection', reason));
 
-/** Call `fn` as task `index` of batch `batchId`: what it starts carries that name (and reports its progress). */
-export function asTask<T>(batchId: number, index: number, fn: () => T): T {
-  const context: TaskContext = {
-    batchId,
-    index,
-    report: (fraction, message) => {
-      const progress: ProgressMessage = { memographProgress: true, batchId, index, fraction, ...(message === undefined ? {} : { message }) };
-      parentPort?.postMessage(progress);
-    },
-  };
-  return taskContext.run(context, fn);
+/** Call `fn` on `args` (with `this` undefined) as task `index` of batch `batchId`: what it starts carries that name (and reports its progress). */
+export function asTask(batchId: number, index: number, fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  // A class, not a literal with a closure: every task on a worker makes one.
+  return taskContext.run(new WorkerTaskContext(batchId, index), Reflect.apply, fn, undefined, args);
+}
+
+class WorkerTaskContext implements TaskContext {
+  constructor(
+    readonly batchId: number,
+    readonly index: number,
+  ) {}
+
+  report(fraction: number, message: string | undefined): void {
+    const { batchId, index } = this;
+    const progress: ProgressMessage = { memographProgress: true, batchId, index, fraction, ...(message === undefined ? {} : { message }) };
+    parentPort?.postMessage(progress);
+  }
 }
 
 /** A batch starts; its tasks' late errors are collected until `endBatch`. */

@@ -38,12 +38,12 @@ export function currentTaskSignal(): AbortSignal | undefined {
   return current?.signal;
 }
 
-/** Call `fn` with `stop` as the current task's. */
-export function withTaskStop<T>(stop: TaskStop, fn: () => T): T {
+/** Call `fn` (with `this` undefined) on `args`, with `stop` as the current task's. */
+export function applyWithTaskStop(stop: TaskStop, fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
   const previous = current;
   current = stop;
   try {
-    return fn();
+    return Reflect.apply(fn, undefined, args);
   } finally {
     current = previous;
   }

@@ -103,7 +103,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
       }
       if (batch.checkFiles) checkFileArguments(args);
       // `this` is undefined (a sloppy-mode function sees globalThis, by the language's rules).
-      let value = asTask(batch.batchId, index, () => Reflect.apply(fn, undefined, args));
+      let value = asTask(batch.batchId, index, fn, args);
       if (isThenable(value) && !isDelayed(value)) value = await value;
       durationMs = performance.now() - started;
       const bytes = encodeResult(value, index, graphs);

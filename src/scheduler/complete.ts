@@ -10,6 +10,7 @@ import { restoreDeclared } from '../files/declared-outputs.js';
 import { lineageOf } from '../graph/lineage.js';
 import { describableGraph } from '../graph/graph-description.js';
 import { GRAPH_ENCODING, VALUE_ENCODING, type RecordEncoding, type Store } from '../store/store.js';
+import { leanCopy, withLineage } from '../store/record-codec.js';
 import { recordDuration } from './batching.js';
 import type { Settlement } from './futures.js';
 import { about, emitIf, settle, type LoopContext } from './loop-context.js';
@@ -162,8 +163,7 @@ export function servedFromCache(loop: LoopContext, node: TaskNode, result: TaskR
   if (byValue && !node.delayed.volatile && loop.store) {
     // Its call CID names this result now (its inputs are what their CIDs say): the next run finds it at once.
     const lineage = lineageOf(node.delayed);
-    const { byValue: _, ...record } = node.record!;
-    loop.store.putResult(node.delayed.cid, lineage ? { ...record, lineage } : record, result.bytes());
+    loop.store.putResult(node.delayed.cid, lineage ? withLineage(node.record!, lineage) : leanCopy(node.record!), result.bytes());
   }
   if (node.record) {
     loop.spared.served(node.delayed.cid, node.record);

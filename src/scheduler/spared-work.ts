@@ -15,6 +15,11 @@ import type { TaskNode } from './state.js';
 export class SparedWork {
   readonly #named = new Map<string, number>();
   readonly #ran = new Set<string>();
+  /**
+   * Until something is served, only the CIDs executed: a run that serves nothing (a first
+   * run) then costs a push per call instead of an id and a set entry.
+   */
+  #ranBeforeServed: string[] | undefined = [];
   #namedUs = 0;
   #served = 0;
   #allComplete = true;
@@ -23,6 +28,10 @@ export class SparedWork {
 
   /** `record`, stored for `cid`, was served from the cache. */
   served(cid: string, record: ResultRecord): void {
+    if (this.#ranBeforeServed) {
+      for (const ran of this.#ranBeforeServed) this.#ran.add(workId(ran));
+      this.#ranBeforeServed = undefined;
+    }
     const spared = recordSpared(cid, record);
     this.#namedUs += addNamed(this.#named, spared, this.#ran);
     if (this.#served++ === 0) this.#firstExact = spared.below?.exact ?? true;
@@ -32,6 +41,10 @@ export class SparedWork {
 
   /** `cid` was executed by this run: whatever named it, it was not spared. */
   ran(cid: string): void {
+    if (this.#ranBeforeServed) {
+      this.#ranBeforeServed.push(cid);
+      return;
+    }
     const id = workId(cid);
     this.#ran.add(id);
     const us = this.#named.get(id);

@@ -8,6 +8,7 @@
 import { captureDeclared } from '../files/declared-outputs.js';
 import { lineageOf, withIdentityRecords } from '../graph/lineage.js';
 import type { TaskError } from '../errors.js';
+import { byValueOf, withLineage, type RecordDraft } from '../store/record-codec.js';
 import type { RecordEncoding, ResultRecord, Store } from '../store/store.js';
 import type { ArgumentChecks } from './argument-checks.js';
 import type { TaskNode } from './state.js';
@@ -39,27 +40,30 @@ export function storeResult(
   } catch (error) {
     return { error: taskFailure(node, (error as Error).message, error), retry: true };
   }
-  let record: ResultRecord = {
+  // Drafts filled in by assignment, not spread into one another (record-codec.ts's RecordDraft says why).
+  const record: RecordDraft = {
     resultCid: result.resultCid(),
     encoding,
     size: bytes.byteLength,
     durationMs,
     fn: functionNameOf(node.delayed.task),
     createdAt: Date.now(),
-    ...(declared && { outputs: declared.outputs }),
   };
+  if (declared) record.outputs = declared.outputs;
   const below = workBelowNode(node);
-  if (below !== undefined) record = { ...record, below };
+  if (below !== undefined) record.below = below;
   // The stored record says what the result was computed from; the node keeps it lean.
   const lineage = lineageOf(node.delayed);
   const attachments = lineage ? withIdentityRecords(store, node.delayed.task.identity, declared?.attachments) : declared?.attachments;
-  const full = lineage ? { ...record, lineage } : record;
   const volatile = node.delayed.volatile;
-  if (!volatile) store.putResult(node.delayed.cid, full, bytes, attachments);
+  if (!volatile) store.putResult(node.delayed.cid, lineage ? withLineage(record, lineage) : record, bytes, attachments);
   const valueKey = node.delayed.links.length > 0 ? (node.valueKey ?? valueKeyOf(node)) : undefined;
   // Beside a call CID record it is another way to find the result (ResultRecord.byValue),
   // lean: explain reads the call CID's record, and its bytes and attachments are in this batch already.
-  if (valueKey !== undefined) store.putResult(valueKey, volatile ? full : { ...record, byValue: true }, bytes, volatile ? attachments : undefined);
+  if (valueKey !== undefined) {
+    const keyed = volatile ? (lineage ? withLineage(record, lineage) : record) : byValueOf(record);
+    store.putResult(valueKey, keyed, bytes, volatile ? attachments : undefined);
+  }
   // Results not in the store are kept for the run (RunState.keepUnstored).
   node.record = volatile && valueKey === undefined ? undefined : record;
   return undefined;

@@ -56,15 +56,24 @@ export function totalMs(spared: Spared): number {
 
 /** Adds each call `spared` names to `into` (id → µs), leaving ids already there. Returns the µs added. */
 export function addNamed(into: Map<string, number>, spared: Spared, skip?: ReadonlySet<string>): number {
+  // Every stored result runs this for each of its inputs: no closure, no array per entry.
   let added = 0;
-  const put = (id: string, us: number) => {
-    if (into.has(id) || skip?.has(id)) return;
-    into.set(id, us);
+  const own = spared.id;
+  if (own !== undefined && !into.has(own) && !skip?.has(own)) {
+    const us = Math.round(spared.ownMs * 1000);
+    into.set(own, us);
     added += us;
-  };
-  if (spared.id !== undefined) put(spared.id, Math.round(spared.ownMs * 1000));
+  }
   const below = spared.below;
-  if (below) for (let i = 0; i < below.us.length; i++) put(below.ids.slice(i * WORK_ID_LENGTH, (i + 1) * WORK_ID_LENGTH), below.us[i]!);
+  if (below) {
+    const { ids, us } = below;
+    for (let i = 0; i < us.length; i++) {
+      const id = ids.slice(i * WORK_ID_LENGTH, (i + 1) * WORK_ID_LENGTH);
+      if (into.has(id) || skip?.has(id)) continue;
+      into.set(id, us[i]!);
+      added += us[i]!;
+    }
+  }
   return added;
 }
 
@@ -85,13 +94,27 @@ export function workBelow(inputs: readonly Spared[]): WorkBelow | undefined {
   // sum of totals (overlaps) nor the union (unnamed calls) is the answer: take the larger bound.
   const ms = complete ? sumUs / 1000 : only ? largestMs : Math.max(sumUs / 1000, largestMs);
   const exact = complete || (only !== undefined && (only.below?.exact ?? true));
-  return { ms, exact, ...heaviest(named), complete: complete && named.size <= WORK_NAMED };
+  const { ids, us } = heaviest(named);
+  return { ms, exact, ids, us, complete: complete && named.size <= WORK_NAMED };
 }
 
 function heaviest(named: Map<string, number>): { ids: string; us: number[] } {
-  let entries = [...named];
-  if (entries.length > WORK_NAMED) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, WORK_NAMED);
-  return { ids: entries.map(([id]) => id).join(''), us: entries.map(([, us]) => us) };
+  // Joined, not concatenated: a record keeps `ids`, and a string built by += is a rope of pieces.
+  const ids: string[] = [];
+  const us: number[] = [];
+  if (named.size <= WORK_NAMED) {
+    for (const [id, micros] of named) {
+      ids.push(id);
+      us.push(micros);
+    }
+    return { ids: ids.join(''), us };
+  }
+  const entries = [...named].sort((a, b) => b[1] - a[1]);
+  for (let i = 0; i < WORK_NAMED; i++) {
+    ids.push(entries[i]![0]);
+    us.push(entries[i]![1]);
+  }
+  return { ids: ids.join(''), us };
 }
 
 /** `value` as a WorkBelow if it is one as decoded from a record, else undefined. */

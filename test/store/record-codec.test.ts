@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pack, unpack } from 'msgpackr';
-import { CALL_CHECK_LENGTH, decodeRecord, encodeRecord, withoutLineage } from '../../src/store/record-codec.js';
-import { VALUE_ENCODING, type ResultRecord } from '../../src/store/store.js';
+import fc from 'fast-check';
+import { CALL_CHECK_LENGTH, decodeRecord, encodeRecord, ownRecord, packedRecord, withoutLineage } from '../../src/store/record-codec.js';
+import { GRAPH_ENCODING, VALUE_ENCODING, type ResultRecord } from '../../src/store/store.js';
 import { UNKNOWN_BELOW } from '../../src/store/work-below.js';
 
 const record: ResultRecord = {
@@ -167,4 +168,46 @@ describe('record codec', () => {
     expect(decodeRecord(CALL, new Uint8Array([0x9b, 0x03]))).toBeUndefined(); // truncated
     expect(decodeRecord(CALL, new Uint8Array([]))).toBeUndefined();
   });
+
+  describe('its own writer', () => {
+    const text = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', 'fit', 'ünïcode', '\u{1F600}', 'x'.repeat(255), 'y'.repeat(256)));
+    const number = fc.oneof(fc.integer({ min: -(2 ** 40), max: 2 ** 40 }), fc.double({ noNaN: false }), fc.constantFrom(0, -0, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, -32, -33, -128, -129, -32768, -32769));
+    const records = fc.record(
+      {
+        resultCid: text,
+        encoding: fc.constantFrom(VALUE_ENCODING, GRAPH_ENCODING),
+        size: fc.nat(),
+        durationMs: number,
+        fn: text,
+        createdAt: number,
+        outputs: fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ minLength: 1, maxLength: 8 }), { maxKeys: 3 }),
+        lineage: fc.record({ identity: text, args: fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }) }),
+        byValue: fc.constant(true as const),
+        below: fc.record({ ms: number, exact: fc.boolean(), ids: text, us: fc.array(number, { maxLength: 40 }), complete: fc.boolean() }),
+      },
+      { requiredKeys: ['resultCid', 'encoding', 'size', 'durationMs', 'fn', 'createdAt'] },
+    );
+
+    it('writes the bytes the general msgpack encoder writes, for any record', () => {
+      fc.assert(
+        fc.property(records, text, (given, call) => {
+          expect(Buffer.from(encodeRecord(call, given)).toString('hex')).toBe(Buffer.from(packedRecord(call, given)).toString('hex'));
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('hands out records that later ones never overwrite, across many slabs', () => {
+      const many = fc.sample(records, { numRuns: 3000, seed: 7 });
+      const written = many.map((given, i) => encodeRecord(`${CALL}${i}`, given));
+      const total = written.reduce((sum, bytes) => sum + bytes.length, 0);
+      expect(total, 'enough bytes to fill more than one slab').toBeGreaterThan(128 * 1024);
+      many.forEach((given, i) => expect(Buffer.from(written[i]!).equals(Buffer.from(packedRecord(`${CALL}${i}`, given)))).toBe(true));
+      // A record written before all those still reads back as itself.
+      const first = encodeRecord(CALL, traced);
+      for (const given of many.slice(0, 500)) encodeRecord(OTHER_CALL, given);
+      expect(decodeRecord(CALL, first)).toEqual(ownRecord(traced));
+    });
+  });
 });
+
