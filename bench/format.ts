@@ -68,6 +68,14 @@ export function notes(report: Report): string[] {
     'Figures are the median of the timed runs, with min–max. The ratio is how many times better memograph is than the named baseline (above 1: memograph wins).',
     'rerun: the Dask sync column is a warm joblib.Memory call (per call); hash: dask.base.tokenize; build: building the same graph with dask.delayed(pure=True); big: Dask runs a smaller tree, compared per node.',
   ];
+  if (report.scenarios.some((s) => ['wide', 'tree', 'rerun', 'hash', 'build'].includes(s.scenario))) {
+    out.push(
+      'floor rows: what the machine costs with no engine around it, measured in turns with the engine figure in the same repeats (bench/floors.ts): ' +
+        'wide and tree, the same count of tiny tasks on a bare piscina pool of as many threads, 100 tasks a message, all messages in flight at once; ' +
+        'hash, node:crypto sha256 of the same bytes on one core; build and rerun, one sha256 of a 100-byte record per node (rerun: in its fresh process, ' +
+        'after the re-run, beside a LevelDB getMany of 10,000 keys). "× floor" is the engine figure over the floor, run by run.',
+    );
+  }
   if (report.scenarios.some((s) => s.scenario === 'rerun')) {
     out.push(
       'rerun · what value keys add: the filled cache copied twice, as it is and without the records stored under value keys, both compacted; ' +

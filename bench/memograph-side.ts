@@ -21,6 +21,7 @@ import { BareThreads } from './bare-threads.js';
 import { calibrate, spin } from './cpu-work.js';
 import { chain, dedup, onMain, onWorkers, tree, wide, type Built, type Ops } from './graphs.js';
 import { dynamicVariants, rerunVariants } from './dynamic-graphs.js';
+import { GetManyFloor, PiscinaFloor, recordHashFloor, sha256Floor } from './floors.js';
 import { RESULT_PREFIX } from './child.js';
 import { measureCluster } from './cluster-side.js';
 import type { Repeat, ScenarioName, ScenarioParams } from './scenarios.js';
@@ -109,10 +110,17 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
     case 'wide':
     case 'tree': {
       const shape = job.scenario === 'wide' ? (ops: Ops) => wide(ops, p.n!) : (ops: Ops) => tree(ops, p.leaves!);
-      await c.repeat(job.repeat, {
-        workers: async () => withoutExtra(await buildAndRun(() => shape(onWorkers)), 'executed'),
-        main: async () => withoutExtra(await buildAndRun(() => shape(onMain)), 'build', 'executed'),
-      });
+      const floor = new PiscinaFloor();
+      try {
+        await c.repeat(job.repeat, {
+          workers: async () => withoutExtra(await buildAndRun(() => shape(onWorkers)), 'executed'),
+          main: async () => withoutExtra(await buildAndRun(() => shape(onMain)), 'build', 'executed'),
+          // As many tiny tasks as the graph has, on a bare pool: the floor under `workers`.
+          floor: () => floor.run(job.scenario === 'wide' ? p.n! + 1 : treeNodes(p.leaves!)),
+        });
+      } finally {
+        await floor.close();
+      }
       return c;
     }
     case 'chain':
@@ -164,6 +172,7 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
           address(view);
           return { ms: performance.now() - started };
         },
+        floor: async () => ({ ms: sha256Floor(new Uint8Array(data.buffer)) }),
       });
       return c;
     }
@@ -175,6 +184,7 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
           last = tree(onWorkers, p.leaves!);
           return { ms: performance.now() - started };
         },
+        floor: async () => ({ ms: recordHashFloor(treeNodes(p.leaves!)) }),
       });
       // Untimed: run the last graph built, to check it computes the same as Dask's.
       c.answer('nodes', last!.calls);
@@ -325,6 +335,16 @@ async function rerun(job: MemographJob, c: Collector, info: SideResult['info']):
   }
   c.answer('rerun', value);
   c.answer('executed', run.counts.executed);
+  if (!job.variant) {
+    // In this same fresh process, after the re-run: what reading the cache costs per key with no engine around it.
+    const floor = await GetManyFloor.open(10_000);
+    try {
+      c.add('getManyFloor', (await floor.run()).ms);
+      c.add('recordHashFloor', recordHashFloor(treeNodes(leaves)));
+    } finally {
+      await floor.close();
+    }
+  }
   return c;
 }
 

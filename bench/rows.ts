@@ -79,13 +79,28 @@ function timeRows(
   }));
 }
 
+/** One figure over another of the same repeats, run by run. */
+const paired = (a: string, b: string, combine: (x: number, y: number) => number): Pick => (r) => {
+  const x = at(r, a);
+  const y = at(r, b);
+  return x && y ? pairwise(x, y, combine) : undefined;
+};
+
+/** The bare piscina pool's cost per task (floors.ts), and the engine's workers as a multiple of it. */
+function piscinaFloorRows(id: string, tasks: number): RowSpec[] {
+  return [
+    { id: `${id}/floor`, label: `${id} · floor: bare piscina, 100 tasks a message, µs/task`, unit: 'µs/task', lowerIsBetter: true, memograph: perNode('floor', tasks) },
+    { id: `${id}/workers-x-floor`, label: `${id} · workers × floor`, unit: '×', lowerIsBetter: true, memograph: paired('workers', 'floor', (workers, floor) => workers / floor) },
+  ];
+}
+
 export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioParams[S]): RowSpec[] {
   const p = params as Record<string, number>;
   switch (scenario) {
     case 'wide':
-      return timeRows('wide', p.n! + 1, 'µs/task', ['workers', 'main']);
+      return [...timeRows('wide', p.n! + 1, 'µs/task', ['workers', 'main']), ...piscinaFloorRows('wide', p.n! + 1)];
     case 'tree':
-      return timeRows('tree', treeNodes(p.leaves!), 'µs/task', ['workers', 'main']);
+      return [...timeRows('tree', treeNodes(p.leaves!), 'µs/task', ['workers', 'main']), ...piscinaFloorRows('tree', treeNodes(p.leaves!))];
     case 'chain':
       return timeRows('chain', p.n!, 'µs/step', ['workers']);
     case 'dedup':
@@ -102,6 +117,15 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
           baseline: 'daskSync',
           baselineName: 'joblib',
         },
+        {
+          id: 'rerun/hash-floor',
+          label: 'rerun · floor: sha256 of a 100-byte record in that process, µs/node',
+          unit: 'µs/node',
+          lowerIsBetter: true,
+          memograph: perNode('recordHashFloor', treeNodes(p.leaves!)),
+        },
+        { id: 'rerun/x-floor', label: 'rerun · memograph × floor', unit: '×', lowerIsBetter: true, memograph: paired('rerun', 'recordHashFloor', (rerun, floor) => rerun / floor) },
+        { id: 'rerun/get-many', label: 'rerun · LevelDB getMany of 10,000 keys in that process, µs/key', unit: 'µs/key', lowerIsBetter: true, memograph: perNode('getManyFloor', 10_000) },
         {
           id: 'rerun/value-keys',
           label: 'rerun · what value keys add, extra µs/node',
@@ -145,6 +169,8 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
           baseline: 'daskSync',
           baselineName: 'tokenize',
         },
+        { id: 'hash/floor', label: 'hash · floor: sha256 on one core, MiB/s', unit: 'MiB/s', lowerIsBetter: false, memograph: throughput('floor') },
+        { id: 'hash/of-floor', label: 'hash · memograph ÷ floor', unit: '×', lowerIsBetter: false, memograph: paired('hash', 'floor', (hash, floor) => floor / hash) },
       ];
     }
     case 'build':
@@ -159,6 +185,8 @@ export function rowSpecs<S extends ScenarioName>(scenario: S, params: ScenarioPa
           baseline: 'daskSync',
           baselineName: 'pure=True',
         },
+        { id: 'build/floor', label: 'build · floor: sha256 of a 100-byte record, µs/node', unit: 'µs/node', lowerIsBetter: true, memograph: perNode('floor', treeNodes(p.leaves!)) },
+        { id: 'build/x-floor', label: 'build · memograph × floor', unit: '×', lowerIsBetter: true, memograph: paired('build', 'floor', (build, floor) => build / floor) },
       ];
     case 'big': {
       const bytesPerNode = (nodes: number): Pick => (r) => at(r, 'rssBytes')?.map((bytes) => bytes / nodes);

@@ -27,6 +27,21 @@ describe('result rows', () => {
     expect(main.baselineName).toBe('sync');
   });
 
+  it('puts each figure beside its floor, run by run', () => {
+    const wide = buildRows('wide', { n: 999 }, { memograph: side('memograph', 'wide', { workers: [8, 12], main: [1, 1], floor: [2, 2] }) });
+    expect(row(wide, 'wide/floor').memograph).toMatchObject({ median: 2 });
+    // Paired by run (4× and 6×), not medians over medians.
+    expect(row(wide, 'wide/workers-x-floor').memograph).toEqual({ median: 5, min: 4, max: 6, runs: 2 });
+    const hash = buildRows('hash', { mib: 64 }, { memograph: side('memograph', 'hash', { hash: [100, 80], floor: [50, 80] }) });
+    expect(row(hash, 'hash/floor').memograph).toMatchObject({ min: 800, max: 1280 });
+    expect(row(hash, 'hash/of-floor').memograph).toEqual({ median: 0.75, min: 0.5, max: 1, runs: 2 });
+    const rerun = buildRows('rerun', { leaves: 500, joblibCalls: 10 }, {
+      memograph: side('memograph', 'rerun', { rerun: [9.99], recordHashFloor: [0.999], getManyFloor: [20], rerunKeyed: [1], rerunUnkeyed: [1] }),
+    });
+    expect(row(rerun, 'rerun/x-floor').memograph).toMatchObject({ median: 10 });
+    expect(row(rerun, 'rerun/get-many').memograph).toMatchObject({ median: 2 });
+  });
+
   it('counts a tree by its nodes, 2·leaves − 1', () => {
     const rows = buildRows('tree', { leaves: 500 }, {
       memograph: side('memograph', 'tree', { workers: [999], main: [999 * 2] }),
