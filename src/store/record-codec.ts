@@ -176,14 +176,7 @@ function decodeLineage(identity: unknown, args: unknown): Lineage | undefined {
  */
 export function ownRecord(record: ResultRecord): ResultRecord {
   // Built field by field (see RecordDraft): every executed call stores a record.
-  const own: RecordDraft = {
-    resultCid: record.resultCid,
-    encoding: record.encoding,
-    size: record.size,
-    durationMs: record.durationMs,
-    fn: record.fn,
-    createdAt: record.createdAt,
-  };
+  const own = requiredFields(record);
   const { outputs, lineage, byValue, below } = record;
   if (byValue) own.byValue = byValue;
   if (below) own.below = below;
@@ -210,14 +203,7 @@ export function withoutLineage(record: ResultRecord): ResultRecord {
 
 /** The record's fields but its lineage and value-key mark. */
 export function leanCopy(record: ResultRecord): RecordDraft {
-  const copy: RecordDraft = {
-    resultCid: record.resultCid,
-    encoding: record.encoding,
-    size: record.size,
-    durationMs: record.durationMs,
-    fn: record.fn,
-    createdAt: record.createdAt,
-  };
+  const copy = requiredFields(record);
   if (record.outputs) copy.outputs = record.outputs;
   if (record.below) copy.below = record.below;
   return copy;
@@ -235,4 +221,16 @@ export function byValueOf(record: ResultRecord): ResultRecord {
   const keyed = leanCopy(record);
   keyed.byValue = true;
   return keyed;
+}
+
+/** The fields every record has, as a new draft of one fixed shape. */
+function requiredFields(record: ResultRecord): RecordDraft {
+  return {
+    resultCid: record.resultCid,
+    encoding: record.encoding,
+    size: record.size,
+    durationMs: record.durationMs,
+    fn: record.fn,
+    createdAt: record.createdAt,
+  };
 }
