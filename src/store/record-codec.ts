@@ -43,24 +43,8 @@ function callCheck(callCid: string): string {
 
 /** The stored bytes of `record`, bound to the call CID it is stored under. */
 export function encodeRecord(callCid: string, record: ResultRecord): Uint8Array {
-  const { lineage, below } = record;
-  if (!record.outputs) {
-    const written = writeRecord({
-      format: FORMAT,
-      check: callCheck(callCid),
-      resultCid: record.resultCid,
-      encoding: record.encoding,
-      size: record.size,
-      durationMs: record.durationMs,
-      fn: record.fn,
-      createdAt: record.createdAt,
-      identity: lineage?.identity,
-      args: lineage?.args,
-      below,
-      byValue: record.byValue === true,
-    });
-    if (written) return written;
-  }
+  const written = writeRecord(FORMAT, callCheck(callCid), record);
+  if (written) return written;
   return packedRecord(callCid, record);
 }
 

@@ -8,6 +8,8 @@
  * the bytes on disk are the same whichever path wrote them (the tests compare them).
  */
 
+import type { ResultRecord } from './store.js';
+
 /**
  * Records are written one after another into a slab and handed out as views of it: a
  * typed array over 64 bytes gets a backing store of its own, which costs V8 ~2.5 µs
@@ -133,28 +135,15 @@ const NIL = 0xc0;
 const FALSE = 0xc2;
 const TRUE = 0xc3;
 
-export interface RecordFields {
-  readonly format: number;
-  readonly check: string;
-  readonly resultCid: string;
-  readonly encoding: string;
-  readonly size: number;
-  readonly durationMs: number;
-  readonly fn: string;
-  readonly createdAt: number;
-  readonly identity: string | undefined;
-  readonly args: readonly Uint8Array[] | undefined;
-  readonly below: { readonly ms: number; readonly exact: boolean; readonly ids: string; readonly us: readonly number[]; readonly complete: boolean } | undefined;
-  readonly byValue: boolean;
-}
-
 /** The record's bytes, or undefined when something in it needs the general encoder. Records with outputs always do. */
-export function writeRecord(r: RecordFields): Uint8Array | undefined {
+export function writeRecord(format: number, check: string, r: ResultRecord): Uint8Array | undefined {
+  if (r.outputs) return undefined;
   start = at;
   unsupported = false;
-  arrayHeader(r.byValue ? 13 : 12);
-  number(r.format);
-  ascii(r.check);
+  const byValue = r.byValue === true;
+  arrayHeader(byValue ? 13 : 12);
+  number(format);
+  ascii(check);
   ascii(r.resultCid);
   ascii(r.encoding);
   number(r.size);
@@ -162,12 +151,13 @@ export function writeRecord(r: RecordFields): Uint8Array | undefined {
   ascii(r.fn);
   number(r.createdAt);
   constant(NIL); // outputs: records that have some take the general encoder
-  if (r.identity === undefined) constant(NIL);
-  else ascii(r.identity);
-  if (r.args === undefined) constant(NIL);
+  const lineage = r.lineage;
+  if (lineage === undefined) constant(NIL);
+  else ascii(lineage.identity);
+  if (lineage === undefined) constant(NIL);
   else {
-    arrayHeader(r.args.length);
-    for (let i = 0; i < r.args.length && !unsupported; i++) binary(r.args[i]!);
+    arrayHeader(lineage.args.length);
+    for (let i = 0; i < lineage.args.length && !unsupported; i++) binary(lineage.args[i]!);
   }
   const below = r.below;
   if (below === undefined) constant(NIL);
@@ -180,7 +170,7 @@ export function writeRecord(r: RecordFields): Uint8Array | undefined {
     for (let i = 0; i < below.us.length; i++) number(below.us[i]!);
     constant(below.complete ? TRUE : FALSE);
   }
-  if (r.byValue) constant(TRUE);
+  if (byValue) constant(TRUE);
   if (unsupported) {
     at = start;
     return undefined;
