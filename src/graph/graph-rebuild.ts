@@ -35,9 +35,11 @@ export class GraphRebuilder {
     for (let c = 0; c < calls.length; c++) {
       const n = arity[c]!;
       if (n < 0 || next + n > args.length) malformed(`arguments of call ${nodes.length}`);
-      const callArgs = args.slice(next, next + n);
+      // Copied by hand: for the one or two arguments most calls have, slice costs more.
+      const callArgs: unknown[] = new Array(n);
+      for (let i = 0; i < n; i++) callArgs[i] = args[next + i];
       next += n;
-      place.inputs(callArgs, nodes, `inputs of call ${nodes.length}`);
+      place.inputs(callArgs, nodes, nodes.length);
       nodes.push(new Delayed(tasks[calls[c]!]!, callArgs));
     }
     if (next !== args.length || place.at !== links.length) malformed('columns of different lengths');
@@ -49,7 +51,7 @@ export class GraphRebuilder {
     await this.add(graph);
     const rootPlace = new Placer(graph.rootLinks, this.#paths);
     const root = graph.root.slice();
-    rootPlace.inputs(root, this.nodes, 'root');
+    rootPlace.inputs(root, this.nodes, -1);
     if (rootPlace.at !== graph.rootLinks.length) malformed('root');
     return { structure: root[0], nodes: this.nodes };
   }
@@ -67,18 +69,18 @@ class Placer {
     readonly paths: readonly Path[],
   ) {}
 
-  /** `target`: the call's own copy of its arguments. */
-  inputs(target: unknown[], nodes: readonly Delayed<unknown>[], what: string): void {
+  /** `target`: the call's own copy of its arguments; `call`: its index, or -1 for the root (for errors). */
+  inputs(target: unknown[], nodes: readonly Delayed<unknown>[], call: number): void {
     const { links } = this;
     const count = links[this.at++];
-    if (count === undefined || count < 0 || this.at + 3 * count > links.length) malformed(what);
+    if (count === undefined || count < 0 || this.at + 3 * count > links.length) malformed(inputsOf(call));
     let copied: Set<unknown> | undefined;
     for (let k = 0; k < count!; k++) {
       const input = nodes[links[this.at]!];
       const a = links[this.at + 1]!;
       const b = links[this.at + 2]!;
       this.at += 3;
-      if (input === undefined) malformed(what);
+      if (input === undefined) malformed(inputsOf(call));
       if (a >= 0 && a < target.length && b === -1) {
         target[a] = input;
         continue;
@@ -86,7 +88,7 @@ class Placer {
       copied ??= new Set([target]);
       if (a >= 0 && b >= 0 && Array.isArray(target[a]) && b < (target[a] as unknown[]).length) placeAt(target, [a, b], input, copied);
       else if (a <= -2 && this.paths[-2 - a] !== undefined) placeAt(target, this.paths[-2 - a]!, input, copied);
-      else malformed(what);
+      else malformed(inputsOf(call));
     }
   }
 }
@@ -105,6 +107,10 @@ function placeAt(target: unknown[], path: Path, value: unknown, copied: Set<unkn
     } else container = child as Record<string | number, unknown>;
   }
   container[path[path.length - 1]!] = value;
+}
+
+function inputsOf(call: number): string {
+  return call < 0 ? 'root' : `inputs of call ${call}`;
 }
 
 function malformed(what: string): never {
