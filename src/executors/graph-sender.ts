@@ -21,7 +21,8 @@ const LARGEST_CHUNK_CALLS = 1024;
 
 export class GraphSender {
   readonly #pending: Delayed<unknown>[] = [];
-  readonly #describer = new GraphDescriber();
+  /** Made at the first chunk: most tasks that make calls make a few, and send none. */
+  #describer: GraphDescriber | undefined;
   #sent = 0;
   #chunkCalls = FIRST_CHUNK_CALLS;
   /** Nothing more is sent: the task has returned, or a call could not be described or encoded. */
@@ -44,9 +45,10 @@ export class GraphSender {
 
   #send(): void {
     try {
-      this.#describer.add(this.#pending);
+      const describer = (this.#describer ??= new GraphDescriber());
+      describer.add(this.#pending);
       // A copy of its own, to transfer: the packer's buffer is shared.
-      const bytes = new Uint8Array(packValue(this.#describer.take()));
+      const bytes = new Uint8Array(packValue(describer.take()));
       const message: GraphChunkMessage = { memographGraphChunk: true, batchId: this.batchId, index: this.index, seq: this.#sent, bytes };
       parentPort?.postMessage(message, [bytes.buffer]);
       this.#sent++;
@@ -67,7 +69,7 @@ export class GraphSender {
   finish(graph: unknown): { last: GraphDescription; chunks: number } | undefined {
     this.#stopped = true;
     this.#pending.length = 0;
-    if (this.#sent === 0 || this.#failed) return undefined;
+    if (this.#describer === undefined || this.#sent === 0 || this.#failed) return undefined;
     return { last: this.#describer.finish(graph), chunks: this.#sent };
   }
 
