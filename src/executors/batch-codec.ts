@@ -151,7 +151,11 @@ export function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, 
       const bytes = results.subarray(offset, offset + length);
       offset += length;
       const result = TaskResult.fromBytes(bytes, outcome.resultCids?.[i] ?? undefined);
-      if (outcome.graphs.includes(i)) return { id: task.id, ok: true, returned: { description: result }, durationMs, startedAt, workerId, heapUsedBytes };
+      if (outcome.graphs.includes(i)) {
+        const chunksBefore = chunksBeforeOf(outcome, i);
+        const returned = chunksBefore === undefined ? { description: result } : { description: result, chunksBefore };
+        return { id: task.id, ok: true, returned, durationMs, startedAt, workerId, heapUsedBytes };
+      }
       return { id: task.id, ok: true, result, durationMs, startedAt, workerId, heapUsedBytes };
     }
     const failure = failures.get(i)!;
@@ -180,6 +184,14 @@ export function toOutcomes(tasks: readonly ExecutableTask[], reply: BatchReply, 
     );
     return { id: task.id, ok: false, error, durationMs, startedAt, workerId };
   });
+}
+
+/** How many chunks of task `index`'s graph came before its reply (BatchOutcome.streamed), if any did. */
+function chunksBeforeOf(outcome: BatchOutcome, index: number): number | undefined {
+  const streamed = outcome.streamed;
+  if (streamed === undefined) return undefined;
+  for (let k = 0; k + 1 < streamed.length; k += 2) if (streamed[k] === index) return streamed[k + 1];
+  return undefined;
 }
 
 export function notRun(task: ExecutableTask): Outcome {

@@ -30,9 +30,17 @@ export interface ExecutableTask {
  * The graph a task returned instead of a value (graph/returned-graph.ts): the nodes
  * themselves when the task ran on the main thread; from a worker, the graph's
  * description (graph/graph-description.ts), encoded, from which the main thread
- * rebuilds the nodes and which the store keeps as the task's result.
+ * rebuilds the nodes and which the store keeps as the task's result. A pool that
+ * rebuilt a worker's graph while the task ran (graph-receiver.ts) gives both.
  */
-export type Returned = { readonly structure: unknown; readonly description?: undefined } | { readonly structure?: undefined; readonly description: TaskResult };
+export type Returned =
+  | { readonly structure: unknown; readonly description?: TaskResult; readonly chunksBefore?: undefined }
+  | {
+      readonly structure?: undefined;
+      readonly description: TaskResult;
+      /** @internal The description is the last chunk of it, and this many came before it while the task ran (graph-sender.ts). */
+      readonly chunksBefore?: number;
+    };
 
 export type Outcome =
   | {

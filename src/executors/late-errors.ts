@@ -8,6 +8,8 @@
  * callbacks and promises it starts carry that context, so the process handlers
  * below know whose error it is. The thread lives on, and the next task with it.
  *
+ * (worker-task-context.ts makes that context.)
+ *
  * - The owner's batch is still running: the owner fails (runBatch folds the
  *   error into its reply), so its result is neither reported nor cached.
  * - The owner's batch was already reported: the pool is told (parentPort) and
@@ -15,10 +17,9 @@
  * - No context (code that no task call started): the same warning, naming no task.
  */
 import { parentPort, threadId } from 'node:worker_threads';
-import { taskContext, type TaskContext } from '../graph/task-context.js';
+import { taskContext } from '../graph/task-context.js';
 import { describeThrown } from './describe-thrown.js';
-import type { LateErrorMessage, ProgressMessage } from './protocol.js';
-
+import type { LateErrorMessage } from './protocol.js';
 
 /** What surfaced outside a task's call, as it will be reported. */
 export interface LateError {
@@ -33,25 +34,6 @@ let running: { readonly batchId: number; readonly late: Map<number, LateError> }
 
 process.on('uncaughtException', (error) => caught('uncaught exception', error));
 process.on('unhandledRejection', (reason) => caught('unhandled rejection', reason));
-
-/** Call `fn` on `args` (with `this` undefined) as task `index` of batch `batchId`: what it starts carries that name (and reports its progress). */
-export function asTask(batchId: number, index: number, fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
-  // A class, not a literal with a closure: every task on a worker makes one.
-  return taskContext.run(new WorkerTaskContext(batchId, index), Reflect.apply, fn, undefined, args);
-}
-
-class WorkerTaskContext implements TaskContext {
-  constructor(
-    readonly batchId: number,
-    readonly index: number,
-  ) {}
-
-  report(fraction: number, message: string | undefined): void {
-    const { batchId, index } = this;
-    const progress: ProgressMessage = { memographProgress: true, batchId, index, fraction, ...(message === undefined ? {} : { message }) };
-    parentPort?.postMessage(progress);
-  }
-}
 
 /** A batch starts; its tasks' late errors are collected until `endBatch`. */
 export function beginBatch(batchId: number): void {

@@ -2,7 +2,8 @@ import { Piscina } from 'piscina';
 import { SHARE_ENV, type ResourceLimits } from 'node:worker_threads';
 import { LateErrorWarning } from '../errors.js';
 import type { ExecutableTask, Executor, Outcome, ProgressListener } from './executor.js';
-import type { BatchMessage, BatchReply, LateErrorMessage, ProgressMessage } from './protocol.js';
+import type { BatchMessage, BatchReply, GraphChunkMessage, LateErrorMessage, ProgressMessage } from './protocol.js';
+import { BatchGraphs } from './graph-receiver.js';
 import { workerExecArgv } from './worker-exec-argv.js';
 import { notRun, outcomesOf, refuseUnsendable, toMessage, type Delivery } from './batch-codec.js';
 
@@ -44,6 +45,8 @@ export class PoolExecutor implements Executor {
   readonly #recent = new Map<number, readonly TaskLabel[]>();
   /** Batches in flight whose run listens to their tasks' progress: batch id → listener by index. */
   readonly #listening = new Map<number, (index: number, fraction: number, message: string | undefined) => void>();
+  /** Batches in flight of this process's runs: the graphs their tasks send while they run (graph-receiver.ts). */
+  readonly #graphs = new Map<number, BatchGraphs>();
 
   constructor(options: PoolOptions) {
     this.slots = options.workers;
@@ -61,6 +64,7 @@ export class PoolExecutor implements Executor {
     this.#pool.on('message', (message: unknown) => {
       if (isLateError(message)) process.emitWarning(this.#lateWarning(message));
       else if (isProgress(message)) this.#listening.get(message.batchId)?.(message.index, message.fraction, message.message);
+      else if (isGraphChunk(message)) this.#graphs.get(message.batchId)?.chunk(message);
     });
     // A worker that dies between batches (a timer calling process.exit, memory
     // filled after a task returned) fails no task; piscina replaces it and emits
@@ -90,7 +94,7 @@ export class PoolExecutor implements Executor {
     if (signal?.aborted) return tasks.map(notRun);
     let message: BatchMessage;
     try {
-      message = toMessage(tasks, this.#nextBatchId++);
+      message = { ...toMessage(tasks, this.#nextBatchId++), streamGraphs: true };
     } catch (error) {
       // Arguments are checked when the call is made, so this is a value that changed
       // since, or a class encoder that fails: refuse it rather than send it degraded.
@@ -99,10 +103,13 @@ export class PoolExecutor implements Executor {
     this.#remember(message.batchId, tasks);
     const batchId = message.batchId;
     if (onProgress) this.#listening.set(batchId, (index, fraction, said) => onProgress(tasks[index]!.id, fraction, said));
+    const graphs = new BatchGraphs(tasks);
+    this.#graphs.set(batchId, graphs);
     try {
-      return await this.#send(tasks, message, signal, onProgress);
+      return await graphs.settle(await this.#send(tasks, message, signal, onProgress));
     } finally {
       this.#listening.delete(batchId);
+      this.#graphs.delete(batchId);
     }
   }
 
@@ -150,6 +157,10 @@ export class PoolExecutor implements Executor {
 
 function isProgress(message: unknown): message is ProgressMessage {
   return typeof message === 'object' && message !== null && (message as { memographProgress?: unknown }).memographProgress === true;
+}
+
+function isGraphChunk(message: unknown): message is GraphChunkMessage {
+  return typeof message === 'object' && message !== null && (message as { memographGraphChunk?: unknown }).memographGraphChunk === true;
 }
 
 function isLateError(message: unknown): message is LateErrorMessage {

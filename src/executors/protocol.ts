@@ -114,6 +114,12 @@ export interface BatchMessage {
    * thread shares this process's disk, which the scheduler checks).
    */
   readonly checkFiles?: boolean;
+  /**
+   * Send the calls of a large graph a task returns while the task is still making them
+   * (GraphChunkMessage), for the pool to rebuild meanwhile. Set by this process's pool,
+   * which listens for them; a cluster's worker gets the whole graph in the reply.
+   */
+  readonly streamGraphs?: boolean;
 }
 
 /** A task that threw, as the worker saw it. */
@@ -160,6 +166,11 @@ export interface BatchOutcome {
    * graph's description (graph/graph-description.ts), not a value.
    */
   readonly graphs: readonly number[];
+  /**
+   * Per task that returned a graph sent partly in chunks (GraphChunkMessage), as pairs
+   * [index, chunks]: its result bytes are the last chunk, and `chunks` came before it.
+   */
+  readonly streamed?: readonly number[];
 }
 
 export interface BatchReply {
@@ -197,4 +208,18 @@ export interface ProgressMessage {
   readonly index: number;
   readonly fraction: number;
   readonly message?: string;
+}
+
+/**
+ * Calls of a graph a task is making, sent while it runs (graph/graph-description.ts's
+ * GraphChunk, msgpackr-encoded). They are part of the graph only if the task returns
+ * them: the reply says which chunks the graph it returned takes (`BatchOutcome.streamed`).
+ */
+export interface GraphChunkMessage {
+  readonly memographGraphChunk: true;
+  readonly batchId: number;
+  readonly index: number;
+  /** 0 for the task's first chunk, then 1, 2, ... */
+  readonly seq: number;
+  readonly bytes: Uint8Array;
 }

@@ -16,7 +16,8 @@ import { describeThrown } from './describe-thrown.js';
 import { shapeOf } from './error-shape.js';
 import { setAtPath } from '../graph/fill-inputs.js';
 import { joinBytes } from './join-bytes.js';
-import { asTask, beginBatch, endBatch, type LateError } from './late-errors.js';
+import { beginBatch, endBatch, type LateError } from './late-errors.js';
+import { WorkerTaskContext, asTask } from './worker-task-context.js';
 import type { BatchMessage, BatchOutcome, BatchPayload, BatchReply, FailureReport, FunctionRef } from './protocol.js';
 import { withoutWorkerFrames } from './task-frames.js';
 import { differingVariable } from '../identity/environment.js';
@@ -68,6 +69,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
   const failures: FailureReport[] = [];
   const environmentChecked = new Map<number, string | undefined>();
   const graphs: number[] = [];
+  const streamed: number[] = [];
   // Encoded results of this batch's tasks, for fused tasks that take them. Each
   // consumer decodes its own copy, as it would have without fusion, so one task
   // mutating its input cannot change what another one sees.
@@ -77,6 +79,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
     const started = performance.now();
     startedAtMs.push(TIME_ORIGIN + started);
     let durationMs: number | undefined;
+    let context: WorkerTaskContext | undefined;
     const inputsEnd = input + payload.inputCounts[index]!;
     if (!inputsReady(payload, input, inputsEnd, lengths, graphs)) {
       input = inputsEnd;
@@ -103,15 +106,18 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
       }
       if (batch.checkFiles) checkFileArguments(args);
       // `this` is undefined (a sloppy-mode function sees globalThis, by the language's rules).
-      let value = asTask(batch.batchId, index, fn, args);
+      context = new WorkerTaskContext(batch.batchId, index, batch.streamGraphs === true);
+      let value = asTask(context, fn, args);
       if (isThenable(value) && !isDelayed(value)) value = await value;
       durationMs = performance.now() - started;
-      const bytes = encodeResult(value, index, graphs);
+      const bytes = encodeResult(value, index, graphs, context, streamed);
       encoded[index] = bytes;
       durationsMs.push(durationMs);
       lengths.push(bytes.byteLength);
-      resultCids?.push(cidOf(RAW, bytes));
+      // The last chunk of a graph is not what the store keeps: the pool hashes the whole.
+      resultCids?.push(streamed[streamed.length - 2] === index ? null : cidOf(RAW, bytes));
     } catch (error) {
+      context?.sender?.stop();
       input = inputsEnd;
       durationsMs.push(durationMs ?? performance.now() - started);
       lengths.push(-1);
@@ -127,7 +133,7 @@ async function runTasks(batch: BatchMessage): Promise<BatchReply> {
     results.push(encoded[index]!);
     size += lengths[index]!;
   }
-  const outcome: BatchOutcome = { lengths, durationsMs, startedAtMs, resultCids, failures, graphs };
+  const outcome: BatchOutcome = { lengths, durationsMs, startedAtMs, resultCids, failures, graphs, ...(streamed.length > 0 ? { streamed } : {}) };
   return {
     outcome: packValue(outcome, 'outcome'),
     results: joinBytes(results, size),
@@ -196,15 +202,24 @@ function inputsReady(payload: BatchPayload, start: number, end: number, lengths:
 /**
  * A task's result as bytes: its value, or, when it returned graph nodes (which are not
  * values and do not encode), the description of that graph, its index noted in `graphs`.
+ * A graph whose calls were sent while the task ran is described by its last chunk, and
+ * noted in `streamed` with how many chunks came before.
  */
-function encodeResult(value: unknown, index: number, graphs: number[]): Uint8Array {
+function encodeResult(value: unknown, index: number, graphs: number[], context: WorkerTaskContext, streamed: number[]): Uint8Array {
   try {
-    return packValue(value);
+    const bytes = packValue(value);
+    context.sender?.stop();
+    return bytes;
   } catch (error) {
     const graph = returnedGraph(value);
-    if (graph === undefined) throw error;
-    const bytes = packValue(describeGraph(graph));
+    if (graph === undefined) {
+      context.sender?.stop();
+      throw error;
+    }
+    const sent = context.sender?.finish(graph);
+    const bytes = packValue(sent ? sent.last : describeGraph(graph));
     graphs.push(index);
+    if (sent) streamed.push(index, sent.chunks);
     return bytes;
   }
 }

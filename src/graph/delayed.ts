@@ -8,7 +8,7 @@ import type { Resolved } from './computed.js';
 import { addressedArgs } from './ignore.js';
 import { DELAYED_BRAND, ReturnedDelayed, nodesIn } from './returned-graph.js';
 import { callSite } from './call-site.js';
-import { insideTask } from './task-context.js';
+import { insideTask, taskContext } from './task-context.js';
 import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
 
 /**
@@ -45,7 +45,8 @@ export class Delayed<T> {
   constructor(task: TaskFunction, args: readonly unknown[]) {
     this.task = task;
     this.args = args;
-    if (!isMainThread && insideTask()) {
+    const context = isMainThread ? undefined : taskContext.getStore();
+    if (context !== undefined) {
       // A call made by a task on a worker thread, to be returned: the main thread
       // identifies every call of a returned graph itself (graph-description.ts), so
       // it is only sketched here, its CID computed if something asks for it.
@@ -53,6 +54,7 @@ export class Delayed<T> {
       this.watched = NO_NOTES;
       this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
       this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
+      context.sketched?.(this);
       return;
     }
     const ignore = task.identity.ignore;

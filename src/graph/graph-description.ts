@@ -22,36 +22,46 @@
  * were given: the process that rebuilds them identifies them itself, so every CID is
  * this process's own, computed from the code it would run. A main-thread function (a
  * closure, a command) cannot be rebuilt elsewhere and is refused with its name.
+ *
+ * A description can also be cut into chunks ({@link GraphChunk}: the same columns, for
+ * the calls one after another, without the root): a worker sends the calls of a large
+ * graph in chunks while its task is still making them, so that the main thread rebuilds
+ * them meanwhile (executors/graph-streams.ts). Indexes of calls, functions and paths run
+ * on from one chunk to the next, so chunks joined are one description.
  */
 import { InvalidArgumentError } from '../errors.js';
 import type { Link } from '../hash/call-address.js';
-import { Delayed } from './delayed.js';
-import { setAtPath, templateOf, type Path } from './fill-inputs.js';
-import { gatherFunction } from './gather.js';
-import { partFunction } from './parts.js';
+import type { Delayed } from './delayed.js';
+import { templateOf, type Path } from './fill-inputs.js';
 import { isDelayed, nodesIn } from './returned-graph.js';
-import { describeFunction, type DelayedOptions, type TaskFunction } from './task-function.js';
+import type { DelayedOptions, TaskFunction } from './task-function.js';
 
 export const GRAPH_FORMAT = 'memograph/graph 2';
 
-type Placement =
+export type Placement =
   | { readonly kind: 'source'; readonly expression: string }
   | { readonly kind: 'module'; readonly url: string; readonly exportName: string }
   | { readonly kind: 'builtin'; readonly name: string };
 
-interface FunctionEntry {
+export interface FunctionEntry {
   readonly placement: Placement;
   readonly options: DelayedOptions;
 }
 
-export interface GraphDescription {
-  readonly format: typeof GRAPH_FORMAT;
+/** Calls one after another, as columns: a whole description's, or a run of them (see above). */
+export interface GraphChunk {
+  /** The functions first called in this chunk; `calls` counts from the first chunk's. */
   readonly functions: FunctionEntry[];
   readonly calls: Int32Array;
   readonly arity: Int32Array;
   readonly args: unknown[];
   readonly links: Int32Array;
+  /** The paths first used in this chunk; `links` counts from the first chunk's. */
   readonly paths: Path[];
+}
+
+export interface GraphDescription extends GraphChunk {
+  readonly format: typeof GRAPH_FORMAT;
   readonly root: unknown[];
   readonly rootLinks: Int32Array;
 }
@@ -70,71 +80,117 @@ const DATA_OPTIONS = ['name', 'version', 'ignore', 'env', 'outputs', 'cache', 'p
 
 /** A structure holding graph nodes, as plain data. Throws an InvalidArgumentError naming a function that cannot be rebuilt. */
 export function describeGraph(structure: unknown): GraphDescription {
-  const functions: FunctionEntry[] = [];
-  const functionIndex = new Map<TaskFunction, number>();
-  // By object, not CID: a call a worker sketched has no CID (the main thread computes them all).
-  const callIndex = new Map<Delayed<unknown>, number>();
-  const found = nodesIn([structure]);
-  const { order, linksOf } = inputsFirst(found.map((link) => link.node));
-  const calls = new Int32Array(order.length);
-  const arity = new Int32Array(order.length);
-  const args: unknown[] = [];
-  const links: number[] = [];
-  const paths: Path[] = [];
-  order.forEach((node, c) => {
-    let f = functionIndex.get(node.task);
-    if (f === undefined) {
-      f = functions.length;
-      functions.push(describeTask(node.task));
-      functionIndex.set(node.task, f);
-    }
-    calls[c] = f;
-    const inputs = linksOf[c]!;
-    const template = inputs.some((link) => link.path.length > 1) ? templateOf(node.args, inputs.map((link) => link.path)) : node.args;
-    arity[c] = template.length;
-    // A whole-argument input is left out here: its place in `links` says where it goes.
-    for (let i = 0; i < template.length; i++) args.push(isDelayed(template[i]) ? null : template[i]);
-    addLinks(links, inputs, callIndex, paths);
-    callIndex.set(node, c);
-  });
-  const rootLinks: number[] = [];
-  addLinks(rootLinks, found, callIndex, paths);
-  return {
-    format: GRAPH_FORMAT,
-    functions,
-    calls,
-    arity,
-    args,
-    links: Int32Array.from(links),
-    paths,
-    root: templateOf([structure], found.map((link) => link.path)),
-    rootLinks: Int32Array.from(rootLinks),
-  };
+  return new GraphDescriber().finish(structure);
 }
 
-/** Append to `links` a call's inputs: their count, then [input's call, a, b] each (see GraphDescription). */
-function addLinks(links: number[], inputs: readonly { node: unknown; path: Path }[], callIndex: Map<Delayed<unknown>, number>, paths: Path[]): void {
-  links.push(inputs.length);
-  for (const { node, path } of inputs) {
-    const [a, b] = path;
-    const at = callIndex.get(node as Delayed<unknown>)!;
-    if (path.length === 1 && typeof a === 'number') links.push(at, a, -1);
-    else if (path.length === 2 && typeof a === 'number' && typeof b === 'number') links.push(at, a, b);
-    else {
-      links.push(at, -2 - paths.length, 0);
-      paths.push(path);
+/**
+ * Describes calls chunk by chunk: `add` the calls as they are made, `take` what was
+ * added since the last chunk, and `finish` with the structure returned, which describes
+ * whatever of it is not yet described, and the root. Each call is described once, after
+ * its inputs, and only calls added or under the structure are described.
+ */
+export class GraphDescriber {
+  readonly #functionIndex = new Map<TaskFunction, number>();
+  // By object, not CID: a call a worker sketched has no CID (the main thread computes them all).
+  readonly #callIndex = new Map<Delayed<unknown>, number>();
+  #pathCount = 0;
+  #chunk = emptyColumns();
+
+  /** Describe `nodes`, each after whatever of its inputs is not described yet. */
+  add(nodes: readonly Delayed<unknown>[]): void {
+    const { order, linksOf } = inputsFirst(nodes, this.#callIndex);
+    for (let i = 0; i < order.length; i++) this.#describe(order[i]!, linksOf[i]!);
+  }
+
+  /** The calls described since the last chunk was taken. */
+  take(): GraphChunk {
+    const chunk = this.#chunk;
+    this.#chunk = emptyColumns();
+    return { functions: chunk.functions, calls: Int32Array.from(chunk.calls), arity: Int32Array.from(chunk.arity), args: chunk.args, links: Int32Array.from(chunk.links), paths: chunk.paths };
+  }
+
+  /** The last chunk: the calls of `structure` not yet described, and `structure` as the root. */
+  finish(structure: unknown): GraphDescription {
+    const found = nodesIn([structure]);
+    this.add(found.map((link) => link.node));
+    const rootLinks: number[] = [];
+    this.#addLinks(rootLinks, found);
+    return { format: GRAPH_FORMAT, ...this.take(), root: templateOf([structure], found.map((link) => link.path)), rootLinks: Int32Array.from(rootLinks) };
+  }
+
+  #describe(node: Delayed<unknown>, inputs: readonly Link[]): void {
+    const chunk = this.#chunk;
+    let f = this.#functionIndex.get(node.task);
+    if (f === undefined) {
+      const entry = describeTask(node.task);
+      f = this.#functionIndex.size;
+      chunk.functions.push(entry);
+      this.#functionIndex.set(node.task, f);
+    }
+    chunk.calls.push(f);
+    const template = inputs.some((link) => link.path.length > 1) ? templateOf(node.args, inputs.map((link) => link.path)) : node.args;
+    chunk.arity.push(template.length);
+    // A whole-argument input is left out here: its place in `links` says where it goes.
+    for (let i = 0; i < template.length; i++) chunk.args.push(isDelayed(template[i]) ? null : template[i]);
+    this.#addLinks(chunk.links, inputs);
+    this.#callIndex.set(node, this.#callIndex.size);
+  }
+
+  /** Append to `links` a call's inputs: their count, then [input's call, a, b] each (see GraphDescription). */
+  #addLinks(links: number[], inputs: readonly { node: unknown; path: Path }[]): void {
+    links.push(inputs.length);
+    for (const { node, path } of inputs) {
+      const [a, b] = path;
+      const at = this.#callIndex.get(node as Delayed<unknown>)!;
+      if (path.length === 1 && typeof a === 'number') links.push(at, a, -1);
+      else if (path.length === 2 && typeof a === 'number' && typeof b === 'number') links.push(at, a, b);
+      else {
+        links.push(at, -2 - this.#pathCount++, 0);
+        this.#chunk.paths.push(path);
+      }
     }
   }
 }
 
-/** Every node below `roots`, each after its inputs, each once, with its links. Iterative: a returned chain may be long. */
-function inputsFirst(roots: readonly Delayed<unknown>[]): { order: Delayed<unknown>[]; linksOf: (readonly Link[])[] } {
+function emptyColumns() {
+  return { functions: [] as FunctionEntry[], calls: [] as number[], arity: [] as number[], args: [] as unknown[], links: [] as number[], paths: [] as Path[] };
+}
+
+/** Chunks and the last one (`finish`'s) joined: the description of the whole graph. */
+export function joinChunks(chunks: readonly GraphChunk[], last: GraphDescription): GraphDescription {
+  const all = [...chunks, last];
+  const join = (column: (chunk: GraphChunk) => Int32Array) => {
+    const joined = new Int32Array(all.reduce((n, chunk) => n + column(chunk).length, 0));
+    let at = 0;
+    for (const chunk of all) {
+      joined.set(column(chunk), at);
+      at += column(chunk).length;
+    }
+    return joined;
+  };
+  return {
+    ...last,
+    functions: all.flatMap((chunk) => chunk.functions),
+    calls: join((chunk) => chunk.calls),
+    arity: join((chunk) => chunk.arity),
+    args: all.flatMap((chunk) => chunk.args),
+    links: join((chunk) => chunk.links),
+    paths: all.flatMap((chunk) => chunk.paths),
+  };
+}
+
+/**
+ * Every node below `roots` that `described` lacks, each after its inputs, each once, with
+ * its links. Iterative: a returned chain may be long.
+ */
+function inputsFirst(roots: readonly Delayed<unknown>[], described: ReadonlyMap<Delayed<unknown>, number>): { order: Delayed<unknown>[]; linksOf: (readonly Link[])[] } {
   const order: Delayed<unknown>[] = [];
   const linksOf: (readonly Link[])[] = [];
   const seen = new Set<Delayed<unknown>>();
+  const known = (node: Delayed<unknown>) => described.has(node) || seen.has(node);
   const stack: { node: Delayed<unknown>; links: readonly Link[]; next: number }[] = [];
   for (const root of roots) {
-    if (seen.has(root)) continue;
+    if (known(root)) continue;
     seen.add(root);
     stack.push({ node: root, links: root.links, next: 0 });
     while (stack.length > 0) {
@@ -142,7 +198,7 @@ function inputsFirst(roots: readonly Delayed<unknown>[]): { order: Delayed<unkno
       const links = top.links;
       if (top.next < links.length) {
         const input = links[top.next++]!.node as Delayed<unknown>;
-        if (!seen.has(input)) {
+        if (!known(input)) {
           seen.add(input);
           stack.push({ node: input, links: input.links, next: 0 });
         }
@@ -183,103 +239,3 @@ function cannotTravel(task: TaskFunction, what: string): InvalidArgumentError {
   );
 }
 
-/** The structure a description stands for, with nodes built (and identified) by this process; `nodes` lists them all. */
-export async function rebuildGraph(description: unknown): Promise<{ structure: unknown; nodes: Delayed<unknown>[] }> {
-  const graph = checked(description);
-  const tasks = await Promise.all(graph.functions.map(rebuildFunction));
-  const { calls, arity, args, links, paths } = graph;
-  const nodes: Delayed<unknown>[] = [];
-  const place = new Placer(links, paths);
-  let next = 0;
-  for (let c = 0; c < calls.length; c++) {
-    const n = arity[c]!;
-    if (n < 0 || next + n > args.length) malformed(`arguments of call ${c}`);
-    const callArgs = args.slice(next, next + n);
-    next += n;
-    place.inputs(callArgs, nodes, `inputs of call ${c}`);
-    nodes.push(new Delayed(tasks[calls[c]!]!, callArgs));
-  }
-  if (next !== args.length || place.at !== links.length) malformed('columns of different lengths');
-  const rootPlace = new Placer(graph.rootLinks, paths);
-  rootPlace.inputs(graph.root, nodes, 'root');
-  if (rootPlace.at !== graph.rootLinks.length) malformed('root');
-  return { structure: graph.root[0], nodes };
-}
-
-/** Reads a links column, putting each call's inputs into its arguments. */
-class Placer {
-  at = 0;
-  constructor(
-    readonly links: Int32Array,
-    readonly paths: Path[],
-  ) {}
-
-  inputs(target: unknown[], nodes: readonly Delayed<unknown>[], what: string): void {
-    const { links } = this;
-    const count = links[this.at++];
-    if (count === undefined || count < 0 || this.at + 3 * count > links.length) malformed(what);
-    for (let k = 0; k < count!; k++) {
-      const input = nodes[links[this.at]!];
-      const a = links[this.at + 1]!;
-      const b = links[this.at + 2]!;
-      this.at += 3;
-      if (input === undefined) malformed(what);
-      if (a >= 0 && a < target.length && b === -1) target[a] = input;
-      else if (a >= 0 && b >= 0 && Array.isArray(target[a]) && b < (target[a] as unknown[]).length) (target[a] as unknown[])[b] = input;
-      else if (a <= -2 && this.paths[-2 - a] !== undefined) setAtPath(target, this.paths[-2 - a]!, input);
-      else malformed(what);
-    }
-  }
-}
-
-function malformed(what: string): never {
-  throw new Error(`not a returned graph (${what})`);
-}
-
-/** Rebuilt functions by what describes them: one identity per function, however many nodes call it. */
-const rebuilt = new Map<string, Promise<TaskFunction>>();
-
-function rebuildFunction(entry: FunctionEntry): Promise<TaskFunction> {
-  const key = JSON.stringify(entry);
-  let task = rebuilt.get(key);
-  if (!task) {
-    task = functionOf(entry);
-    rebuilt.set(key, task);
-    task.catch(() => rebuilt.delete(key));
-  }
-  return task;
-}
-
-async function functionOf({ placement, options }: FunctionEntry): Promise<TaskFunction> {
-  if (placement.kind === 'builtin') {
-    if (placement.name === 'get') return partFunction();
-    if (placement.name === 'gather') return gatherFunction();
-    throw new Error(`no built-in function named ${placement.name}`);
-  }
-  if (placement.kind === 'source') {
-    // The same compilation a worker thread makes of it (executors/worker.ts).
-    const fn = new Function(`return (${placement.expression}\n);`)() as (...args: never[]) => unknown;
-    return describeFunction(fn, options);
-  }
-  const module = (await import(placement.url)) as Record<string, unknown>;
-  const fn = module[placement.exportName];
-  if (typeof fn !== 'function') throw new Error(`module ${placement.url} has no exported function \`${placement.exportName}\``);
-  return describeFunction(fn, { ...options, module: placement.url, exportName: placement.exportName });
-}
-
-/** The description, or an error saying what is wrong with it (bytes from the store may be damaged or foreign). */
-function checked(value: unknown): GraphDescription {
-  if (typeof value !== 'object' || value === null) malformed('not an object');
-  const graph = value as GraphDescription;
-  if (graph.format !== GRAPH_FORMAT) malformed(`format ${String(graph.format)}`);
-  const columns = [graph.calls, graph.arity, graph.links, graph.rootLinks];
-  if (!columns.every((column) => column instanceof Int32Array) || graph.calls.length !== graph.arity.length) malformed('columns');
-  if (!Array.isArray(graph.functions) || !Array.isArray(graph.args) || !Array.isArray(graph.paths) || !Array.isArray(graph.root) || graph.root.length !== 1) malformed('shape');
-  graph.functions.forEach((entry, i) => {
-    const kind = (entry as FunctionEntry | undefined)?.placement?.kind;
-    if (kind !== 'source' && kind !== 'module' && kind !== 'builtin') malformed(`function ${i}`);
-  });
-  if (!graph.calls.every((f) => f >= 0 && f < graph.functions.length)) malformed('calls');
-  if (!graph.paths.every((path) => Array.isArray(path) && path.length > 0)) malformed('paths');
-  return graph;
-}

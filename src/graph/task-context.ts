@@ -15,6 +15,11 @@ export interface TaskContext {
   readonly index?: number;
   /** Tell the run how far the call has got. */
   report(fraction: number, message: string | undefined): void;
+  /**
+   * Hears each call the task makes on a worker thread, as it is made: a worker may send
+   * the calls of a large returned graph while the task is still making them.
+   */
+  sketched?(node: object): void;
 }
 
 const SHARED = Symbol.for('memograph.taskContext');

@@ -102,7 +102,7 @@ function graphReturned(loop: LoopContext, node: TaskNode, outcome: Extract<Outco
   const store = node.delayed.task.cache ? loop.store : undefined;
   // A main-thread graph is described only to be stored; one that calls main-thread functions cannot be, and is not.
   let description = outcome.returned.description;
-  if (store && structure !== undefined) {
+  if (store && structure !== undefined && description === undefined) {
     const described = describableGraph(structure);
     description = described && TaskResult.fromValue(described);
   }

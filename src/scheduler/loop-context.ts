@@ -9,7 +9,7 @@ import type { TaskFunction } from '../graph/task-function.js';
 import type { Delayed } from '../graph/delayed.js';
 import type { TaskError } from '../errors.js';
 import type { Executor, Outcome } from '../executors/executor.js';
-import type { rebuildGraph } from '../graph/graph-description.js';
+import type { rebuildGraph } from '../graph/graph-rebuild.js';
 import type { ResultRecord, Store } from '../store/store.js';
 import type { RunEvent } from './events.js';
 import type { LoopOptions } from './loop.js';

@@ -6,7 +6,7 @@
  */
 import type { Delayed } from '../graph/delayed.js';
 import { finalNode } from '../graph/gather.js';
-import { rebuildGraph } from '../graph/graph-description.js';
+import { rebuildGraph } from '../graph/graph-rebuild.js';
 import { about, emitIf, settle, type LoopContext, type LoopEvent } from './loop-context.js';
 import { refuse } from './failing.js';
 import { exploreLater, forgetStored, load } from './explore.js';

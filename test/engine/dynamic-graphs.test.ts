@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { dir, log, marker } from '../fixtures/dynamic-env.js';
 import { compute, computeStructure, delayed, shutdown, startRun, visualize, type Delayed, type RunEvent } from '../../src/index.js';
-import { closureTask, doubledTask, fibTask, splitAndSumTask, summaryTask } from '../fixtures/dynamic-tasks.js';
+import { closureTask, countedTask, doubledTask, fibTask, givesUpTask, splitAndSumTask, squaresTask, strayCallsTask, summaryTask } from '../fixtures/dynamic-tasks.js';
 import { runCli } from '../cli/run-cli.js';
 
 const exec = promisify(execFile);
@@ -120,6 +120,46 @@ describe('a task on a worker thread that returns a graph', () => {
 
   it('refuses to return a call of a main-thread function, naming it', async () => {
     await expect(compute(closureTask(3), { cache: false })).rejects.toThrow(/"anonymous" runs on the main thread .*make it an exported function of a module/s);
+  });
+});
+
+describe('a large graph returned by a task on a worker thread (sent while the task makes it)', () => {
+  const n = 3000;
+  const sumOfSquares = ((n - 1) * n * (2 * n - 1)) / 6;
+
+  it('computes every call of it once, and the caller gets the structure with values', async () => {
+    const run = startRun([squaresTask(n)], { cacheDir: freshCache() });
+    const [value] = await run.result;
+    expect(value).toEqual({ total: sumOfSquares, first: 0, shifted: 1001, label: `squares below ${n}` });
+    expect(executions()).toEqual({ squares: 1, square: n, total: 1, add: 2 });
+    // The outer task, the squares, the total, the shifted sum, the call made as the module
+    // loaded, and the node that gathers the structure's values.
+    expect(run.counts.total).toBe(n + 5);
+  });
+
+  it('is stored whole: a fresh process runs nothing, and the cache shows every call of it', async () => {
+    const cacheDir = freshCache();
+    expect((await inFreshProcess(cacheDir, 'squares', String(n))).value).toEqual({ total: sumOfSquares, first: 0, shifted: 1001, label: `squares below ${n}` });
+    rmSync(log, { force: true });
+    const again = await inFreshProcess(cacheDir, 'squares', String(n));
+    expect(again.counts.executed).toBe(0);
+    expect(executions()).toEqual({});
+    const shown = await runCli(['cache', '--cache-dir', cacheDir, 'show', squaresTask(n).cid]);
+    expect(shown.stdout).toMatch(new RegExp(`a returned graph of ${n + 3} calls`));
+  });
+
+  it('a task that makes many calls and returns a value gives that value, and none of the calls runs', async () => {
+    expect(await compute(countedTask(n), { cache: false })).toEqual([n]);
+    expect(executions()).toEqual({ counted: 1 });
+  });
+
+  it('calls it makes of a main-thread function and does not return do not stop the graph it returns', async () => {
+    expect(await compute(strayCallsTask(500), { cache: false })).toEqual([((499 * 500 * 999) / 6)]);
+  });
+
+  it('a task that fails after making many calls fails with its own error', async () => {
+    await expect(compute(givesUpTask(n), { cache: false })).rejects.toThrow(`gave up after making ${n} calls`);
+    expect(executions()).toEqual({ givesUp: 1 });
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { delayed, InvalidArgumentError, type Delayed } from '../../src/index.js';
-import { describeGraph, rebuildGraph, type GraphDescription } from '../../src/graph/graph-description.js';
+import { GraphDescriber, describeGraph, joinChunks, type GraphDescription } from '../../src/graph/graph-description.js';
+import { GraphRebuilder, rebuildGraph } from '../../src/graph/graph-rebuild.js';
 import { packValue, unpackValue } from '../../src/store/value-codec.js';
 
 const inc = delayed((x: number) => x + 1, { name: 'inc' });
@@ -57,5 +58,86 @@ describe('a returned graph as columns', () => {
     for (const [what, damage] of damaged) {
       await expect(rebuildGraph(damage(good())), what).rejects.toThrow(/not a returned graph/);
     }
+  });
+});
+
+describe('a returned graph in chunks', () => {
+  /** Calls made one after another, some deep inside others' arguments, and one made before any chunk that only the structure names. */
+  function made() {
+    const early = inc(100);
+    const calls: Delayed<number>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const previous = calls.slice(-3);
+      if (i % 7 === 6) calls.push(pick({ a: { deep: [previous[0]! as unknown as number, 1] }, 'odd key': previous[1]! as unknown as number }, i));
+      else if (i % 5 === 4) calls.push(total(previous));
+      else calls.push(inc(i));
+    }
+    const unused = total([calls[0]!, calls[1]!]);
+    const structure = { last: calls[calls.length - 1], early: total([early, calls[3]!]), all: [calls[10], 'x'] };
+    return { calls, unused, structure };
+  }
+
+  /** Through the value codec, as a worker sends them. */
+  const travels = <T>(value: T) => unpackValue(packValue(value)) as T;
+
+  it('rebuilds, chunk by chunk, the calls the structure names with the CIDs they have', async () => {
+    const { calls, structure } = made();
+    const describer = new GraphDescriber();
+    const chunks = [];
+    for (const cut of [[0, 8], [8, 9], [9, 25], [25, 40]] as const) {
+      describer.add(calls.slice(cut[0], cut[1]));
+      chunks.push(travels(describer.take()));
+    }
+    const last = travels(describer.finish(structure));
+    const rebuilder = new GraphRebuilder();
+    for (const chunk of chunks) await rebuilder.add(chunk);
+    const { structure: rebuilt } = await rebuilder.finish(last);
+    const back = rebuilt as { last: Delayed<number>; early: Delayed<number>; all: [Delayed<number>, string] };
+    expect(back.last.cid).toBe(structure.last!.cid);
+    expect(back.early.cid).toBe(structure.early.cid);
+    expect(back.all[0].cid).toBe((structure.all[0] as Delayed<number>).cid);
+    expect(back.all[1]).toBe('x');
+    // The chunks joined are one description: rebuilt whole, the same graph.
+    const whole = await rebuildGraph(travels(joinChunks(chunks, last)));
+    expect((whole.structure as typeof back).last.cid).toBe(structure.last!.cid);
+    expect(whole.nodes.map((node) => node.cid)).toEqual(rebuilder.nodes.map((node) => node.cid));
+  });
+
+  it('describes a call once, however many chunks and the structure name it', () => {
+    const { calls, structure } = made();
+    const describer = new GraphDescriber();
+    describer.add(calls.slice(0, 20));
+    describer.add(calls.slice(10, 40));
+    const first = describer.take();
+    const last = describer.finish(structure);
+    // 40 calls, then what only the structure holds: the early call and the total over it.
+    expect(first.calls.length).toBe(40);
+    expect(last.calls.length).toBe(2);
+    expect(first.functions.length + last.functions.length).toBe(3);
+  });
+
+  it('says a chunk that names a call of a later chunk is not a returned graph', async () => {
+    const { calls, structure } = made();
+    const describer = new GraphDescriber();
+    describer.add(calls);
+    const chunk = travels(describer.take());
+    const last = travels(describer.finish(structure));
+    await expect(new GraphRebuilder().finish(last)).rejects.toThrow(/not a returned graph/);
+    const rebuilder = new GraphRebuilder();
+    await rebuilder.add(chunk);
+    await expect(rebuilder.add({ ...chunk, links: chunk.links.map((v, i) => (i === chunk.links.length - 3 ? 200 : v)) })).rejects.toThrow(/not a returned graph/);
+  });
+
+  it('leaves the chunks it rebuilt as they were, to be stored', async () => {
+    const { calls, structure } = made();
+    const describer = new GraphDescriber();
+    describer.add(calls);
+    const chunk = travels(describer.take());
+    const last = travels(describer.finish(structure));
+    const before = packValue([chunk, last]);
+    const rebuilder = new GraphRebuilder();
+    await rebuilder.add(chunk);
+    await rebuilder.finish(last);
+    expect(packValue([chunk, last])).toEqual(before);
   });
 });

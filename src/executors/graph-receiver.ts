@@ -1,0 +1,120 @@
+/**
+ * The pool's side of graphs sent in chunks (graph-sender.ts): each chunk a task sends
+ * is rebuilt here as it comes, while the task is still making the rest, so that when the
+ * reply comes only its last chunk is left to build. Nothing of it runs before then: a
+ * call is part of the graph only if the task returned it.
+ *
+ * Chunks come through the thread's message port and replies through piscina's, so a
+ * reply may come before the last of its chunks: it says how many there were, and they
+ * are waited for.
+ */
+import { GraphRebuilder } from '../graph/graph-rebuild.js';
+import { joinChunks, type GraphChunk, type GraphDescription } from '../graph/graph-description.js';
+import { TaskResult } from '../scheduler/task-result.js';
+import { unpackValue } from '../store/value-codec.js';
+import type { ExecutableTask, Outcome, Returned } from './executor.js';
+import type { GraphChunkMessage } from './protocol.js';
+
+/**
+ * How long chunks a reply counts may take to arrive after it. They were posted before the
+ * reply, so they come at once; past this something is broken, and the task fails rather
+ * than the run waiting for ever.
+ */
+const CHUNKS_LATE_MS = 10_000;
+
+/** The graphs one batch's tasks are sending, by the task's index in the batch. */
+export class BatchGraphs {
+  readonly #byTask = new Map<number, StreamedGraph>();
+
+  constructor(readonly tasks: readonly ExecutableTask[]) {}
+
+  chunk(message: GraphChunkMessage): void {
+    let graph = this.#byTask.get(message.index);
+    if (graph === undefined) {
+      const task = this.tasks[message.index];
+      if (task === undefined) return;
+      graph = new StreamedGraph(task.stored);
+      this.#byTask.set(message.index, graph);
+    }
+    graph.add(message.seq, message.bytes);
+  }
+
+  /** The outcomes, with each graph that came in chunks built: its structure, and its whole description when the store wants it. */
+  async settle(outcomes: Outcome[]): Promise<Outcome[]> {
+    for (let i = 0; i < outcomes.length; i++) {
+      const outcome = outcomes[i]!;
+      const returned = outcome.ok ? outcome.returned : undefined;
+      if (returned === undefined || returned.structure !== undefined || returned.chunksBefore === undefined) continue;
+      const graph = this.#byTask.get(i) ?? new StreamedGraph(this.tasks[i]!.stored);
+      outcomes[i] = { ...outcome, returned: await graph.finish(returned.chunksBefore, returned.description) } as Outcome;
+    }
+    return outcomes;
+  }
+}
+
+class StreamedGraph {
+  readonly #rebuilder = new GraphRebuilder();
+  /** The chunks, kept to be joined into the description the store keeps (or the scheduler rebuilds, when one fails here). */
+  readonly #chunks: GraphChunk[] = [];
+
+  /** `stored`: the store wants the task's result, the graph's description whole. */
+  constructor(readonly stored: boolean) {}
+
+  /** The chunks so far, built one after another; rejected once one fails. */
+  #built: Promise<void> = Promise.resolve();
+  #arrived = 0;
+  #waiting: { readonly count: number; readonly resolve: () => void } | undefined;
+
+  add(seq: number, bytes: Uint8Array): void {
+    const expected = this.#arrived++;
+    this.#built = this.#built.then(() => {
+      // One port delivers in order: another number means a chunk was lost.
+      if (seq !== expected) throw new Error(`chunk ${seq} of the graph came where chunk ${expected} was due`);
+      const chunk = unpackValue(bytes) as GraphChunk;
+      this.#chunks.push(chunk);
+      return this.#rebuilder.add(chunk);
+    });
+    this.#built.catch(() => undefined);
+    if (this.#waiting !== undefined && this.#arrived >= this.#waiting.count) this.#waiting.resolve();
+  }
+
+  /**
+   * The graph, once its `count` chunks and the last one are built. A chunk that does not
+   * build leaves the whole description to the scheduler, which rebuilds it and says what
+   * is wrong with it.
+   */
+  async finish(count: number, lastResult: TaskResult): Promise<Returned> {
+    const arrived = await this.#arrival(count);
+    let last: GraphDescription;
+    try {
+      last = lastResult.value() as GraphDescription;
+    } catch {
+      return { description: lastResult };
+    }
+    // The description whole is what the store keeps, and what a re-run rebuilds.
+    const whole = () => TaskResult.fromValue(joinChunks(this.#chunks, last));
+    try {
+      if (!arrived) throw new Error(`${count - this.#arrived} chunks of it never came`);
+      await this.#built;
+      const { structure } = await this.#rebuilder.finish(last);
+      return this.stored ? { structure, description: whole() } : { structure };
+    } catch {
+      // Left to the scheduler, which rebuilds the description and says what is wrong with it.
+      return { description: whole() };
+    }
+  }
+
+  #arrival(count: number): Promise<boolean> {
+    if (this.#arrived >= count) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), CHUNKS_LATE_MS);
+      this.#waiting = {
+        count,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+    });
+  }
+}
