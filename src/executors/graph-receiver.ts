@@ -57,13 +57,13 @@ class StreamedGraph {
   /** The chunks, kept to be joined into the description the store keeps (or the scheduler rebuilds, when one fails here). */
   readonly #chunks: GraphChunk[] = [];
 
-  /** `stored`: the store wants the task's result, the graph's description whole. */
-  constructor(readonly stored: boolean) {}
-
   /** The chunks so far, built one after another; rejected once one fails. */
   #built: Promise<void> = Promise.resolve();
   #arrived = 0;
   #waiting: { readonly count: number; readonly resolve: () => void } | undefined;
+
+  /** `stored`: the store wants the task's result, the graph's description whole. */
+  constructor(readonly stored: boolean) {}
 
   add(seq: number, bytes: Uint8Array): void {
     const expected = this.#arrived++;

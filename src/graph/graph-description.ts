@@ -26,7 +26,7 @@
  * A description can also be cut into chunks ({@link GraphChunk}: the same columns, for
  * the calls one after another, without the root): a worker sends the calls of a large
  * graph in chunks while its task is still making them, so that the main thread rebuilds
- * them meanwhile (executors/graph-streams.ts). Indexes of calls, functions and paths run
+ * them meanwhile (executors/graph-sender.ts, graph-receiver.ts). Indexes of calls, functions and paths run
  * on from one chunk to the next, so chunks joined are one description.
  */
 import { InvalidArgumentError } from '../errors.js';
