@@ -46,10 +46,11 @@ export class BatchGraphs {
       const task = this.tasks[i]!;
       try {
         outcomes[i] = { ...outcome, returned: await this.#graphOf(i)!.finish(returned.chunksBefore, returned.description) } as Outcome;
-      } catch (lost) {
-        const originalMessage = `the graph it returned cannot be built in the main thread: ${(lost as Error).message}`;
+      } catch (unbuilt) {
+        const originalMessage = `the graph it returned cannot be built in the main thread: ${unbuilt instanceof Error ? unbuilt.message : String(unbuilt)}`;
         const { durationMs, startedAt, workerId } = outcome as Extract<Outcome, { returned: Returned }>;
-        outcomes[i] = { id: outcome.id, ok: false, error: new TaskError({ taskName: task.task.name, cid: task.cid, originalMessage }), durationMs, startedAt, workerId };
+        const error = new TaskError({ taskName: task.task.name, cid: task.cid, originalMessage }, { cause: unbuilt });
+        outcomes[i] = { id: outcome.id, ok: false, error, durationMs, startedAt, workerId };
       }
     }
     return outcomes;
@@ -74,7 +75,11 @@ export class BatchGraphs {
 
 class StreamedGraph {
   readonly #rebuilder = new GraphRebuilder();
-  /** The chunks, kept to be joined into the description the store keeps (or the scheduler rebuilds, when one fails here). */
+  /**
+   * The chunks, kept only when the store wants the description whole. Without a store
+   * they are dropped as they are built: kept to the end, they would outlive the young
+   * generation and be copied by every collection until then.
+   */
   readonly #chunks: GraphChunk[] = [];
 
   /** The chunks so far, built one after another; rejected once one fails. */
@@ -94,38 +99,22 @@ class StreamedGraph {
       // One port delivers in order: another number means a chunk was lost.
       if (seq !== expected) throw new Error(`chunk ${seq} of the graph came where chunk ${expected} was due`);
       const chunk = unpackValue(bytes) as GraphChunk;
-      this.#chunks.push(chunk);
+      if (this.stored) this.#chunks.push(chunk);
       return this.#rebuilder.add(chunk);
     });
     this.#built.catch(() => undefined);
     if (this.#waiting !== undefined && this.#arrived >= this.#waiting.count) this.#waiting.resolve();
   }
 
-  /**
-   * The graph, once its `count` chunks and the last one are built. A chunk that does not
-   * build leaves the whole description to the scheduler, which rebuilds it and says what
-   * is wrong with it; chunks that never come throw.
-   */
+  /** The graph, once its `count` chunks and the last one are built. Throws what is wrong with it: a chunk that does not build, or that never came. */
   async finish(count: number, lastResult: TaskResult): Promise<Returned> {
     const arrived = await this.#arrival(count);
-    let last: GraphDescription;
-    try {
-      last = lastResult.value() as GraphDescription;
-    } catch {
-      return { description: lastResult };
-    }
-    // The description whole is what the store keeps, and what a re-run rebuilds.
-    const whole = () => TaskResult.fromValue(joinChunks(this.#chunks, last));
-    // Without them the rest describes nothing whole: no one can rebuild it.
+    const last = lastResult.value() as GraphDescription;
     if (!arrived) throw new Error(`${count - this.#arrived} of the ${count} chunks it was sent in never came (waited ${this.lateMs} ms)`);
-    try {
-      await this.#built;
-      const { structure } = await this.#rebuilder.finish(last);
-      return this.stored ? { structure, description: whole() } : { structure };
-    } catch {
-      // Left to the scheduler, which rebuilds the description and says what is wrong with it.
-      return { description: whole() };
-    }
+    await this.#built;
+    const { structure } = await this.#rebuilder.finish(last);
+    // The description whole is what the store keeps, and what a re-run rebuilds.
+    return this.stored ? { structure, description: TaskResult.fromValue(joinChunks(this.#chunks, last)) } : { structure };
   }
 
   #arrival(count: number): Promise<boolean> {

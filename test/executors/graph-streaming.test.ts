@@ -9,10 +9,10 @@ import { shutdown, type Delayed } from '../../src/index.js';
 import type { ExecutableTask, Outcome } from '../../src/executors/executor.js';
 import { PoolExecutor } from '../../src/executors/pool.js';
 import { BatchGraphs } from '../../src/executors/graph-receiver.js';
-import { GraphDescriber } from '../../src/graph/graph-description.js';
+import { GraphDescriber, type GraphChunk } from '../../src/graph/graph-description.js';
 import { rebuildGraph } from '../../src/graph/graph-rebuild.js';
 import { TaskResult } from '../../src/scheduler/task-result.js';
-import { packValue } from '../../src/store/value-codec.js';
+import { packValue, unpackValue } from '../../src/store/value-codec.js';
 import { addTask, splitAndSum, splitAndSumTask, squares, squaresTask } from '../fixtures/dynamic-tasks.js';
 
 const pool = new PoolExecutor({ workers: 1 });
@@ -138,5 +138,19 @@ describe('chunks and the reply that counts them', () => {
     const error = (outcome as Extract<Outcome, { ok: false; error: object }>).error;
     expect(error.code).toBe('MEMOGRAPH_TASK_FAILED');
     expect(error.message).toContain('1 of the 2 chunks it was sent in never came (waited 50 ms)');
+  });
+
+  it('a chunk that does not build fails the task with what is wrong with it', async () => {
+    const { chunks, last } = sentInChunks();
+    const broken = unpackValue(chunks[1]!) as GraphChunk;
+    broken.calls[0] = 99; // a function no chunk describes
+    const graphs = receiver();
+    graphs.chunk({ memographGraphChunk: true, batchId: 1, index: 0, seq: 0, bytes: chunks[0]! });
+    graphs.chunk({ memographGraphChunk: true, batchId: 1, index: 0, seq: 1, bytes: new Uint8Array(packValue(broken)) });
+    const [outcome] = await graphs.settle([{ id: 0, ok: true, returned: { description: last, chunksBefore: 2 }, durationMs: 1 }]);
+    expect(outcome?.ok).toBe(false);
+    const error = (outcome as Extract<Outcome, { ok: false; error: object }>).error;
+    expect(error.message).toContain('the graph it returned cannot be built in the main thread: not a returned graph (calls)');
+    expect(error.cause).toBeInstanceOf(Error);
   });
 });
