@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { delayed, startRun, type Delayed } from '../src/index.js';
 import { fanOutTask } from './dynamic-tasks.js';
 import { onWorkers, tree, wide, type Ops } from './graphs.js';
+import { mainThreadCpuMs } from './thread-cpu.js';
 
 const pair = delayed((i: number): [number, number] => [i + 1, i], { name: 'pair' });
 const pairN = delayed((i: number): [number, number] => [i + 1, i], { name: 'pair', nout: 2 });
@@ -27,18 +28,25 @@ const sum = onWorkers.sum;
 export interface DynamicTrial {
   readonly ms: number;
   readonly value: number;
+  /** `<variant>Cpu`: the main thread's CPU time in that run (thread-cpu.ts), where the system tells it. */
+  readonly extra?: Record<string, number>;
 }
 
-async function timed(target: () => Delayed<number>, options: { cacheDir?: string } = {}): Promise<DynamicTrial> {
+/** Wall time of building and running `target`; for a `variant`, also the main thread's CPU time. */
+async function timed(target: () => Delayed<number>, options: { cacheDir?: string; variant?: string } = {}): Promise<DynamicTrial> {
+  const cpuBefore = mainThreadCpuMs();
   const started = performance.now();
   const run = startRun([target()], options.cacheDir ? { cacheDir: options.cacheDir } : { cache: false });
   const [value] = await run.result;
-  return { ms: performance.now() - started, value: value! };
+  const ms = performance.now() - started;
+  const cpuAfter = mainThreadCpuMs();
+  const cpu = options.variant !== undefined && cpuBefore !== undefined && cpuAfter !== undefined ? { [`${options.variant}Cpu`]: cpuAfter - cpuBefore } : undefined;
+  return { ms, value: value!, ...(cpu && { extra: cpu }) };
 }
 
 export const dynamicVariants = (n: number) => ({
-  pairs: () => timed(() => sum(Array.from({ length: n }, (_, i) => first(pair(i))))),
-  get: () => timed(() => sum(Array.from({ length: n }, (_, i) => pair(i).get(0)))),
+  pairs: () => timed(() => sum(Array.from({ length: n }, (_, i) => first(pair(i)))), { variant: 'pairs' }),
+  get: () => timed(() => sum(Array.from({ length: n }, (_, i) => pair(i).get(0))), { variant: 'get' }),
   unpack: () =>
     timed(() =>
       sum(
@@ -47,9 +55,10 @@ export const dynamicVariants = (n: number) => ({
           return head;
         }),
       ),
+      { variant: 'unpack' },
     ),
-  wide: () => timed(() => wide(onWorkers, n).target),
-  returned: () => timed(() => fanOutTask(n) as Delayed<number>),
+  wide: () => timed(() => wide(onWorkers, n).target, { variant: 'wide' }),
+  returned: () => timed(() => fanOutTask(n) as Delayed<number>, { variant: 'returned' }),
 });
 
 /** A leaf input made fresh on every run: everything above it is looked up by value. */

@@ -363,9 +363,10 @@ function dynamicRows(n: number): RowSpec[] {
     wide: 'wide, built here',
     returned: 'wide, returned by a worker task',
   };
-  const against = (key: string, plain: string): Pick => (r) => {
-    const a = at(r, key);
-    const b = at(r, plain);
+  /** Per node against per node; `samples` picks another sample of each run than its wall time (`Cpu`: the main thread's CPU time). */
+  const against = (key: string, plain: string, samples = ''): Pick => (r) => {
+    const a = at(r, key + samples);
+    const b = at(r, plain + samples);
     return a && b ? pairwise(a, b, (x, y) => x / nodes[key]! / (y / nodes[plain]!)) : undefined;
   };
   const treeSize = treeNodes(n);
@@ -380,6 +381,9 @@ function dynamicRows(n: number): RowSpec[] {
     { id: 'dynamic/get-ratio', label: 'dynamic · .get node × plain node', unit: '×', lowerIsBetter: true, memograph: against('get', 'pairs') },
     { id: 'dynamic/unpack-ratio', label: 'dynamic · unpacked node × plain node', unit: '×', lowerIsBetter: true, memograph: against('unpack', 'pairs') },
     { id: 'dynamic/returned-ratio', label: 'dynamic · returned node × built node', unit: '×', lowerIsBetter: true, memograph: against('returned', 'wide') },
+    { id: 'dynamic/get-cpu-ratio', label: 'dynamic · .get node × plain node, main-thread CPU', unit: '×', lowerIsBetter: true, memograph: against('get', 'pairs', 'Cpu') },
+    { id: 'dynamic/unpack-cpu-ratio', label: 'dynamic · unpacked node × plain node, main-thread CPU', unit: '×', lowerIsBetter: true, memograph: against('unpack', 'pairs', 'Cpu') },
+    { id: 'dynamic/returned-cpu-ratio', label: 'dynamic · returned node × built node, main-thread CPU', unit: '×', lowerIsBetter: true, memograph: against('returned', 'wide', 'Cpu') },
     { id: 'dynamic/by-call', label: 'dynamic · tree re-run from the cache, by call, µs/node', unit: 'µs/node', lowerIsBetter: true, memograph: perNode('byCall', treeSize) },
     { id: 'dynamic/by-value', label: 'dynamic · tree over a cache: false input, re-run by value, µs/node', unit: 'µs/node', lowerIsBetter: true, memograph: perNode('byValue', treeSize) },
     {

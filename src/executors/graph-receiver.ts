@@ -10,6 +10,7 @@
  */
 import { GraphRebuilder } from '../graph/graph-rebuild.js';
 import { joinChunks, type GraphChunk, type GraphDescription } from '../graph/graph-description.js';
+import { TaskError } from '../errors.js';
 import { TaskResult } from '../scheduler/task-result.js';
 import { unpackValue } from '../store/value-codec.js';
 import type { ExecutableTask, Outcome, Returned } from './executor.js';
@@ -26,17 +27,14 @@ const CHUNKS_LATE_MS = 10_000;
 export class BatchGraphs {
   readonly #byTask = new Map<number, StreamedGraph>();
 
-  constructor(readonly tasks: readonly ExecutableTask[]) {}
+  /** `lateMs`: how long to wait for the chunks a reply counts. */
+  constructor(
+    readonly tasks: readonly ExecutableTask[],
+    readonly lateMs = CHUNKS_LATE_MS,
+  ) {}
 
   chunk(message: GraphChunkMessage): void {
-    let graph = this.#byTask.get(message.index);
-    if (graph === undefined) {
-      const task = this.tasks[message.index];
-      if (task === undefined) return;
-      graph = new StreamedGraph(task.stored);
-      this.#byTask.set(message.index, graph);
-    }
-    graph.add(message.seq, message.bytes);
+    this.#graphOf(message.index)?.add(message.seq, message.bytes);
   }
 
   /** The outcomes, with each graph that came in chunks built: its structure, and its whole description when the store wants it. */
@@ -45,16 +43,43 @@ export class BatchGraphs {
       const outcome = outcomes[i]!;
       const returned = outcome.ok ? outcome.returned : undefined;
       if (returned === undefined || returned.structure !== undefined || returned.chunksBefore === undefined) continue;
-      const graph = this.#byTask.get(i) ?? new StreamedGraph(this.tasks[i]!.stored);
-      outcomes[i] = { ...outcome, returned: await graph.finish(returned.chunksBefore, returned.description) } as Outcome;
+      const task = this.tasks[i]!;
+      try {
+        outcomes[i] = { ...outcome, returned: await this.#graphOf(i)!.finish(returned.chunksBefore, returned.description) } as Outcome;
+      } catch (unbuilt) {
+        const originalMessage = `the graph it returned cannot be built in the main thread: ${unbuilt instanceof Error ? unbuilt.message : String(unbuilt)}`;
+        const { durationMs, startedAt, workerId } = outcome as Extract<Outcome, { returned: Returned }>;
+        const error = new TaskError({ taskName: task.task.name, cid: task.cid, originalMessage }, { cause: unbuilt });
+        outcomes[i] = { id: outcome.id, ok: false, error, durationMs, startedAt, workerId };
+      }
     }
     return outcomes;
+  }
+
+  /**
+   * The graph task `index` sends, made at its first chunk or at its reply, whichever
+   * comes first: a reply may overtake every one of its chunks, which must then find the
+   * graph its reply waits on.
+   */
+  #graphOf(index: number): StreamedGraph | undefined {
+    let graph = this.#byTask.get(index);
+    if (graph === undefined) {
+      const task = this.tasks[index];
+      if (task === undefined) return undefined;
+      graph = new StreamedGraph(task.stored, this.lateMs);
+      this.#byTask.set(index, graph);
+    }
+    return graph;
   }
 }
 
 class StreamedGraph {
   readonly #rebuilder = new GraphRebuilder();
-  /** The chunks, kept to be joined into the description the store keeps (or the scheduler rebuilds, when one fails here). */
+  /**
+   * The chunks, kept only when the store wants the description whole. Without a store
+   * they are dropped as they are built: kept to the end, they would outlive the young
+   * generation and be copied by every collection until then.
+   */
   readonly #chunks: GraphChunk[] = [];
 
   /** The chunks so far, built one after another; rejected once one fails. */
@@ -63,7 +88,10 @@ class StreamedGraph {
   #waiting: { readonly count: number; readonly resolve: () => void } | undefined;
 
   /** `stored`: the store wants the task's result, the graph's description whole. */
-  constructor(readonly stored: boolean) {}
+  constructor(
+    readonly stored: boolean,
+    readonly lateMs: number,
+  ) {}
 
   add(seq: number, bytes: Uint8Array): void {
     const expected = this.#arrived++;
@@ -71,43 +99,28 @@ class StreamedGraph {
       // One port delivers in order: another number means a chunk was lost.
       if (seq !== expected) throw new Error(`chunk ${seq} of the graph came where chunk ${expected} was due`);
       const chunk = unpackValue(bytes) as GraphChunk;
-      this.#chunks.push(chunk);
+      if (this.stored) this.#chunks.push(chunk);
       return this.#rebuilder.add(chunk);
     });
     this.#built.catch(() => undefined);
     if (this.#waiting !== undefined && this.#arrived >= this.#waiting.count) this.#waiting.resolve();
   }
 
-  /**
-   * The graph, once its `count` chunks and the last one are built. A chunk that does not
-   * build leaves the whole description to the scheduler, which rebuilds it and says what
-   * is wrong with it.
-   */
+  /** The graph, once its `count` chunks and the last one are built. Throws what is wrong with it: a chunk that does not build, or that never came. */
   async finish(count: number, lastResult: TaskResult): Promise<Returned> {
     const arrived = await this.#arrival(count);
-    let last: GraphDescription;
-    try {
-      last = lastResult.value() as GraphDescription;
-    } catch {
-      return { description: lastResult };
-    }
+    const last = lastResult.value() as GraphDescription;
+    if (!arrived) throw new Error(`${count - this.#arrived} of the ${count} chunks it was sent in never came (waited ${this.lateMs} ms)`);
+    await this.#built;
+    const { structure } = await this.#rebuilder.finish(last);
     // The description whole is what the store keeps, and what a re-run rebuilds.
-    const whole = () => TaskResult.fromValue(joinChunks(this.#chunks, last));
-    try {
-      if (!arrived) throw new Error(`${count - this.#arrived} chunks of it never came`);
-      await this.#built;
-      const { structure } = await this.#rebuilder.finish(last);
-      return this.stored ? { structure, description: whole() } : { structure };
-    } catch {
-      // Left to the scheduler, which rebuilds the description and says what is wrong with it.
-      return { description: whole() };
-    }
+    return this.stored ? { structure, description: TaskResult.fromValue(joinChunks(this.#chunks, last)) } : { structure };
   }
 
   #arrival(count: number): Promise<boolean> {
     if (this.#arrived >= count) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), CHUNKS_LATE_MS);
+      const timer = setTimeout(() => resolve(false), this.lateMs);
       this.#waiting = {
         count,
         resolve: () => {

@@ -60,7 +60,7 @@ export class Delayed<T> {
     const ignore = task.identity.ignore;
     const addressed = ignore === undefined ? args : addressedArgs(args, ignore);
     const { cid, links, notes } = callAddress(task.identity, addressed, linkOf, task.pure ? undefined : randomUUID());
-    for (const link of links) if (link.path.length > 1) checkSubstitutable(args, link.path);
+    if (links.some((link) => link.path.length > 1)) checkSubstitutable(args, links);
     this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
     this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
@@ -156,20 +156,26 @@ Object.defineProperty(Delayed.prototype, 'then', {
 
 /**
  * A node's value is put into the arguments by path before the call; that works
- * through arrays and plain objects, not through Map keys or Set members.
+ * through arrays and plain objects, not through Map keys or Set members. Each
+ * container is checked once, however many nodes it holds (a sum over 10,000 calls
+ * holds them all in one array), and its place is spelled out only for the error.
  */
-function checkSubstitutable(args: readonly unknown[], path: readonly (string | number)[]): void {
-  let container: unknown = args;
-  let where = 'args';
-  for (const key of path.slice(0, -1)) {
-    container = (container as Record<string | number, unknown>)[key];
-    where += typeof key === 'number' ? `[${key}]` : `.${key}`;
-    const plain = Array.isArray(container) || Object.getPrototypeOf(container) === Object.prototype || Object.getPrototypeOf(container) === null;
-    if (!plain) {
-      const kind = (container as object)?.constructor?.name ?? typeof container;
-      throw new InvalidArgumentError(
-        `A Delayed value inside a ${kind} (at ${where}) cannot be passed to a task: put Delayed values in arrays or plain objects`,
-      );
+function checkSubstitutable(args: readonly unknown[], links: readonly Link[]): void {
+  let checked: Set<unknown> | undefined;
+  for (const { path } of links) {
+    let container: unknown = args;
+    for (let depth = 0; depth < path.length - 1; depth++) {
+      container = (container as Record<string | number, unknown>)[path[depth]!];
+      if (checked?.has(container)) continue;
+      const plain = Array.isArray(container) || Object.getPrototypeOf(container) === Object.prototype || Object.getPrototypeOf(container) === null;
+      if (!plain) {
+        const kind = (container as object)?.constructor?.name ?? typeof container;
+        const where = path.slice(0, depth + 1).reduce<string>((at, key) => at + (typeof key === 'number' ? `[${key}]` : `.${key}`), 'args');
+        throw new InvalidArgumentError(
+          `A Delayed value inside a ${kind} (at ${where}) cannot be passed to a task: put Delayed values in arrays or plain objects`,
+        );
+      }
+      (checked ??= new Set()).add(container);
     }
   }
 }

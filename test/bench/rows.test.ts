@@ -191,6 +191,20 @@ describe('result rows', () => {
 });
 
 describe('cluster rows', () => {
+  it('takes a returned graph per node against the graph built here, by wall time and by the main thread’s CPU time, run by run', () => {
+    // n = 1,000: wide has 1,001 nodes, returned 1,002.
+    const rows = buildRows('dynamic', { n: 1000 }, {
+      memograph: side('memograph', 'dynamic', { wide: [10.01, 20.02], returned: [20.04, 20.04], wideCpu: [8.008, 10.01], returnedCpu: [8.016, 5.01] }),
+    });
+    const figures = (id: string) => row(rows, id).memograph as { min: number; max: number; runs: number };
+    expect(figures('dynamic/returned-ratio').min).toBeCloseTo(1);
+    expect(figures('dynamic/returned-ratio').max).toBeCloseTo(2);
+    expect(figures('dynamic/returned-cpu-ratio').min).toBeCloseTo(0.5);
+    expect(figures('dynamic/returned-cpu-ratio').max).toBeCloseTo(1);
+    expect(figures('dynamic/returned-cpu-ratio').runs).toBe(2);
+    expect(row(rows, 'dynamic/returned-cpu-ratio').daskThreads).toBe('n/a');
+  });
+
   it('take each side per task of its own graph, recovery in seconds, and ratios against Dask distributed', () => {
     const params = { wide: 999, leaves: 500, daskWide: 99, daskLeaves: 50, chain: 100, cpuTasks: 8, cpuMs: 10, lockMs: 2_000 };
     const rows = buildRows('cluster', params, {
