@@ -75,11 +75,7 @@ export class BatchGraphs {
 
 class StreamedGraph {
   readonly #rebuilder = new GraphRebuilder();
-  /**
-   * The chunks, kept only when the store wants the description whole. Without a store
-   * they are dropped as they are built: kept to the end, they would outlive the young
-   * generation and be copied by every collection until then.
-   */
+  /** The chunks, kept only when the store wants the description whole: nothing else reads them once they are built. */
   readonly #chunks: GraphChunk[] = [];
 
   /** The chunks so far, built one after another; rejected once one fails. */
