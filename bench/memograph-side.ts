@@ -20,6 +20,7 @@ import { compute, delayed, shutdown, startRun, type ComputeOptions } from '../sr
 import { BareThreads } from './bare-threads.js';
 import { calibrate, spin } from './cpu-work.js';
 import { chain, dedup, onMain, onWorkers, tree, wide, type Built, type Ops } from './graphs.js';
+import { turnOrder, type Turns } from './turns.js';
 import { dynamicVariants, rerunVariants } from './dynamic-graphs.js';
 import { GetManyFloor, PiscinaFloor, recordHashFloor, sha256Floor } from './floors.js';
 import { RESULT_PREFIX } from './child.js';
@@ -62,11 +63,12 @@ class Collector {
 
   /**
    * Warm-up runs first, then timed runs; variants take turns within a run, so
-   * that drift of a shared machine touches every variant alike.
+   * that drift of a shared machine touches every variant alike (and in `turns`
+   * order: see turns.ts).
    */
-  async repeat(repeat: Repeat, variants: Record<string, () => Promise<Trial>>): Promise<void> {
+  async repeat(repeat: Repeat, variants: Record<string, () => Promise<Trial>>, turns: Turns = 'same'): Promise<void> {
     for (let r = 0; r < repeat.warmup + repeat.runs; r++) {
-      for (const [name, trial] of Object.entries(variants)) {
+      for (const [name, trial] of turnOrder(Object.entries(variants), r, turns)) {
         const { ms, value, extra = {}, answers = {} } = await trial();
         if (r < repeat.warmup) continue;
         this.add(name, ms);
@@ -207,10 +209,10 @@ async function measure(job: MemographJob, info: SideResult['info']): Promise<Col
       return c;
     }
     case 'dynamic': {
-      await c.repeat(job.repeat, dynamicVariants(p.n!));
+      await c.repeat(job.repeat, dynamicVariants(p.n!), 'alternate');
       const rerun = await rerunVariants(p.n!);
       try {
-        await c.repeat(job.repeat, rerun.variants);
+        await c.repeat(job.repeat, rerun.variants, 'alternate');
       } finally {
         rerun.close();
       }

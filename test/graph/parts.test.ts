@@ -91,6 +91,25 @@ describe('nout', () => {
     expect(whole[0].cid).toBe(whole.get(0).cid);
   });
 
+  it('iterates over exactly its nout elements, the same nodes each time, as spread, for…of and by hand', () => {
+    const whole = split([1, 2, 3]);
+    const spread = [...whole];
+    expect(spread.map((part) => part.cid)).toEqual([whole.get(0).cid, whole.get(1).cid]);
+    const seen: Delayed<number[]>[] = [];
+    for (const part of whole) seen.push(part);
+    expect(seen.length).toBe(2);
+    expect(seen[0]).toBe(spread[0]);
+    expect(seen[1]).toBe(spread[1]);
+    expect(seen[0]).toBe(whole[0]);
+    const iterator = (whole as Iterable<Delayed<number[]>>)[Symbol.iterator]() as IterableIterator<Delayed<number[]>>;
+    expect(iterator[Symbol.iterator]()).toBe(iterator);
+    const steps = [iterator.next(), iterator.next(), iterator.next(), iterator.next()];
+    expect(steps.map((step) => step.done)).toEqual([false, false, true, true]);
+    expect(steps[0]!.value).toBe(whole[0]);
+    expect(steps[1]!.value).toBe(whole[1]);
+    expect(steps[2]!.value).toBeUndefined();
+  });
+
   it('is refused unless a whole number of outputs, and a Delayed without it cannot be unpacked', () => {
     expect(() => delayed((x: number): [number] => [x], { nout: 0 as 1 })).toThrow(/nout/);
     // @ts-expect-error: nout must match the tuple's length
