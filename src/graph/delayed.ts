@@ -60,12 +60,13 @@ export class Delayed<T> {
     const ignore = task.identity.ignore;
     const addressed = ignore === undefined ? args : addressedArgs(args, ignore);
     const { cid, links, notes } = callAddress(task.identity, addressed, linkOf, task.pure ? undefined : randomUUID());
-    if (links.some((link) => link.path.length > 1)) checkSubstitutable(args, links);
+    const nested = links.some((link) => link.path.length > 1);
+    if (nested) checkSubstitutable(args, links);
     this.watched = notes.length === 0 ? notes : notes.filter((note) => note.kind !== 'class');
     if (notes.length > 0 && task.placement.kind !== 'main') checkTravels(notes);
     this.volatile = !task.cache || links.some((link) => (link.node as Delayed<unknown>).volatile);
     this.#cid = cid;
-    this.#nestedLinks = links.some((link) => link.path.length > 1) ? links : undefined;
+    this.#nestedLinks = nested ? links : undefined;
   }
 
   /** The call's content address: a CIDv1 string, known before anything runs. It cannot be changed. */
