@@ -188,9 +188,7 @@ describe('result rows', () => {
     near('shared/same-4-duplicates', { median: 1.5, min: 0, max: 3 });
     for (const r of rows) expect(r).toMatchObject({ daskSync: 'n/a', daskThreads: 'n/a', baseline: undefined, ratio: undefined });
   });
-});
 
-describe('cluster rows', () => {
   it('takes a returned graph per node against the graph built here, by wall time and by the main thread’s CPU time, run by run', () => {
     // n = 1,000: wide has 1,001 nodes, returned 1,002.
     const rows = buildRows('dynamic', { n: 1000 }, {
@@ -204,7 +202,9 @@ describe('cluster rows', () => {
     expect(figures('dynamic/returned-cpu-ratio').runs).toBe(2);
     expect(row(rows, 'dynamic/returned-cpu-ratio').daskThreads).toBe('n/a');
   });
+});
 
+describe('cluster rows', () => {
   it('take each side per task of its own graph, recovery in seconds, and ratios against Dask distributed', () => {
     const params = { wide: 999, leaves: 500, daskWide: 99, daskLeaves: 50, chain: 100, cpuTasks: 8, cpuMs: 10, lockMs: 2_000 };
     const rows = buildRows('cluster', params, {
