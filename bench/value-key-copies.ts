@@ -7,7 +7,7 @@
  */
 import { cpSync, rmSync } from 'node:fs';
 import { ClassicLevel } from 'classic-level';
-import { LEVEL_LAYOUT } from '../src/store/level-store.js';
+import { LEVEL_LAYOUT } from '../src/store/level-layout.js';
 import { decodeRecord } from '../src/store/record-codec.js';
 
 export interface ValueKeyCopies {

@@ -1,9 +1,10 @@
 /**
  * The embedded store: one LevelDB directory per cache (see store.ts for the contract).
  *
- * Layout (utf8 keys, binary values), frozen by {@link LEVEL_LAYOUT}:
+ * Layout (utf8 keys, binary values), frozen by LEVEL_LAYOUT (level-layout.ts):
  *   c/<call CID>    → record (record-codec.ts)
  *   r/<result CID>  → value bytes (value-codec.ts)
+ *   u/<call CID>    → when the result was last served from the cache, for `cache gc`
  *   m/layout        → the layout version, utf8; a store of another layout is refused
  *
  * Write policy. `putResult` only buffers (tens of thousands of puts a second must not each
@@ -24,28 +25,19 @@
  * after being re-read and re-checked there, so a racing rewrite is never deleted.
  */
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClassicLevel } from 'classic-level';
-import { Level } from 'level';
 import { landedWrites } from './landed-writes.js';
-import { InvalidArgumentError, MemographError, StoreCorruptError, StoreLockedError } from '../errors.js';
-import { decodeIdentityRecord } from '../identity/stored-identity.js';
+import { InvalidArgumentError, MemographError, StoreCorruptError } from '../errors.js';
 import { bytesMatch, checkPut } from './integrity.js';
+import { bytesOnDisk, checkBytesOnDisk, clearOnDisk, dropUnreferenced, lastUsedOnDisk, recordsOnDisk, sizesOnDisk } from './level-admin.js';
 import { checkStoreDirectory } from './level-directory.js';
+import { LEVEL_LAYOUT, encodeUsed, levelCode, type Db } from './level-layout.js';
+import { checkLayout, openLocked } from './level-open.js';
 import { assertSoundFiles, repairCommand } from './store-damage.js';
 import { writeStoreMarker } from './store-marker.js';
 import { ownBytes } from './own-bytes.js';
 import { decodeRecord, encodeRecord, ownRecord } from './record-codec.js';
 import type { Attachment, ResultRecord, Store } from './store.js';
 import type { StoreAdmin } from './store-admin.js';
-
-export const LEVEL_LAYOUT = {
-  version: '1',
-  callKey: (callCid: string) => `c/${callCid}`,
-  resultKey: (resultCid: string) => `r/${resultCid}`,
-  usedKey: (callCid: string) => `u/${callCid}`,
-  layoutKey: 'm/layout',
-} as const;
 
 /** Pending entries that trigger a write before the next macrotask. */
 export const FLUSH_ENTRIES = 512;
@@ -59,11 +51,6 @@ export interface LevelStoreOptions {
    */
   lockTimeoutMs?: number;
 }
-
-// `level` re-exports ClassicLevel at runtime but types only the browser-common subset
-// (no getSync, no hasMany), so borrow classic-level's types.
-type Db = ClassicLevel<string, Uint8Array>;
-const LevelDb = Level as unknown as typeof ClassicLevel;
 
 /** One generation of buffered writes: becomes one atomic batch. */
 interface Pending {
@@ -145,34 +132,10 @@ export class LevelStore implements Store, StoreAdmin {
     return raw === undefined ? undefined : decodeRecord(callCid, raw);
   }
 
-  /**
-   * Every call record on disk (buffered writes are flushed first), for listing a
-   * cache. A record that does not decode is not yielded (reads treat it as a miss) but
-   * handed to `onUnreadable`; without one, a warning says how many there were.
-   */
+  /** Every call record on disk, once buffered writes are flushed (level-admin.ts). */
   async *records(onUnreadable?: (callCid: string) => void): AsyncGenerator<[callCid: string, record: ResultRecord]> {
     await this.flush();
-    let unreadable = 0;
-    try {
-      for await (const [key, raw] of this.#db.iterator({ gte: 'c/', lt: 'c0' })) {
-        const callCid = key.slice(2);
-        const record = decodeRecord(callCid, raw);
-        if (record) yield [callCid, record];
-        else if (onUnreadable) onUnreadable(callCid);
-        else unreadable++;
-      }
-    } catch (error) {
-      throw this.#corruptOr(error, 'Could not list the records');
-    }
-    if (unreadable > 0) {
-      process.emitWarning(
-        new StoreCorruptError(
-          this.location,
-          `${unreadable} record${unreadable === 1 ? '' : 's'} cannot be read and ${unreadable === 1 ? 'was' : 'were'} left out ` +
-            `(a run computes ${unreadable === 1 ? 'it' : 'them'} again). \`${repairCommand(this.location)}\` drops them.`,
-        ),
-      );
-    }
+    yield* recordsOnDisk(this.#db, this.location, onUnreadable);
   }
 
   /** Note that `callCid`'s result was served from the cache now: `cache gc` evicts the least recently used first. */
@@ -182,87 +145,37 @@ export class LevelStore implements Store, StoreAdmin {
     this.#scheduleWrite();
   }
 
-  /** When each entry was last served from the cache (entries never served are absent). */
+  // The `cache` commands' scans (store-admin.ts), each after a flush so that it sees every put.
+
   async lastUsed(): Promise<Map<string, number>> {
     await this.flush();
-    const used = new Map<string, number>();
-    for await (const [key, raw] of this.#db.iterator({ gte: 'u/', lt: 'u0' })) used.set(key.slice(2), decodeUsed(raw));
-    return used;
+    return lastUsedOnDisk(this.#db);
   }
 
-  /** The size of every stored value (results and output files), by CID. */
   async storedSizes(): Promise<Map<string, number>> {
     await this.flush();
-    const sizes = new Map<string, number>();
-    for await (const [key, value] of this.#db.iterator({ gte: 'r/', lt: 'r0' })) sizes.set(key.slice(2), value.byteLength);
-    return sizes;
+    return sizesOnDisk(this.#db);
   }
 
-  /**
-   * Remove stored bytes (results, output files, identity records) that no record refers
-   * to; returns how many bytes were freed.
-   */
   async dropUnreferencedBytes(): Promise<number> {
     await this.flush();
-    const referenced = new Set<string>();
-    const identities = new Set<string>();
-    for await (const [, record] of this.records()) {
-      referenced.add(record.resultCid);
-      for (const cid of Object.values(record.outputs ?? {})) referenced.add(cid);
-      if (record.lineage) identities.add(record.lineage.identity);
-    }
-    // An identity kept for explain brings its manifest, which only its record names.
-    for (const identity of identities) {
-      referenced.add(identity);
-      const bytes = await this.#db.get(LEVEL_LAYOUT.resultKey(identity)).catch(() => undefined);
-      const code = bytes && decodeIdentityRecord(bytes)?.code;
-      if (code) referenced.add(code);
-    }
-    let freed = 0;
-    const batch = this.#db.batch();
-    for await (const [key, value] of this.#db.iterator({ gte: 'r/', lt: 'r0' })) {
-      if (referenced.has(key.slice(2))) continue;
-      batch.del(key);
-      freed += value.byteLength;
-    }
-    await batch.write();
-    return freed;
+    return dropUnreferenced(this.#db, this.location);
   }
 
-  /**
-   * Whether the bytes stored under `cid` are there and hash to it, without the
-   * side effects of getBytes (which drops corrupt bytes): for `cache verify`.
-   */
+  /** Without getBytes's side effect of dropping corrupt bytes: for `cache verify`. */
   async checkBytes(cid: string): Promise<'ok' | 'missing' | 'corrupt'> {
     await this.flush();
-    const stored = await this.#db.get(LEVEL_LAYOUT.resultKey(cid)).catch(() => undefined);
-    if (stored === undefined) return 'missing';
-    return bytesMatch(cid, stored) ? 'ok' : 'corrupt';
+    return checkBytesOnDisk(this.#db, cid);
   }
 
-  /** How many stored byte strings (results and output files) there are, and their total size. */
   async storedBytes(): Promise<{ count: number; bytes: number }> {
     await this.flush();
-    let count = 0;
-    let bytes = 0;
-    for await (const value of this.#db.values({ gte: 'r/', lt: 'r0' })) {
-      count++;
-      bytes += value.byteLength;
-    }
-    return { count, bytes };
+    return bytesOnDisk(this.#db);
   }
 
-  /**
-   * Delete every entry, stored value and use time, keeping the layout marker: `cache clear`
-   * while other processes use the store (its files cannot be removed under them).
-   */
   async clearEntries(): Promise<number> {
     await this.flush();
-    let entries = 0;
-    for await (const _ of this.#db.keys({ gte: 'c/', lt: 'c0' })) entries++;
-    for (const prefix of ['c', 'r', 'u']) await this.#db.clear({ gte: `${prefix}/`, lt: `${prefix}0` });
-    await this.#db.compactRange('c/', 'u0').catch(() => undefined);
-    return entries;
+    return clearOnDisk(this.#db);
   }
 
   async getRecords(callCids: readonly string[]): Promise<(ResultRecord | undefined)[]> {
@@ -523,17 +436,6 @@ export class LevelStore implements Store, StoreAdmin {
     );
   }
 
-  /** `error` as StoreCorruptError when LevelDB found damage, else as a failure to `what`. */
-  #corruptOr(error: unknown, what: string): MemographError {
-    const message = (error as Error)?.message ?? String(error);
-    if (levelCode(error) === 'LEVEL_CORRUPTION') {
-      return new StoreCorruptError(this.location, `LevelDB found damage (${message}). Run \`${repairCommand(this.location)}\` to rebuild the store from what can still be read.`, {
-        cause: error,
-      });
-    }
-    return new MemographError('MEMOGRAPH_STORE_FAILED', `${what} in cache directory ${this.location}: ${message}`, { cause: error });
-  }
-
   #assertOpen(): void {
     if (this.#closing) {
       throw new MemographError('MEMOGRAPH_STORE_FAILED', `The store at ${this.location} is closed`);
@@ -543,75 +445,6 @@ export class LevelStore implements Store, StoreAdmin {
 
 function emptyPending(): Pending {
   return { records: new Map(), bytes: new Map(), size: 0, used: new Map() };
-}
-
-async function openLocked(location: string, lockTimeoutMs: number): Promise<Db> {
-  const deadline = Date.now() + lockTimeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    const db: Db = new LevelDb<string, Uint8Array>(location, { keyEncoding: 'utf8', valueEncoding: 'view' });
-    try {
-      await db.open({ createIfMissing: true });
-      return db;
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause ?? error;
-      const code = levelCode(cause);
-      const remaining = deadline - Date.now();
-      if (code === 'LEVEL_LOCKED') {
-        if (remaining <= 0) throw new StoreLockedError(location, { cause });
-        await sleep(Math.min(delay, remaining));
-        continue;
-      }
-      const message = (cause as Error)?.message ?? String(cause);
-      // LevelDB reports an unreadable manifest or table as Corruption, a mismatched
-      // comparator or options as "Invalid argument".
-      if (code === 'LEVEL_CORRUPTION' || message.startsWith('Invalid argument')) {
-        throw new StoreCorruptError(
-          location,
-          `LevelDB cannot open it: ${message}. Nothing was changed; \`${repairCommand(location)}\` rebuilds it from what can still be read.`,
-          { cause },
-        );
-      }
-      throw new MemographError('MEMOGRAPH_STORE_FAILED', `Could not open cache directory ${location}: ${message}`, {
-        cause,
-      });
-    }
-  }
-}
-
-/** Refuse a database of another layout, or one memograph did not write; mark a new one. */
-async function checkLayout(db: Db, location: string): Promise<void> {
-  const marker = await db.get(LEVEL_LAYOUT.layoutKey);
-  if (marker !== undefined) {
-    const version = Buffer.from(marker).toString('utf8');
-    if (version === LEVEL_LAYOUT.version) return;
-    throw new StoreCorruptError(
-      location,
-      `it was written with store layout ${JSON.stringify(version)}, and this version of memograph reads ` +
-        `layout ${JSON.stringify(LEVEL_LAYOUT.version)} only. Use another cache directory; nothing was changed.`,
-    );
-  }
-  for await (const key of db.keys({ limit: 1 })) {
-    throw new StoreCorruptError(
-      location,
-      `it is a LevelDB database without a memograph layout marker (it holds keys such as ${JSON.stringify(key)}), ` +
-        `so it was not written by memograph. Nothing was changed.`,
-    );
-  }
-  await db.put(LEVEL_LAYOUT.layoutKey, Buffer.from(LEVEL_LAYOUT.version, 'utf8'));
-}
-
-function levelCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function encodeUsed(at: number): Uint8Array {
-  return new TextEncoder().encode(String(Math.round(at)));
-}
-
-function decodeUsed(raw: Uint8Array): number {
-  const at = Number(new TextDecoder().decode(raw));
-  return Number.isFinite(at) ? at : 0;
 }
 
 /** Results a landed generation wrote (deletions are not results). */

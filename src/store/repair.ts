@@ -24,7 +24,7 @@ import { checkLevelFiles, type FileDamage } from './level-files/check-files.js';
 import { readLogRecords } from './level-files/log-records.js';
 import { encodeLog, entryBatch } from './level-files/log-writer.js';
 import { readTable } from './level-files/table.js';
-import { LEVEL_LAYOUT } from './level-store.js';
+import { LEVEL_LAYOUT } from './level-layout.js';
 import { decodeRecord } from './record-codec.js';
 import { damageError } from './store-damage.js';
 import { hasStoreMarker } from './store-marker.js';

@@ -8,7 +8,8 @@ import type { ClassicLevel } from 'classic-level';
 import { Level } from 'level';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StoreCorruptError, StoreLockedError } from '../../src/errors.js';
-import { FLUSH_ENTRIES, LEVEL_LAYOUT, LevelStore } from '../../src/store/level-store.js';
+import { LEVEL_LAYOUT } from '../../src/store/level-layout.js';
+import { FLUSH_ENTRIES, LevelStore } from '../../src/store/level-store.js';
 import type { Store } from '../../src/store/store.js';
 import { callCid, result, runStoreCompliance } from './compliance.js';
 
