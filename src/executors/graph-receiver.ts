@@ -104,9 +104,8 @@ class StreamedGraph {
 
   /** The graph, once its `count` chunks and the last one are built. Throws what is wrong with it: a chunk that does not build, or that never came. */
   async finish(count: number, lastResult: TaskResult): Promise<Returned> {
-    const arrived = await this.#arrival(count);
+    if (!(await this.#arrival(count))) throw new Error(`${count - this.#arrived} of the ${count} chunks it was sent in never came (waited ${this.lateMs} ms)`);
     const last = lastResult.value() as GraphDescription;
-    if (!arrived) throw new Error(`${count - this.#arrived} of the ${count} chunks it was sent in never came (waited ${this.lateMs} ms)`);
     await this.#built;
     const { structure } = await this.#rebuilder.finish(last);
     // The description whole is what the store keeps, and what a re-run rebuilds.
